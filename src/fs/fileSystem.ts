@@ -1,0 +1,84 @@
+/**
+ * The only door to the disk. Every module that reads or writes files does so through this interface,
+ * so that the crash simulator (`txfs/testing`) or a fault injector can stand in for `node:fs`.
+ *
+ * Every method rejects with a `TxfsError` whose `code` is the errno name (ENOENT, ENOSPC, EIO, …):
+ * backends map their errors with `fromOsError` from `src/errors.ts`.
+ */
+
+/** What `stat`/`lstat` report; only the fields txfs relies on. */
+export interface FileStat {
+  readonly kind: 'file' | 'directory' | 'symlink' | 'other';
+  readonly size: number;
+  readonly mtimeMs: number;
+  readonly ino: number;
+  readonly dev: number;
+  /** Permission bits and file type bits, as st_mode. */
+  readonly mode: number;
+  readonly nlink: number;
+}
+
+/**
+ * How a file is opened.
+ * - `r`: read only; `r+`: read and write, must exist;
+ * - `w`: write, create or truncate; `a`: append, create;
+ * - `wx`: write, create, fail if anything exists at the path (O_CREAT | O_EXCL | O_NOFOLLOW) — temp, backup and lock files.
+ */
+export type OpenFlags = 'r' | 'r+' | 'w' | 'wx' | 'a';
+
+/** An open file. */
+export interface FileHandle {
+  /**
+   * Writes up to `length` bytes of `buffer` from `offset` at `position` (null: the current position).
+   * May write fewer bytes than asked (a short write): the caller loops.
+   */
+  write(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  /** Reads up to `length` bytes into `buffer` at `offset` from `position` (null: current); 0 at end of file. */
+  read(buffer: Uint8Array, offset: number, length: number, position: number | null): Promise<number>;
+  /** fsync(2): data and metadata durable. */
+  sync(): Promise<void>;
+  /** fdatasync(2): data (and the size) durable. */
+  datasync(): Promise<void>;
+  stat(): Promise<FileStat>;
+  truncate(length: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Options of `copyFile`. */
+export interface CopyFileOptions {
+  /** Fail with EEXIST when the destination exists. */
+  readonly exclusive?: boolean;
+  /** Try a copy-on-write clone first (COPYFILE_FICLONE). */
+  readonly clone?: boolean;
+}
+
+/** The disk, as txfs sees it. Paths are absolute. */
+export interface FileSystem {
+  open(path: string, flags: OpenFlags, mode?: number): Promise<FileHandle>;
+  /** Reads a whole file. */
+  readFile(path: string): Promise<Buffer>;
+  /** Streams a file in chunks, in constant memory. */
+  readStream(path: string, options?: { readonly start?: number; readonly end?: number; readonly chunkSize?: number }): AsyncIterable<Uint8Array>;
+  stat(path: string): Promise<FileStat>;
+  lstat(path: string): Promise<FileStat>;
+  /** rename(2): atomically replaces `to` when it exists. */
+  rename(from: string, to: string): Promise<void>;
+  /** link(2): a second name for the same inode; fails with EEXIST when `to` exists. */
+  link(existing: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Names in a directory (not `.`/`..`), unsorted. */
+  readdir(path: string): Promise<string[]>;
+  mkdir(path: string, options?: { readonly recursive?: boolean; readonly mode?: number }): Promise<void>;
+  rmdir(path: string): Promise<void>;
+  copyFile(from: string, to: string, options?: CopyFileOptions): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  utimes(path: string, atimeMs: number, mtimeMs: number): Promise<void>;
+  symlink(target: string, path: string): Promise<void>;
+  /** The canonical path, every symlink resolved. */
+  realpath(path: string): Promise<string>;
+  /** fsync of a directory: makes the creates, renames and unlinks of its entries durable. */
+  syncDir(path: string): Promise<void>;
+}
+
+/** The process's umask, for the default mode of new files (0o666 & ~umask). */
+export const defaultFileMode = (umask: number): number => 0o666 & ~umask;

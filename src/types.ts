@@ -1,0 +1,235 @@
+/**
+ * The public types of API.md: what callers pass in and get back. No logic here.
+ */
+import type { FileSystem } from './fs/fileSystem.js';
+import type { Journal } from './journal/journal.js';
+
+/** Content to write: a string, bytes, a Node stream or any async iterable of byte chunks. */
+export type Data = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
+
+/** Checks content before it may replace anything; throws (preferably a TxfsError EVALIDATION) when invalid. */
+export interface Validator {
+  readonly name: string;
+  validate(content: Buffer): void | Promise<void>;
+}
+
+/** What a conflict is about. */
+export type ConflictKind = 'exists' | 'read-only' | 'locked' | 'permission' | 'changed';
+
+/** A conflict found before anything was replaced. */
+export interface Conflict {
+  readonly kind: ConflictKind;
+  readonly path: string;
+  readonly current?: { readonly size: number; readonly mtime: Date; readonly sha256?: string };
+  /** The incoming content, when known (size, and sha256 once staged). */
+  readonly incoming?: { readonly size: number; readonly sha256?: string };
+  readonly holder?: string;
+}
+
+/** What a conflict callback may answer. */
+export type ConflictResolution = 'overwrite' | 'skip' | 'rename' | 'keep-both' | 'cancel';
+
+/** How a conflict is resolved: a fixed answer, `fail`, or a callback (the CLI's prompt is one). */
+export type ConflictPolicy = 'overwrite' | 'skip' | 'rename' | 'keep-both' | 'fail' | ((c: Conflict) => Promise<ConflictResolution>);
+
+/** Retention and placement of backups. */
+export interface BackupPolicy {
+  /** Backups kept per file; default 5. */
+  readonly keep?: number;
+  readonly maxAgeDays?: number;
+  /** Upper bound of the whole backup store, in bytes. */
+  readonly maxBytes?: number;
+  /** gzip all but the newest K backups of each file; default 2. */
+  readonly compressAfter?: number;
+  /** Default `<stateDir>/backups` (in a store) or beside the file (writeFileAtomic). */
+  readonly dir?: string;
+}
+
+/** Options of `writeFileAtomic` and `store.writeFile`. */
+export interface WriteOptions {
+  readonly encoding?: BufferEncoding;
+  readonly mode?: number;
+  readonly fsync?: boolean;
+  readonly verify?: 'none' | 'size' | 'checksum' | 'readback';
+  readonly backup?: boolean | BackupPolicy;
+  readonly onExists?: ConflictPolicy;
+  readonly validate?: Validator | readonly Validator[];
+  readonly checksumFile?: boolean;
+  /** Create missing parent directories (default false: a missing parent is ENOENT naming it). */
+  readonly mkdirp?: boolean;
+  readonly signal?: AbortSignal;
+}
+
+/** One kept version of a file. */
+export interface BackupEntry {
+  readonly id: string;
+  /** The file it is a version of (relative to the root in a store). */
+  readonly path: string;
+  /** Where the backup itself is stored (absolute). */
+  readonly file: string;
+  readonly createdAt: Date;
+  readonly size: number;
+  readonly sha256: string;
+  readonly compressed: boolean;
+  readonly txId?: string;
+}
+
+/** What a write did. */
+export interface WriteResult {
+  /** Where it landed (differs from the asked path after 'rename' / 'keep-both'). */
+  readonly path: string;
+  readonly status: 'written' | 'skipped';
+  readonly sha256: string;
+  readonly size: number;
+  readonly backup?: BackupEntry;
+}
+
+/** Per-operation options inside a transaction. */
+export interface OpOptions {
+  readonly encoding?: BufferEncoding;
+  readonly mode?: number;
+  readonly validate?: Validator | readonly Validator[];
+  readonly onExists?: ConflictPolicy;
+  readonly checksumFile?: boolean;
+}
+
+/** Options of a transaction. */
+export interface TxOptions {
+  /** Default 'overwrite' (a backup is kept). */
+  readonly onExists?: ConflictPolicy;
+  /** Default 'fail'. */
+  readonly onConcurrentChange?: ConflictPolicy;
+  /** Default true. */
+  readonly backup?: boolean;
+  readonly label?: string;
+  readonly signal?: AbortSignal;
+}
+
+/** One file a transaction touched. */
+export interface TxFileResult {
+  readonly path: string;
+  readonly action: 'written' | 'deleted' | 'renamed' | 'copied' | 'created' | 'skipped';
+  readonly sha256?: string;
+  readonly backup?: BackupEntry;
+}
+
+/** What a transaction did. */
+export interface TxResult<T> {
+  readonly id: string;
+  readonly status: 'committed' | 'skipped';
+  readonly value: T;
+  readonly files: readonly TxFileResult[];
+}
+
+/** What recovery did on open. */
+export interface RecoveryReport {
+  readonly rolledForward: readonly string[];
+  readonly rolledBack: readonly string[];
+  readonly tempFilesRemoved: number;
+  readonly staleLocksBroken: number;
+  readonly problems: ReadonlyArray<{ readonly txId: string; readonly path?: string; readonly code: string; readonly message: string }>;
+  readonly durationMs: number;
+}
+
+/** The result of an integrity scan. */
+export interface VerifyReport {
+  readonly checked: number;
+  readonly ok: number;
+  readonly problems: ReadonlyArray<{
+    readonly path: string;
+    readonly kind: 'corrupted' | 'missing' | 'changed' | 'unindexed';
+    readonly expected?: string;
+    readonly actual?: string;
+    readonly message: string;
+  }>;
+}
+
+/** A transaction as the log shows it. */
+export interface TxSummary {
+  readonly id: string;
+  readonly state: 'staging' | 'committing' | 'committed' | 'rolled-back' | 'undone';
+  readonly label?: string;
+  readonly startedAt: Date;
+  readonly files: readonly TxFileResult[];
+  /** Set when this transaction undid another one. */
+  readonly undoes?: string;
+}
+
+/** A file that changed behind the store's back. */
+export interface ExternalChange {
+  readonly path: string;
+  readonly kind: 'modified' | 'deleted';
+  readonly expected: string;
+  readonly actual?: string;
+}
+
+/** What `store.status()` reports. */
+export interface StoreStatus {
+  readonly root: string;
+  readonly openTransactions: readonly TxSummary[];
+  readonly locks: ReadonlyArray<{ readonly path: string; readonly holder: string; readonly since: Date }>;
+  readonly backups: { readonly files: number; readonly backups: number; readonly bytes: number; readonly compressedBytes: number };
+  readonly externallyChanged: readonly ExternalChange[];
+}
+
+/** A pino-compatible logger. */
+export interface Logger {
+  debug(obj: unknown, msg?: string): void;
+  info(obj: unknown, msg?: string): void;
+  warn(obj: unknown, msg?: string): void;
+  error(obj: unknown, msg?: string): void;
+}
+
+/** Options of `openStore`. */
+export interface StoreOptions {
+  readonly root: string;
+  readonly stateDir?: string;
+  readonly recover?: boolean;
+  readonly backups?: BackupPolicy;
+  readonly lockTimeoutMs?: number;
+  readonly logger?: Logger;
+  readonly fs?: FileSystem;
+  readonly journal?: Journal;
+}
+
+/** The backup store of a Store. */
+export interface Backups {
+  create(path: string): Promise<BackupEntry>;
+  /** Newest first. */
+  list(path: string): Promise<BackupEntry[]>;
+  restore(path: string, options?: { readonly backup?: BackupEntry | string; readonly to?: string }): Promise<TxResult<void>>;
+  verify(options?: { readonly onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
+  prune(): Promise<{ removed: number; freedBytes: number }>;
+  usage(): Promise<{ files: number; backups: number; bytes: number; compressedBytes: number }>;
+}
+
+/** A transaction being built. */
+export interface Tx {
+  readonly id: string;
+  writeFile(path: string, data: Data, options?: OpOptions): Tx;
+  copy(from: string, to: string, options?: OpOptions): Tx;
+  rename(from: string, to: string, options?: OpOptions): Tx;
+  delete(path: string, options?: OpOptions): Tx;
+  mkdir(path: string): Tx;
+  expect(path: string, state: 'absent' | 'unchanged' | { readonly sha256: string }): Tx;
+  commit(): Promise<TxResult<void>>;
+  rollback(): Promise<void>;
+}
+
+/** A journalled store of files under one root. */
+export interface Store {
+  readonly root: string;
+  readonly recovery: RecoveryReport;
+  transaction<T>(fn: (tx: Tx) => T | Promise<T>, options?: TxOptions): Promise<TxResult<T>>;
+  begin(options?: TxOptions): Tx;
+  writeFile(path: string, data: Data, options?: WriteOptions): Promise<WriteResult>;
+  readFile(path: string, options?: { readonly verify?: boolean; readonly encoding?: BufferEncoding }): Promise<Buffer | string>;
+  deleteFile(path: string, options?: OpOptions): Promise<TxResult<void>>;
+  verify(paths?: readonly string[], options?: { readonly onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;
+  readonly backups: Backups;
+  undo(txId: string, options?: TxOptions): Promise<TxResult<void>>;
+  log(options?: { readonly path?: string; readonly limit?: number }): AsyncIterable<TxSummary>;
+  status(): Promise<StoreStatus>;
+  watch(paths?: readonly string[]): AsyncIterable<ExternalChange>;
+  close(): Promise<void>;
+}
