@@ -1,0 +1,8 @@
+/**
+ * txfs: transactional file operations for Node.js. The public API, nothing else.
+ */
+export { TxfsError } from './errors.js';
+export type { TxfsErrorCode } from './errors.js';
+export type { FileSystem, FileHandle, FileStat, OpenFlags } from './fs/fileSystem.js';
+export type { Journal, JournalTxn } from './journal/journal.js';
+export type * from './types.js';
