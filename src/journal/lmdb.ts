@@ -1,0 +1,166 @@
+/**
+ * The LMDB journal (lmdb-js), in `<stateDir>/journal`. The only file importing `lmdb`.
+ *
+ * LMDB opens and maps its own files: this is the one accepted exception to "all disk access goes
+ * through FileSystem" — a crash simulator stands in for the whole journal instead.
+ *
+ * Values are stored as raw bytes (`encoding: 'binary'`) holding UTF-8 JSON, and parsed by `record.ts`,
+ * so that a damaged value becomes `EJOURNAL` in our decoder rather than a crash in a binary decoder.
+ *
+ * Durability: the environment keeps lmdb-js's default `overlappingSync` (on Linux), under which a commit
+ * resolves once it is visible to every reader and the fsync follows in the background. `flush()` awaits
+ * `db.flushed`, so only the intent record and the commit point pay for an fsync; lock, manifest and
+ * `committed` records do not. Commits issued in the same event turn share one LMDB transaction.
+ */
+import { open, type Database, type RootDatabase } from 'lmdb';
+import { TxfsError, fromOsError } from '../errors.js';
+import type { Journal, JournalTxn } from './journal.js';
+import { parseValue, serializeValue } from './record.js';
+
+/** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
+export interface LmdbJournal extends Journal {
+  readonly stats: { readonly flushes: number; readonly commits: number };
+}
+
+/** Options of `openLmdbJournal` (the defaults are what a store uses). */
+export interface LmdbJournalOptions {
+  /** Default true: a commit resolves before its fsync; `flush()` waits for it. False: every commit waits for its fsync. */
+  readonly overlappingSync?: boolean;
+}
+
+/** LMDB's own limit on key length, in UTF-8 bytes (lmdb-js default `maxKeySize`). */
+export const MAX_KEY_BYTES = 1978;
+
+const damage = /MDB_(CORRUPTED|PAGE_NOTFOUND|INVALID|VERSION_MISMATCH|BAD_TXN|BAD_VALSIZE|BAD_DBI|PANIC)/;
+
+/** Maps an error thrown by lmdb-js: page damage is EJOURNAL, an errno (ENOSPC, EACCES…) keeps its code. */
+const lmdbError = (e: unknown, dir: string, key?: string): TxfsError => {
+  if (e instanceof TxfsError) return e;
+  const message = e instanceof Error ? e.message : String(e);
+  if (damage.test(message)) {
+    return new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is damaged (${message}); the store refuses to guess`, {
+      path: dir,
+      key,
+      cause: e,
+    });
+  }
+  return fromOsError(e, dir, 'lmdb');
+};
+
+const checkKey = (key: string): void => {
+  if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+    throw new TxfsError('ENAMETOOLONG', `ENAMETOOLONG: journal key longer than ${MAX_KEY_BYTES} bytes: ${key.slice(0, 80)}…`, { key });
+  }
+};
+
+const readValue = (db: Database<Buffer, string>, key: string): unknown => {
+  const bytes = db.get(key);
+  return bytes === undefined ? undefined : parseValue(key, bytes);
+};
+
+const readRange = (db: Database<Buffer, string>, prefix: string): Array<{ key: string; value: unknown }> => {
+  const out: Array<{ key: string; value: unknown }> = [];
+  // Keys sort by UTF-8 bytes: scan from the prefix and stop at the first key outside it.
+  for (const { key, value } of db.getRange(prefix === '' ? {} : { start: prefix })) {
+    if (typeof key !== 'string' || !key.startsWith(prefix)) break;
+    out.push({ key, value: parseValue(key, value) });
+  }
+  return out;
+};
+
+/**
+ * Opens (creating if needed) the LMDB journal in directory `dir`.
+ * Errors: `EJOURNAL` (damaged environment), an errno code (EACCES, ENOSPC, …) when LMDB cannot open its files.
+ */
+export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions = {}): Promise<LmdbJournal> => {
+  let root: RootDatabase<Buffer, string>;
+  try {
+    root = open<Buffer, string>({
+      path: dir,
+      noSubdir: false,
+      encoding: 'binary',
+      overlappingSync: options.overlappingSync ?? true,
+    });
+  } catch (e) {
+    throw lmdbError(e, dir);
+  }
+  const db: Database<Buffer, string> = root;
+  const stats = { flushes: 0, commits: 0 };
+  let closed = false;
+
+  const guard = async <T>(what: () => T | Promise<T>, key?: string): Promise<T> => {
+    if (closed) throw new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is closed`, { path: dir, key });
+    try {
+      return await what();
+    } catch (e) {
+      throw lmdbError(e, dir, key);
+    }
+  };
+
+  const txnView: JournalTxn = {
+    get: (key) => readValue(db, key),
+    put: (key, value) => {
+      checkKey(key);
+      db.putSync(key, serializeValue(key, value));
+    },
+    remove: (key) => {
+      db.removeSync(key);
+    },
+    range: (prefix) => readRange(db, prefix),
+  };
+
+  return {
+    stats,
+    get: (key) => guard(() => readValue(db, key), key),
+    range: (prefix) => guard(() => readRange(db, prefix)),
+    // The callback runs inside LMDB's write transaction, whose lock is shared by every process mapping the
+    // environment: reads see the latest committed state and nobody else commits in between.
+    // A child transaction, so that a callback that throws leaves nothing behind even when lmdb-js batched it
+    // into one commit with other writes (with plain `transaction()` its earlier puts would still commit).
+    // What the callback throws comes back unchanged; only LMDB's own failures are mapped.
+    transact: async <T>(fn: (txn: JournalTxn) => T): Promise<T> => {
+      let failure: { readonly error: unknown } | undefined;
+      try {
+        return await guard(async () => {
+          stats.commits++;
+          return db.childTransaction(() => {
+            try {
+              return fn(txnView);
+            } catch (error) {
+              failure = { error };
+              throw error;
+            }
+          });
+        });
+      } catch (e) {
+        throw failure === undefined ? e : failure.error;
+      }
+    },
+    put: (key, value) =>
+      guard(async () => {
+        checkKey(key);
+        stats.commits++;
+        await db.put(key, serializeValue(key, value));
+      }, key),
+    remove: (key) =>
+      guard(async () => {
+        stats.commits++;
+        await db.remove(key);
+      }, key),
+    flush: () =>
+      guard(async () => {
+        stats.flushes++;
+        await db.flushed;
+      }),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      try {
+        await db.flushed;
+        await root.close();
+      } catch (e) {
+        throw lmdbError(e, dir);
+      }
+    },
+  };
+};
