@@ -12,6 +12,8 @@ export type TxfsErrorCode =
   | 'EOUTSIDE'
   | 'EABORTED'
   | 'ECRASH'
+  /** The data being written (a stream or async iterable) threw while it was read; nothing was replaced. */
+  | 'ESOURCE'
   | (string & {});
 
 const brand = Symbol.for('txfs/error');

@@ -1,0 +1,126 @@
+/**
+ * Stage 3 of the commit protocol for one file: stream content into a fresh temp file, hashing while writing,
+ * make it durable, validate it. On any failure the temp file is gone before the error surfaces.
+ */
+import { createHash } from 'node:crypto';
+import { TxfsError, fromOsError } from '../errors.js';
+import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
+import { runValidators } from '../integrity/runValidators.js';
+import type { Data, Validator } from '../types.js';
+import { abortedError, throwIfAborted } from './abort.js';
+import { needsChmod } from './fileMode.js';
+import { inMemoryBytes, isInMemory, toChunks } from './toChunks.js';
+import { writeAll } from './writeAll.js';
+
+/** How to stage a file. */
+export interface StageOptions {
+  /** Exact permission bits of the temp file (the umask does not apply). */
+  readonly mode: number;
+  /** Encoding of string data; default 'utf8'. */
+  readonly encoding?: BufferEncoding;
+  readonly signal?: AbortSignal;
+  /** fdatasync the temp file before returning; default true. */
+  readonly sync?: boolean;
+  /** Run on the staged content; all must pass. */
+  readonly validate?: readonly Validator[];
+}
+
+/** A temp file holding the complete, synced, validated new content. */
+export interface StagedFile {
+  readonly tempPath: string;
+  readonly size: number;
+  /** SHA-256 of the content, lowercase hex, computed while writing. */
+  readonly sha256: string;
+}
+
+const sourceError = (e: unknown, tempPath: string): TxfsError =>
+  e instanceof TxfsError
+    ? e
+    : new TxfsError('ESOURCE', `ESOURCE: the data being written failed while it was read: ${e instanceof Error ? e.message : String(e)}; nothing was replaced`, {
+        path: tempPath,
+        cause: e,
+      });
+
+/** Next chunk of `it`, or EABORTED as soon as `signal` fires while the source is still thinking. */
+const nextChunk = (it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined, tempPath: string): Promise<IteratorResult<Uint8Array>> => {
+  const next = it.next().catch((e: unknown) => Promise.reject(sourceError(e, tempPath)));
+  if (signal === undefined) return next;
+  return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
+    const onAbort = (): void => reject(abortedError(signal, tempPath));
+    signal.addEventListener('abort', onAbort, { once: true });
+    next.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+};
+
+/** Writes every chunk of `data`, returning size and hash. */
+const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath: string): Promise<{ size: number; sha256: string }> => {
+  const hash = createHash('sha256');
+  let size = 0;
+  const it = toChunks(data, options.encoding)[Symbol.asyncIterator]();
+  try {
+    for (;;) {
+      throwIfAborted(options.signal, tempPath);
+      const r = await nextChunk(it, options.signal, tempPath);
+      if (r.done === true) break;
+      hash.update(r.value);
+      await writeAll(fh, r.value, tempPath);
+      size += r.value.byteLength;
+    }
+  } catch (e) {
+    // Release the source (a Node stream is destroyed); do not wait for a source that may hang.
+    void it.return?.().catch(() => undefined);
+    throw e;
+  }
+  return { size, sha256: hash.digest('hex') };
+};
+
+/**
+ * Removes a temp file after a failure. The failure being handled is the error the caller must see, so a close or
+ * unlink error here does not replace it (a store's journal still names the temp for recovery to remove).
+ */
+const discard = async (fs: FileSystem, fh: FileHandle | undefined, tempPath: string): Promise<void> => {
+  if (fh !== undefined) await fh.close().catch(() => undefined);
+  await fs.unlink(tempPath).catch(() => undefined);
+};
+
+/**
+ * Streams `data` into a new temp file `tempPath` (created with O_CREAT | O_EXCL | O_NOFOLLOW and exactly `mode`),
+ * looping over short writes and hashing while writing; fdatasyncs it (unless `sync: false`); runs the validators
+ * on the staged content (in-memory data is validated before the file is even created; a stream is read back).
+ * An fsync error is never retried. On any failure the temp file is closed and unlinked, then the error is thrown.
+ * @throws TxfsError EVALIDATION, EABORTED, ESOURCE (the data stream threw), EEXIST (temp name taken), ENOENT (no directory),
+ *   ENOSPC, EIO, EACCES, EROFS … from the file system.
+ */
+export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, options: StageOptions): Promise<StagedFile> => {
+  const validators = options.validate ?? [];
+  throwIfAborted(options.signal, tempPath);
+  let bytes: Uint8Array | undefined;
+  if (isInMemory(data)) {
+    bytes = inMemoryBytes(data, options.encoding);
+    if (validators.length > 0) await runValidators(validators, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  }
+  const fh = await fs.open(tempPath, 'wx', options.mode);
+  let open: FileHandle | undefined = fh;
+  try {
+    if (needsChmod(options.mode)) await fs.chmod(tempPath, options.mode & 0o7777);
+    let size: number;
+    let sha256: string;
+    if (bytes !== undefined) {
+      await writeAll(fh, bytes, tempPath);
+      size = bytes.byteLength;
+      sha256 = createHash('sha256').update(bytes).digest('hex');
+    } else {
+      ({ size, sha256 } = await pump(fh, data, options, tempPath));
+    }
+    throwIfAborted(options.signal, tempPath);
+    if (options.sync !== false) await fh.datasync();
+    open = undefined;
+    await fh.close();
+    if (bytes === undefined && validators.length > 0) await runValidators(validators, await fs.readFile(tempPath));
+    throwIfAborted(options.signal, tempPath);
+    return { tempPath, size, sha256 };
+  } catch (e) {
+    await discard(fs, open, tempPath);
+    throw fromOsError(e, tempPath);
+  }
+};

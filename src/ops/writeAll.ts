@@ -1,0 +1,24 @@
+/**
+ * Writes a whole buffer, looping over short writes.
+ */
+import { TxfsError } from '../errors.js';
+import type { FileHandle } from '../fs/fileSystem.js';
+
+/**
+ * Writes every byte of `bytes` at the handle's current position. A short write is not an error to ignore:
+ * the rest is written by the next call. A write that makes no progress at all is ENOSPC (what POSIX means by it).
+ * @throws TxfsError ENOSPC, EIO, EDQUOT … from the file system.
+ */
+export const writeAll = async (fh: FileHandle, bytes: Uint8Array, path: string): Promise<void> => {
+  let offset = 0;
+  while (offset < bytes.byteLength) {
+    const n = await fh.write(bytes, offset, bytes.byteLength - offset, null);
+    if (n <= 0) {
+      throw new TxfsError('ENOSPC', `ENOSPC: the disk is full: free some space and try again (write ${path}: no byte could be written)`, {
+        path,
+        syscall: 'write',
+      });
+    }
+    offset += n;
+  }
+};

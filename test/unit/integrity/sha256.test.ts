@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { TxfsError } from '../../../src/errors.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
+import { sha256File, sha256Of } from '../../../src/integrity/sha256.js';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('sha256', () => {
+  it('hashes bytes and strings like sha256sum', () => {
+    expect(sha256Of('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
+    expect(sha256Of(Buffer.from('abc'))).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+  });
+
+  it('hashes a multi-chunk file the same as sha256sum does', async () => {
+    const p = path.join(dir, 'big.bin');
+    const content = Buffer.alloc(300 * 1024 + 7);
+    for (let i = 0; i < content.length; i++) content[i] = (i * 31) & 0xff;
+    fs.writeFileSync(p, content);
+    const expected = execFileSync('sha256sum', [p]).toString().split(' ')[0];
+    expect(await sha256File(nodeFileSystem, p)).toBe(expected);
+    expect(sha256Of(content)).toBe(expected);
+  });
+
+  it('rejects with ENOENT for a missing file and EISDIR for a directory', async () => {
+    await expect(sha256File(nodeFileSystem, path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const e = await sha256File(nodeFileSystem, dir).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(TxfsError);
+    expect((e as TxfsError).code).toBe('EISDIR');
+  });
+});
