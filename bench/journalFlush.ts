@@ -1,0 +1,75 @@
+/**
+ * What a durable journal commit costs on the LMDB journal: sequential puts unflushed vs each followed by
+ * `flush()` (lmdb-js's overlappingSync, what txfs uses), puts with every commit synced (overlappingSync: false),
+ * and 16 concurrent transactions sharing one flush. Modes alternate, several rounds; medians of per-op times.
+ * Run: npx tsx bench/journalFlush.ts
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { openLmdbJournal, type LmdbJournal } from '../src/journal/lmdb.js';
+
+const ops = 300;
+const rounds = 5;
+const value = { v: 1, sum: 'x'.repeat(64), body: JSON.stringify({ state: 'committing', ops: [{ path: 'a/b.txt', temp: 'a/.b.txt.tx.0.txfs-tmp' }] }) };
+
+interface Mode {
+  readonly label: string;
+  readonly overlappingSync: boolean;
+  readonly step: (j: LmdbJournal, i: number) => Promise<void>;
+}
+
+const modes: Mode[] = [
+  { label: 'put, not flushed (overlappingSync)', overlappingSync: true, step: (j, i) => j.put(`tx/${i}`, value) },
+  {
+    label: 'put + flush() (overlappingSync)',
+    overlappingSync: true,
+    step: async (j, i) => {
+      await j.put(`tx/${i}`, value);
+      await j.flush();
+    },
+  },
+  { label: 'put, every commit synced (overlappingSync: false)', overlappingSync: false, step: (j, i) => j.put(`tx/${i}`, value) },
+  {
+    label: '16 concurrent transacts, each + flush() (per transact)',
+    overlappingSync: true,
+    step: async (j, i) => {
+      await Promise.all(
+        Array.from({ length: 16 }, async (_, k) => {
+          await j.transact((txn) => txn.put(`tx/${i}/${k}`, value));
+          await j.flush();
+        }),
+      );
+    },
+  },
+  {
+    label: '16 concurrent transacts (overlappingSync: false)',
+    overlappingSync: false,
+    step: async (j, i) => {
+      await Promise.all(Array.from({ length: 16 }, (_, k) => j.transact((txn) => txn.put(`tx/${i}/${k}`, value))));
+    },
+  },
+];
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
+
+const run = async (mode: Mode): Promise<number> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-'));
+  const j = await openLmdbJournal(path.join(dir, 'journal'), { overlappingSync: mode.overlappingSync });
+  try {
+    for (let i = 0; i < 20; i++) await mode.step(j, -i - 1);
+    const t0 = performance.now();
+    for (let i = 0; i < ops; i++) await mode.step(j, i);
+    return (performance.now() - t0) / ops;
+  } finally {
+    await j.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+const results = new Map<string, number[]>(modes.map((m) => [m.label, []]));
+for (let r = 0; r < rounds; r++) for (const m of modes) results.get(m.label)?.push(await run(m));
+for (const m of modes) {
+  const per = results.get(m.label) ?? [];
+  console.log(`${m.label.padEnd(56)} ${median(per).toFixed(3)} ms per step (median of ${rounds} rounds × ${ops})`);
+}
