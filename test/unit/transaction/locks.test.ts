@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -217,6 +218,23 @@ describe('liveness', () => {
     expect((await readProcessStat(nodeFileSystem, process.pid))?.state).toMatch(/^[RS]$/);
     expect(await readProcessStat(nodeFileSystem, deadPid)).toBeUndefined();
     expect(await isHolderAlive(nodeFileSystem, { txId: 'L2', pid: deadPid, procStart: null })).toBe(false);
+  });
+
+  it('reads a killed but not yet reaped (zombie) process as gone', async () => {
+    // The background sleep exits at once; its parent (now `sleep 30`) never reaps it.
+    const parent = spawn('sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      const pid = Number(await new Promise<string>((resolve) => parent.stdout.once('data', (d: Buffer) => resolve(d.toString()))));
+      let stat = await readProcessStat(nodeFileSystem, pid);
+      while (stat?.state !== 'Z') {
+        await new Promise((r) => setTimeout(r, 5));
+        stat = await readProcessStat(nodeFileSystem, pid);
+      }
+      expect(() => process.kill(pid, 0)).not.toThrow();
+      expect(await isHolderAlive(nodeFileSystem, { txId: 'L3', pid, procStart: stat.startTime })).toBe(false);
+    } finally {
+      parent.kill('SIGKILL');
+    }
   });
 
   it('describes a holder by pid, label and time', () => {
