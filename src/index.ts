@@ -6,3 +6,6 @@ export type { TxfsErrorCode } from './errors.js';
 export type { FileSystem, FileHandle, FileStat, OpenFlags } from './fs/fileSystem.js';
 export type { Journal, JournalTxn } from './journal/journal.js';
 export type * from './types.js';
+export { writeFileAtomic } from './ops/atomicWrite.js';
+export { sha256FileOnDisk as sha256File, verifyChecksumFileOnDisk as verifyChecksumFile } from './integrity/onDisk.js';
+export { validators } from './integrity/validators.js';

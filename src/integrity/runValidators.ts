@@ -12,7 +12,10 @@ const numberProp = (e: unknown, key: string): number | undefined => {
 
 /** The EVALIDATION error for whatever validator `name` threw, keeping line/column when the thrown value has them. */
 export const validationError = (name: string, e: unknown, path?: string): TxfsError => {
-  if (e instanceof TxfsError && e.code === 'EVALIDATION' && e.validator !== undefined) return e;
+  if (e instanceof TxfsError && e.code === 'EVALIDATION' && e.validator !== undefined) {
+    if (path === undefined || e.path !== undefined) return e;
+    return new TxfsError('EVALIDATION', `${e.message} (${path})`, { path, validator: e.validator, line: e.line, column: e.column, cause: e.cause });
+  }
   const line = numberProp(e, 'line');
   const column = numberProp(e, 'column');
   const where = line === undefined ? '' : ` at line ${line}${column === undefined ? '' : `, column ${column}`}`;

@@ -1,0 +1,33 @@
+/**
+ * Step 7 for one staged file: putting the temp file in place, replacing the target or never replacing anything.
+ */
+import { errnoError, fromOsError, hasCode } from '../errors.js';
+import type { FileSystem } from '../fs/fileSystem.js';
+
+/** Errors of link(2) on filesystems without hard links, where rename must do. */
+const noLinks = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP'];
+
+/**
+ * Renames `tempPath` over `dest` (atomic replace), or with `exclusive` links it to `dest` and removes the temp name,
+ * so that a file created at `dest` meanwhile is never clobbered (EEXIST instead). On a filesystem without hard
+ * links the exclusive form falls back to a check then rename.
+ * @throws TxfsError EEXIST (exclusive, `dest` taken: the temp file is left for the caller), ENOENT, EACCES, EIO …
+ */
+export const installFile = async (fs: FileSystem, tempPath: string, dest: string, exclusive: boolean): Promise<void> => {
+  if (!exclusive) return fs.rename(tempPath, dest);
+  try {
+    await fs.link(tempPath, dest);
+  } catch (e) {
+    if (!hasCode(e, ...noLinks)) throw e;
+    const taken = await fs.lstat(dest).then(
+      () => true,
+      (err: unknown) => {
+        if (hasCode(err, 'ENOENT')) return false;
+        throw err;
+      },
+    );
+    if (taken) throw fromOsError(errnoError('EEXIST', 'link', dest), dest, 'link');
+    return fs.rename(tempPath, dest);
+  }
+  await fs.unlink(tempPath);
+};
