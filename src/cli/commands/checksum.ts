@@ -1,0 +1,43 @@
+/**
+ * `txfs checksum <file>` / `txfs checksum --check <file>`: write or check the sha256sum sidecar `<file>.sha256`.
+ */
+import * as path from 'node:path';
+import type { Command } from 'commander';
+import { sha256File } from '../../integrity/sha256.js';
+import { verifyChecksumFile, writeChecksumFile } from '../../integrity/sidecar.js';
+import { action, argList, type ExitBox } from '../action.js';
+import type { CliIo } from '../cliIo.js';
+import { ExitCode } from '../exitCodes.js';
+import { printResult } from '../output.js';
+
+/** Registers `checksum`. */
+export const registerChecksum = (program: Command, io: CliIo, exit: ExitBox): void => {
+  program
+    .command('checksum')
+    .description('write FILE.sha256 (sha256sum format), or check it with --check (exit 1 on a mismatch)')
+    .argument('<file...>', 'file(s), relative to the root')
+    .option('-c, --check', 'check the sidecar instead of writing it')
+    .action(
+      action(io, exit, async (ctx, cmd) => {
+        const files = argList(cmd, 0);
+        const check = cmd.opts<{ check?: boolean }>().check === true;
+        const results: Array<{ path: string; sha256?: string; ok?: boolean }> = [];
+        for (const file of files) {
+          const abs = path.resolve(ctx.root, file);
+          if (check) results.push({ path: file, ok: await verifyChecksumFile(ctx.io.fs, abs) });
+          else {
+            const sha256 = await sha256File(ctx.io.fs, abs);
+            await writeChecksumFile(ctx.io.fs, abs, sha256);
+            results.push({ path: file, sha256 });
+          }
+        }
+        const c = ctx.colors;
+        printResult(ctx, results, () =>
+          results.map((r) =>
+            r.ok === undefined ? `${r.sha256 ?? ''}  ${r.path}  ${c.dim(`→ ${r.path}.sha256`)}` : `${r.path}: ${r.ok ? c.green('OK') : c.red('FAILED')}`,
+          ),
+        );
+        return results.some((r) => r.ok === false) ? ExitCode.failed : ExitCode.ok;
+      }),
+    );
+};

@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The `txfs` executable: wires the real process (streams, environment, disk, store, terminal prompts) to the CLI.
+ */
+import { nodeFileSystem } from '../fs/node.js';
+import type { StoreOptions } from '../types.js';
+import type { CliIo } from './cliIo.js';
+import { runCli } from './program.js';
+import { inquirerPrompter } from './prompter.js';
+
+const interrupted = new Promise<void>((resolve) => {
+  process.once('SIGINT', () => resolve());
+  process.once('SIGTERM', () => resolve());
+});
+
+const io: CliIo = {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  stdin: process.stdin,
+  env: process.env,
+  cwd: process.cwd(),
+  fs: nodeFileSystem,
+  // Loaded on first use: commands that need no store (help, checksum) start without the journal's native module.
+  openStore: async (options: StoreOptions) => (await import('../store.js')).openStore(options),
+  prompter: inquirerPrompter(process.stdin, process.stderr),
+  self: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
+  interrupted,
+};
+
+const code = await runCli(process.argv.slice(2), io);
+process.exitCode = code;
+// Whatever a library may still hold open (a watcher, a timer) must not keep a finished command alive.
+setTimeout(() => process.exit(code), 2000).unref();
+process.stdin.pause();

@@ -1,0 +1,88 @@
+/**
+ * The `txfs` command line: global options, every command, help text and exit codes.
+ */
+import { Command, CommanderError } from 'commander';
+import type { ExitBox } from './action.js';
+import type { CliIo } from './cliIo.js';
+import { registerBackups } from './commands/backups.js';
+import { registerChecksum } from './commands/checksum.js';
+import { registerDemo } from './commands/demo.js';
+import { registerLog } from './commands/log.js';
+import { registerRecover } from './commands/recover.js';
+import { registerRm } from './commands/rm.js';
+import { registerStatus } from './commands/status.js';
+import { registerUndo } from './commands/undo.js';
+import { registerVerify } from './commands/verify.js';
+import { registerWatch } from './commands/watch.js';
+import { registerWrite } from './commands/write.js';
+import { createContext } from './context.js';
+import { errorLine } from './errorLine.js';
+import { ExitCode, exitCodeFor } from './exitCodes.js';
+
+const examples = `
+Examples:
+  $ cat report.json | txfs write out/report.json --validate json
+  $ txfs write a.csv b.csv --from staging/ --on-exists ask
+  $ txfs rm old.txt && txfs backups restore old.txt
+  $ txfs verify --json | jq '.problems'
+  $ txfs demo
+
+Exit codes: 0 ok, 1 operation failed, 2 usage error, 3 conflict declined or cancelled.
+Environment: NO_COLOR turns colours off; TXFS_DEBUG=1 prints stack traces with errors.`;
+
+/** The commander program, with every command registered; the exit code of the command that ran is put in `exit`. */
+export const buildProgram = (io: CliIo, exit: ExitBox): Command => {
+  const program = new Command('txfs')
+    .description('Transactional file operations: atomic writes, crash recovery, verified backups.')
+    .option('--root <dir>', 'the store root (default: the current directory)')
+    .option('--json', 'print results as JSON, for scripts')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (s) => void io.stdout.write(s),
+      writeErr: (s) => void io.stderr.write(s),
+    })
+    .exitOverride()
+    .addHelpText('after', examples);
+  for (const register of [
+    registerWrite,
+    registerRm,
+    registerRecover,
+    registerStatus,
+    registerLog,
+    registerUndo,
+    registerBackups,
+    registerVerify,
+    registerChecksum,
+    registerWatch,
+    registerDemo,
+  ]) {
+    register(program, io, exit);
+  }
+  return program;
+};
+
+/**
+ * Runs `txfs` with `argv` (the arguments after the program name) and resolves with the exit code; every error
+ * is printed as one line on stderr (with its stack when TXFS_DEBUG=1). Never rejects.
+ */
+export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCode> => {
+  const exit: ExitBox = { code: ExitCode.ok };
+  const program = buildProgram(io, exit);
+  if (argv.length === 0) {
+    program.outputHelp();
+    return ExitCode.usage;
+  }
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return exit.code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and version are not errors; commander has already printed every usage error.
+      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    }
+    const ctx = createContext(io, {});
+    const code = exitCodeFor(e);
+    io.stderr.write(`${ctx.colors.red(code === ExitCode.declined ? 'txfs: stopped:' : 'txfs: error:')} ${errorLine(e, ctx.debug)}\n`);
+    return code;
+  }
+};
