@@ -1,0 +1,101 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listBackupRecords } from '../../../src/backup/backupIndex.js';
+import { compressBackup } from '../../../src/backup/compress.js';
+import { verifyBackups } from '../../../src/backup/verifyBackups.js';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
+import { createFixture, flipByte, listFiles, type Fixture } from './fixture.js';
+
+describe('compressBackup', () => {
+  let fx: Fixture;
+  beforeEach(() => {
+    fx = createFixture();
+  });
+  afterEach(() => fx.cleanup());
+
+  const content = Buffer.from('<row>some repetitive export content</row>\n'.repeat(5000));
+
+  it('replaces the backup by its gzip, switching the index before the old file goes', async () => {
+    const rec = await fx.addBackup('docs/a.xml', content);
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    const flushedAt: number[] = [];
+    const journal = fx.journal;
+    const ctx = { ...fx.withFs(ffs), env: { ...fx.withFs(ffs).env, journal: { ...journal, flush: async () => void flushedAt.push(ffs.trace.length) } } };
+    const next = await compressBackup(ctx, rec);
+
+    expect(next).toMatchObject({ id: rec.id, file: `${rec.file}.gz`, compressed: true, sha256: rec.sha256, size: rec.size });
+    expect(next.storedSize).toBe(fs.statSync(path.join(fx.backupDir, next.file)).size);
+    expect(next.storedSize).toBeLessThan(rec.size);
+    expect(gunzipSync(fs.readFileSync(path.join(fx.backupDir, next.file))).equals(content)).toBe(true);
+    expect(listFiles(fx.backupDir)).toEqual([next.file]);
+    expect(await listBackupRecords(fx.ctx.env, 'docs/a.xml')).toEqual([next]);
+
+    const kinds = ffs.trace.map((c) => c.kind);
+    const rename = kinds.indexOf('rename');
+    const syncDir = kinds.lastIndexOf('syncDir');
+    const unlink = ffs.trace.findIndex((c) => c.kind === 'unlink' && c.path === path.join(fx.backupDir, rec.file));
+    expect(ffs.trace.some((c) => c.kind === 'datasync')).toBe(true);
+    expect(rename).toBeGreaterThan(-1);
+    expect(syncDir).toBeGreaterThan(rename);
+    expect(flushedAt).toHaveLength(1);
+    expect(flushedAt[0]).toBeGreaterThan(syncDir);
+    expect(unlink).toBeGreaterThanOrEqual(flushedAt[0] ?? Infinity);
+  });
+
+  it('on ENOSPC leaves the original backup untouched, no temp file, and says the disk is full', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    const before = listFiles(fx.backupDir);
+    const ffs = createFaultyFileSystem(nodeFileSystem, [{ kind: 'write', nth: 1, errno: 'ENOSPC', mode: 'always' }]);
+    const err = await compressBackup(fx.withFs(ffs), rec).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ENOSPC', message: expect.stringContaining('disk is full') as string });
+    expect(ffs.fired.length).toBeGreaterThan(0);
+    expect(listFiles(fx.backupDir)).toEqual(before);
+    expect(fs.readFileSync(path.join(fx.backupDir, rec.file)).equals(content)).toBe(true);
+    expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
+  });
+
+  it('on a short-writing disk still writes every byte', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    ffs.limitWrites(100);
+    const next = await compressBackup(fx.withFs(ffs), rec);
+    expect(gunzipSync(fs.readFileSync(path.join(fx.backupDir, next.file))).equals(content)).toBe(true);
+  });
+
+  it('refuses to compress a corrupted backup, changing nothing', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    flipByte(path.join(fx.backupDir, rec.file), 10);
+    const before = listFiles(fx.backupDir);
+    await expect(compressBackup(fx.ctx, rec)).rejects.toMatchObject({ code: 'EINTEGRITY' });
+    expect(listFiles(fx.backupDir)).toEqual(before);
+    expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
+  });
+
+  it('when the index switch fails, keeps the indexed original and reports the stray .gz without deleting it', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    fx.journal.failNextTransact(new Error('journal unavailable'));
+    await expect(compressBackup(fx.ctx, rec)).rejects.toThrow('journal unavailable');
+    expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
+    expect(fs.readFileSync(path.join(fx.backupDir, rec.file)).equals(content)).toBe(true);
+
+    const report = await verifyBackups(fx.ctx);
+    expect(report).toMatchObject({ checked: 1, ok: 1 });
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unindexed', path: path.join(fx.backupDir, `${rec.file}.gz`) })]);
+    expect(fs.existsSync(path.join(fx.backupDir, `${rec.file}.gz`))).toBe(true);
+
+    // A later attempt completes, over the stray file.
+    const next = await compressBackup(fx.ctx, rec);
+    expect(listFiles(fx.backupDir)).toEqual([next.file]);
+    expect((await verifyBackups(fx.ctx)).problems).toEqual([]);
+  });
+
+  it('gives up, cleanly, when the backup left the index meanwhile', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    fx.journal.data.clear();
+    await expect(compressBackup(fx.ctx, rec)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(listFiles(fx.backupDir)).toEqual([rec.file]);
+  });
+});
