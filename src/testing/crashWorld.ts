@@ -1,0 +1,205 @@
+/**
+ * A crash world: the simulated disk and the in-memory journal behind one call counter, so that a crash
+ * cuts both off at the same instant, as a power cut does (API.md, "txfs/testing").
+ */
+import type { FileSystem } from '../fs/fileSystem.js';
+import type { Journal } from '../journal/journal.js';
+import { CrashError } from './crashError.js';
+import { crashFileSystem } from './crashFileSystem.js';
+import { Disk, ROOT, type DiskImage } from './disk.js';
+import { locate } from './lookup.js';
+import { JournalState, memoryJournal, type JournalImage } from './memoryJournal.js';
+import { mixSeed, seededRandom } from './random.js';
+import { survivingDisk, type CrashModel } from './survivors.js';
+
+/** One FileSystem or Journal call as the world saw it (or a `mark` left by a test, which is not a call). */
+export interface TraceRecord {
+  readonly index: number;
+  readonly kind: string;
+  readonly path: string;
+  readonly to?: string;
+  /** Journal calls: the keys written (transact/put/remove) or asked for (get/range). */
+  keys?: readonly string[];
+}
+
+/** Options of `createCrashWorld`. */
+export interface CrashWorldOptions {
+  /** Default 'lose-unsynced'. */
+  readonly model?: CrashModel;
+  /** Picks among the states the model allows; same seed, same state. Default 0. */
+  readonly seed?: number;
+  /** Initial content, already durable; directories are created as needed. */
+  readonly files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Keep a snapshot before every call, for `afterCrashAt` (the crash suite's fast path). Default false. */
+  readonly recordCrashPoints?: boolean;
+}
+
+/** Which surviving state `afterCrash`/`afterCrashAt` picks. */
+export interface CrashChoice {
+  readonly model?: CrashModel;
+  readonly seed?: number;
+  readonly recordCrashPoints?: boolean;
+}
+
+/** An in-memory disk and journal that can be cut off after any call (API.md). */
+export interface CrashWorld {
+  /** Pass to `openStore({ fs, journal, root: '/' })`. */
+  readonly fs: FileSystem;
+  readonly journal: Journal;
+  /** FileSystem + Journal calls made so far. */
+  readonly calls: number;
+  readonly model: CrashModel;
+  readonly seed: number;
+  /** True once a call was refused because of `crashAfter`. */
+  readonly crashed: boolean;
+  /** Every call made, FileSystem and Journal interleaved, plus marks. */
+  readonly trace: readonly TraceRecord[];
+  /** Call n+1 and every later call throw CrashError (code 'ECRASH'). */
+  crashAfter(n: number): void;
+  /** A fresh world holding only what survived a crash now (chosen by the seed); run recovery on it. */
+  afterCrash(choice?: CrashChoice): CrashWorld;
+  /** Like `afterCrash`, for a crash right after call n (needs `recordCrashPoints`). */
+  afterCrashAt(n: number, choice?: CrashChoice): CrashWorld;
+  /** Content of a file (symlinks followed), or undefined; no side effects. */
+  read(path: string): Uint8Array | undefined;
+  /** Every regular file below dir (default `/`), recursively, as sorted relative paths. */
+  list(dir?: string): string[];
+  /** What is at `path` (not following a final symlink), without side effects. */
+  kindOf(path: string): 'file' | 'directory' | 'symlink' | undefined;
+  /** The journal's live entries under `prefix`, in key order, without side effects. */
+  journalEntries(prefix?: string): Array<{ key: string; value: unknown }>;
+  /** The next fsync/fdatasync of a file whose path contains `pathIncludes` fails with EIO and its unsynced writes are lost for good. */
+  failNextSync(pathIncludes?: string): void;
+  /** Adds a non-call record to the trace (e.g. "commit resolved"). */
+  mark(label: string): void;
+}
+
+interface Snapshot {
+  readonly disk: DiskImage;
+  readonly journal: JournalImage;
+  readonly clock: number;
+}
+
+const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean): CrashWorld => {
+  let calls = 0;
+  let limit = Number.POSITIVE_INFINITY;
+  let crashed = false;
+  const trace: TraceRecord[] = [];
+  const snapshots: Snapshot[] = [];
+  const syncFailures: string[] = [];
+  const snapshot = (): Snapshot => ({ disk: disk.freeze(), journal: journalState.freeze(), clock: disk.clock });
+
+  const enter = (kind: string, path: string, to?: string): TraceRecord => {
+    if (crashed || calls >= limit) {
+      crashed = true;
+      throw new CrashError(calls + 1, `${kind} ${path}`);
+    }
+    if (record) snapshots[calls] = snapshot();
+    calls += 1;
+    const rec: TraceRecord = to === undefined ? { index: calls, kind, path } : { index: calls, kind, path, to };
+    trace.push(rec);
+    return rec;
+  };
+  const gate = {
+    enter,
+    failSync: (path: string): boolean => {
+      const i = syncFailures.findIndex((p) => path.includes(p));
+      if (i < 0) return false;
+      syncFailures.splice(i, 1);
+      return true;
+    },
+  };
+
+  const after = (image: Snapshot, n: number, choice: CrashChoice): CrashWorld => {
+    const m = choice.model ?? model;
+    const s = choice.seed ?? seed;
+    const rnd = seededRandom(mixSeed(s, n));
+    const survivingJournal = JournalState.surviving(image.journal, m === 'lose-unsynced' ? 0 : Math.floor(rnd() * (image.journal.unflushed.length + 1)));
+    return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false);
+  };
+
+  const world: CrashWorld = {
+    fs: crashFileSystem(disk, gate),
+    journal: memoryJournal(journalState, gate),
+    get calls() {
+      return calls;
+    },
+    model,
+    seed,
+    get crashed() {
+      return crashed;
+    },
+    trace,
+    crashAfter: (n) => {
+      limit = n;
+    },
+    afterCrash: (choice = {}) => after(snapshot(), calls, choice),
+    afterCrashAt: (n, choice = {}) => {
+      if (n === calls) return after(snapshot(), n, choice);
+      const image = snapshots[n];
+      if (image === undefined) throw new RangeError(`no snapshot of crash point ${n} (calls: ${calls}; recordCrashPoints: ${record})`);
+      return after(image, n, choice);
+    },
+    read: (path) => {
+      try {
+        const at = locate(disk, path, true, 'read');
+        const n = at.ino === undefined ? undefined : disk.node(at.ino);
+        return n?.kind === 'file' ? n.data.slice() : undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    list: (dir = '/') => {
+      const out: string[] = [];
+      const walk = (ino: number, rel: string): void => {
+        const n = disk.node(ino);
+        if (n.kind === 'file') out.push(rel);
+        if (n.kind !== 'directory') return;
+        for (const [name, child] of n.entries) walk(child, rel === '' ? name : `${rel}/${name}`);
+      };
+      const at = locate(disk, dir, true, 'list');
+      if (at.ino !== undefined && disk.node(at.ino).kind === 'directory') walk(at.ino, '');
+      return out.sort();
+    },
+    kindOf: (path) => {
+      try {
+        const at = locate(disk, path, false, 'lstat');
+        return at.ino === undefined ? undefined : disk.node(at.ino).kind;
+      } catch {
+        return undefined;
+      }
+    },
+    journalEntries: (prefix = '') => journalState.entries(prefix),
+    failNextSync: (pathIncludes = '') => {
+      syncFailures.push(pathIncludes);
+    },
+    mark: (label) => {
+      trace.push({ index: calls, kind: 'mark', path: label });
+    },
+  };
+  return world;
+};
+
+/** Creates a crash world holding `files`, all durable. */
+export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld => {
+  const disk = new Disk();
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    const parts = name.split('/').filter((c) => c !== '');
+    let dir = disk.dir(ROOT);
+    for (const part of parts.slice(0, -1)) {
+      const ino = dir.entries.get(part);
+      if (ino === undefined) {
+        const made = disk.newDir(0o755);
+        disk.changeEntries(dir, [[part, made.ino]]);
+        dir = made;
+      } else {
+        dir = disk.dir(ino);
+      }
+    }
+    const file = disk.newFile(0o644);
+    disk.changeEntries(dir, [[parts[parts.length - 1] ?? name, file.ino]]);
+    disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : content.slice() });
+  }
+  disk.syncAll();
+  return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false);
+};

@@ -1,0 +1,147 @@
+/**
+ * The crash world's `Journal`: an in-memory key-value store with the LMDB journal's durability semantics.
+ * A commit (`transact`, `put`, `remove`) is visible at once; it is durable once a later `flush()` resolved.
+ * Commits are ordered, so a crash keeps every flushed commit and, of the unflushed ones, only a prefix.
+ */
+import type { Journal, JournalTxn } from '../journal/journal.js';
+
+/** One committed journal transaction: keys set (to a value) or removed (undefined). */
+export interface Commit {
+  readonly writes: ReadonlyMap<string, unknown>;
+}
+
+/** What a crash of the journal can leave: the flushed state and the commits after it, in order. */
+export interface JournalImage {
+  readonly durable: ReadonlyMap<string, unknown>;
+  readonly unflushed: readonly Commit[];
+}
+
+/** The gate the world lends the journal (shared call counter, trace, crash cut-off). */
+export interface JournalGate {
+  /** Counts and records the call (or throws CrashError); returns the trace record, whose keys the journal fills in. */
+  enter(kind: string, path: string): { keys?: readonly string[] };
+}
+
+const freeze = (value: unknown): unknown => {
+  if (typeof value === 'object' && value !== null) {
+    for (const v of Object.values(value)) freeze(v);
+    Object.freeze(value);
+  }
+  return value;
+};
+
+/** Stored values are JSON copies, frozen: handed out without copying, and never changed behind the store's back. */
+const copyIn = (key: string, value: unknown): unknown => {
+  const text = JSON.stringify(value) as string | undefined;
+  if (text === undefined) throw new TypeError(`journal value for "${key}" is not JSON-compatible`);
+  return freeze(JSON.parse(text));
+};
+
+const inRange = (entries: ReadonlyMap<string, unknown>, prefix: string): Array<{ key: string; value: unknown }> =>
+  [...entries.keys()]
+    .filter((k) => k.startsWith(prefix))
+    .sort()
+    .map((key) => ({ key, value: entries.get(key) }));
+
+/** The journal state behind a world's `Journal`. */
+export class JournalState {
+  live: Map<string, unknown>;
+  durable: ReadonlyMap<string, unknown>;
+  unflushed: Commit[] = [];
+
+  constructor(initial: ReadonlyMap<string, unknown> = new Map()) {
+    this.live = new Map(initial);
+    this.durable = initial;
+  }
+
+  commit(writes: ReadonlyMap<string, unknown>): void {
+    if (writes.size === 0) return;
+    for (const [k, v] of writes) {
+      if (v === undefined) this.live.delete(k);
+      else this.live.set(k, v);
+    }
+    this.unflushed = [...this.unflushed, { writes }];
+  }
+
+  flush(): void {
+    if (this.unflushed.length === 0) return;
+    const next = new Map(this.durable);
+    for (const c of this.unflushed) {
+      for (const [k, v] of c.writes) {
+        if (v === undefined) next.delete(k);
+        else next.set(k, v);
+      }
+    }
+    this.durable = next;
+    this.unflushed = [];
+  }
+
+  freeze(): JournalImage {
+    return { durable: this.durable, unflushed: this.unflushed };
+  }
+
+  /** The journal a reboot finds: the flushed state plus the first `keep` unflushed commits. */
+  static surviving(image: JournalImage, keep: number): JournalState {
+    const state = new JournalState(image.durable);
+    for (const c of image.unflushed.slice(0, keep)) state.commit(c.writes);
+    state.flush();
+    return state;
+  }
+
+  entries(prefix = ''): Array<{ key: string; value: unknown }> {
+    return inRange(this.live, prefix);
+  }
+}
+
+/** Makes the `Journal` of one world over `state`. Values are copied in and out, as a real store serialises them. */
+export const memoryJournal = (state: JournalState, gate: JournalGate): Journal => {
+  const transact = <T>(fn: (txn: JournalTxn) => T, record: { keys?: readonly string[] }): T => {
+    const writes = new Map<string, unknown>();
+    const view = (key: string): unknown => (writes.has(key) ? writes.get(key) : state.live.get(key));
+    const txn: JournalTxn = {
+      get: (key) => view(key),
+      put: (key, value) => {
+        writes.set(key, copyIn(key, value));
+      },
+      remove: (key) => {
+        writes.set(key, undefined);
+      },
+      range: (prefix) => {
+        const merged = new Map(state.live);
+        for (const [k, v] of writes) {
+          if (v === undefined) merged.delete(k);
+          else merged.set(k, v);
+        }
+        return inRange(merged, prefix);
+      },
+    };
+    const result = fn(txn);
+    state.commit(writes);
+    record.keys = [...writes.keys()];
+    return result;
+  };
+  return {
+    get: async (key) => {
+      gate.enter('journal.get', key);
+      return state.live.get(key);
+    },
+    range: async (prefix) => {
+      gate.enter('journal.range', prefix);
+      return inRange(state.live, prefix);
+    },
+    transact: async (fn) => transact(fn, gate.enter('journal.transact', 'journal')),
+    put: async (key, value) => {
+      transact((txn) => txn.put(key, value), gate.enter('journal.put', key));
+    },
+    remove: async (key) => {
+      transact((txn) => txn.remove(key), gate.enter('journal.remove', key));
+    },
+    flush: async () => {
+      gate.enter('journal.flush', 'journal');
+      state.flush();
+    },
+    close: async () => {
+      gate.enter('journal.close', 'journal');
+    },
+  };
+};
