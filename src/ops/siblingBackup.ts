@@ -84,13 +84,13 @@ export const makeSiblingBackup = async (fs: FileSystem, targetAbs: string, polic
     const file = join(policy.dir, siblingBackupName(fileName, now, n));
     try {
       const { size } = await preserveFile(fs, targetAbs, file);
-      const sha256 = await sha256File(fs, file).catch(async (e: unknown) => {
-        await fs.unlink(file).catch(() => undefined);
-        throw e;
-      });
+      const sha256 = await sha256File(fs, file);
       return { id: basename(file), path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
     } catch (e) {
-      if (!hasCode(e, 'EEXIST') || n >= 1000) throw e;
+      if (hasCode(e, 'EEXIST') && n < 1000) continue;
+      // Not EEXIST: the name was free, so whatever is there now is our half-made backup.
+      await fs.unlink(file).catch(() => undefined);
+      throw e;
     }
   }
 };
