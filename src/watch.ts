@@ -10,6 +10,9 @@ import { watch as chokidarWatch } from 'chokidar';
 import { fromOsError, hasCode } from './errors.js';
 import type { FileSystem } from './fs/fileSystem.js';
 import { sha256File } from './integrity/sha256.js';
+import type { Journal } from './journal/journal.js';
+import type { StoreContext } from './transaction/context.js';
+import { decodeManifest, manifestPrefix } from './transaction/txRecord.js';
 import type { ExternalChange } from './types.js';
 
 /** What `watchStore` needs. */
@@ -152,3 +155,41 @@ const start = (deps: WatchStoreDeps): AsyncIterator<ExternalChange, undefined> =
 export const watchStore = (deps: WatchStoreDeps): AsyncIterable<ExternalChange> => ({
   [Symbol.asyncIterator]: () => start(deps),
 });
+
+/** Reads the manifest of a store's journal as path → recorded SHA-256. Rejects with EJOURNAL on an undecodable entry. */
+export const readManifest =
+  (journal: Journal) =>
+  async (): Promise<ReadonlyMap<string, string>> => {
+    const rows = await journal.range(manifestPrefix);
+    return new Map(rows.map(({ key, value }) => [key.slice(manifestPrefix.length), decodeManifest(key, value).sha256]));
+  };
+
+/** `store.watch` of the store described by `ctx`: watchStore over its root, its FileSystem and its journal's manifest. */
+export const storeWatch =
+  (ctx: StoreContext) =>
+  (paths?: readonly string[]): AsyncIterable<ExternalChange> =>
+    watchStore({
+      root: ctx.root,
+      fs: ctx.env.fs,
+      manifest: readManifest(ctx.env.journal),
+      stateDir: ctx.stateDir,
+      ...(paths === undefined || paths.length === 0 ? {} : { paths }),
+    });
+
+/**
+ * One pass of the same check, for `store.status()`: every manifest file whose content differs from its recorded
+ * SHA-256 (`modified`) or that is gone (`deleted`). Rejects with the errno of a file that cannot be read, or EJOURNAL.
+ */
+export const scanExternalChanges = async (deps: Pick<WatchStoreDeps, 'root' | 'fs' | 'manifest'>): Promise<ExternalChange[]> => {
+  const out: ExternalChange[] = [];
+  for (const [rel, expected] of await deps.manifest()) {
+    try {
+      const actual = await sha256File(deps.fs, path.join(deps.root, rel));
+      if (actual !== expected) out.push({ path: rel, kind: 'modified', expected, actual });
+    } catch (e) {
+      if (!hasCode(e, 'ENOENT')) throw e;
+      out.push({ path: rel, kind: 'deleted', expected });
+    }
+  }
+  return out;
+};
