@@ -14,12 +14,13 @@ import { stageFile } from '../ops/stageFile.js';
 import { tempName } from '../ops/tempName.js';
 import type { BackupContext } from './backupContext.js';
 import { BackupRecord, backupKey, indexBackup } from './backupIndex.js';
+import { BACKUP_CHUNK } from './readBackup.js';
 
 /** The original bytes of an uncompressed backup, checked against the index on the way through. */
 async function* verifiedSource(ctx: BackupContext, rec: BackupRecord, file: string): AsyncGenerator<Uint8Array, void, undefined> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of ctx.env.fs.readStream(file)) {
+  for await (const chunk of ctx.env.fs.readStream(file, { chunkSize: BACKUP_CHUNK })) {
     hash.update(chunk);
     size += chunk.byteLength;
     yield chunk;
