@@ -1,0 +1,116 @@
+/**
+ * Durable 4 KiB atomic writes: txfs's writeFileAtomic against write-file-atomic, atomically and a plain fsynced
+ * fs.writeFile, sequentially and 16 at a time, on a real temp directory, contenders alternating within each round.
+ * Prints ops/s (median of the rounds) and the ratios; writes bench/results/atomic-write.json.
+ * Run: npm run bench (all benches) or npx tsx bench/atomic-write.ts
+ */
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFile as atomicallyWrite } from 'atomically';
+import writeFileAtomicLib from 'write-file-atomic';
+import { writeFileAtomic } from '../src/index.js';
+
+type Write = (file: string, data: Buffer) => Promise<unknown>;
+
+const contenders: ReadonlyArray<readonly [name: string, write: Write]> = [
+  ['txfs', (f, d) => writeFileAtomic(f, d)],
+  ['write-file-atomic', (f, d) => writeFileAtomicLib(f, d)],
+  ['atomically', (f, d) => atomicallyWrite(f, d)],
+  [
+    'fs.writeFile+fsync',
+    async (f, d) => {
+      const fh = await fsp.open(f, 'w');
+      try {
+        await fh.writeFile(d);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    },
+  ],
+];
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
+const SEQ_OPS = Number(process.env.BENCH_SEQ_OPS ?? 120);
+const PAR_OPS = Number(process.env.BENCH_PAR_OPS ?? 320);
+const WIDTH = 16;
+const data = Buffer.alloc(4096, 'x');
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+
+/** ops/s of `ops` writes, `width` at a time, each worker on its own file (a file per worker, like independent callers). */
+const run = async (write: Write, dir: string, ops: number, width: number): Promise<number> => {
+  const files = Array.from({ length: width }, (_, i) => path.join(dir, `f${i}.dat`));
+  for (const f of files) fs.writeFileSync(f, data);
+  let next = 0;
+  const start = process.hrtime.bigint();
+  await Promise.all(
+    files.map(async (f) => {
+      while (next < ops) {
+        next++;
+        await write(f, data);
+      }
+    }),
+  );
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  return ops / seconds;
+};
+
+const main = async (): Promise<void> => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-'));
+  const results: Record<string, { sequential: number[]; concurrent: number[] }> = {};
+  for (const [name] of contenders) results[name] = { sequential: [], concurrent: [] };
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      // Rotate the order every round so that no contender always runs first (or right after another's fsync storm).
+      const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]).filter((c) => c !== undefined);
+      for (const [name, write] of order) {
+        const dir = fs.mkdtempSync(path.join(root, 'r-'));
+        results[name]?.sequential.push(await run(write, dir, SEQ_OPS, 1));
+        results[name]?.concurrent.push(await run(write, dir, PAR_OPS, WIDTH));
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    }
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+  const med = (name: string, k: 'sequential' | 'concurrent'): number => median(results[name]?.[k] ?? []);
+  const ratio = (k: 'sequential' | 'concurrent', other: string): number => Number((med('txfs', k) / med(other, k)).toFixed(3));
+  const ratios = {
+    vsWriteFileAtomic: ratio('sequential', 'write-file-atomic'),
+    vsAtomically: ratio('sequential', 'atomically'),
+    vsPlainFsync: ratio('sequential', 'fs.writeFile+fsync'),
+    concurrentVsWriteFileAtomic: ratio('concurrent', 'write-file-atomic'),
+    concurrentVsAtomically: ratio('concurrent', 'atomically'),
+    concurrentVsPlainFsync: ratio('concurrent', 'fs.writeFile+fsync'),
+  };
+  console.log(`atomic-write: 4 KiB durable writes, ${ROUNDS} rounds, ${SEQ_OPS} sequential + ${PAR_OPS} at ${WIDTH} concurrent per round (median ops/s)`);
+  console.table(
+    Object.fromEntries(contenders.map(([name]) => [name, { sequential: Math.round(med(name, 'sequential')), [`${WIDTH} concurrent`]: Math.round(med(name, 'concurrent')) }])),
+  );
+  console.table(ratios);
+  const out = {
+    bench: 'atomic-write',
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()}`,
+    cpus: os.cpus().length,
+    config: { rounds: ROUNDS, sequentialOps: SEQ_OPS, concurrentOps: PAR_OPS, width: WIDTH, bytes: data.length },
+    opsPerSec: Object.fromEntries(contenders.map(([name]) => [name, { sequential: med(name, 'sequential'), concurrent: med(name, 'concurrent') }])),
+    samples: results,
+    ratios,
+  };
+  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'atomic-write.json');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  console.log(`written ${path.relative(process.cwd(), file)}`);
+};
+
+await main();
