@@ -9,3 +9,4 @@ export type * from './types.js';
 export { writeFileAtomic } from './ops/atomicWrite.js';
 export { sha256FileOnDisk as sha256File, verifyChecksumFileOnDisk as verifyChecksumFile } from './integrity/onDisk.js';
 export { validators } from './integrity/validators.js';
+export { openStore, recover } from './store.js';

@@ -110,6 +110,8 @@ export interface TxFileResult {
   readonly path: string;
   readonly action: 'written' | 'deleted' | 'renamed' | 'copied' | 'created' | 'skipped';
   readonly sha256?: string;
+  /** Size in bytes of the content written (written, copied, renamed). */
+  readonly size?: number;
   readonly backup?: BackupEntry;
 }
 

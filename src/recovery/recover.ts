@@ -1,0 +1,65 @@
+/**
+ * The recovery pass: finds every transaction left unfinished by a process that died (or by a failure after the
+ * commit point), and finishes it — forward or back — from the journal alone. Run by `openStore`, and callable.
+ * A clean journal costs two range scans (locks, open markers).
+ */
+import type { StoreContext } from '../transaction/context.js';
+import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
+import { decodeTx, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
+import type { RecoveryReport } from '../types.js';
+import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';
+
+type Problem = RecoveryReport['problems'][number];
+
+/** The open records whose owner is gone (no live lock held by them). Throws EJOURNAL for a record that does not decode. */
+const deadOpenRecords = async (ctx: StoreContext): Promise<TxRecord[]> => {
+  const { journal } = ctx.env;
+  const open = await journal.range(openPrefix);
+  if (open.length === 0) return [];
+  const records = await Promise.all(open.map(async ({ key }) => decodeTx(txKey(key.slice(openPrefix.length)), await journal.get(txKey(key.slice(openPrefix.length))))));
+  const live = new Set((await listLocks(ctx.env)).filter((l) => !l.stale).map((l) => l.txId));
+  return records.filter((r) => !live.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+};
+
+const pathsOf = (recs: readonly TxRecord[]): string[] =>
+  [...new Set(recs.flatMap((r) => r.ops.flatMap((op) => (op.source === undefined ? [op.target] : [op.target, op.source]))))].sort();
+
+/**
+ * Recovers every dead transaction of the store: `staging` rolled back, `committing` rolled forward (or back from its
+ * backups, reported as a problem), stale locks broken. Idempotent: interrupted, it is simply run again.
+ * @throws TxfsError EJOURNAL (a record that does not decode: nothing is touched), ELOCKED, or an OS error.
+ */
+export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> => {
+  const started = performance.now();
+  const { env } = ctx;
+  const staleLocksBroken = await breakStaleLocks(env);
+  const dead = await deadOpenRecords(ctx);
+  const report = { rolledForward: [] as string[], rolledBack: [] as string[], tempFilesRemoved: 0, staleLocksBroken, problems: [] as Problem[] };
+  if (dead.length > 0) {
+    const rid = env.newId();
+    const paths = pathsOf(dead);
+    markRunning(rid);
+    try {
+      await acquireLocks(env, paths, lockOwner(rid, 'recovery'), { timeoutMs: ctx.lockTimeoutMs });
+      const results: Array<{ rec: TxRecord; r: ReplayResult }> = [];
+      for (const rec of dead) results.push({ rec, r: await replayRecord(ctx, rec) });
+      // Every file step of every record is done: one fsync per directory, then one journal transaction.
+      await syncDirsOnce(ctx, results.flatMap(({ r }) => r.dirs));
+      await env.journal.transact((txn) => {
+        for (const { r } of results) r.finish(txn);
+      });
+      for (const { rec, r } of results) {
+        ctx.stuck.delete(rec.id);
+        report.tempFilesRemoved += r.tempFilesRemoved;
+        if (r.plan.outcome === 'rolled-forward') report.rolledForward.push(rec.id);
+        if (r.plan.outcome === 'rolled-back') report.rolledBack.push(rec.id);
+        if (r.plan.problem !== undefined) report.problems.push({ txId: rec.id, ...r.plan.problem });
+      }
+      // The locks of the dead transactions were broken above; nothing of theirs is left to release.
+    } finally {
+      markDone(rid);
+      await releaseLocks(env, rid, paths).catch(() => undefined);
+    }
+  }
+  return { ...report, durationMs: performance.now() - started };
+};

@@ -1,0 +1,166 @@
+/**
+ * The members of a store that the transaction engine provides itself: transactions, one-file writes and
+ * deletes, verified reads, the integrity scan, the log, the status and close.
+ */
+import * as path from 'node:path';
+import { backupUsage } from './backup/usage.js';
+import { TxfsError } from './errors.js';
+import { sha256File, sha256Of } from './integrity/sha256.js';
+import { recoverStore } from './recovery/recover.js';
+import type { StoreCore } from './storeExtensions.js';
+import { commitDraft } from './transaction/commit.js';
+import type { StoreContext } from './transaction/context.js';
+import { createTx, type Committer } from './transaction/createTx.js';
+import { readManifest } from './transaction/draft.js';
+import { describeHolder, listLocks } from './transaction/locks.js';
+import { resolveStorePath } from './transaction/paths.js';
+import { toSummary, touches } from './transaction/summary.js';
+import { decodeTx, openPrefix, txKey, txPrefix } from './transaction/txRecord.js';
+import { externalChanges, verifyStore } from './transaction/verifyStore.js';
+import type { Data, OpOptions, RecoveryReport, Tx, TxOptions, TxResult, TxSummary, Validator, WriteOptions, WriteResult } from './types.js';
+
+/** Missing parent directories of `rel` inside the root, outermost first (for `mkdirp`). */
+const missingParents = async (ctx: StoreContext, rel: string): Promise<string[]> => {
+  const out: string[] = [];
+  for (let d = path.posix.dirname(rel); d !== '.' && d !== ''; d = path.posix.dirname(d)) {
+    try {
+      await ctx.env.fs.lstat(path.join(ctx.root, ...d.split('/')));
+      break;
+    } catch (e) {
+      if (!(e instanceof TxfsError) || (e.code !== 'ENOENT' && e.code !== 'ENOTDIR')) throw e;
+      out.unshift(d);
+    }
+  }
+  return out;
+};
+
+const opOptionsOf = (o: WriteOptions): OpOptions => ({
+  ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
+  ...(o.mode === undefined ? {} : { mode: o.mode }),
+  ...(o.validate === undefined ? {} : { validate: o.validate }),
+  ...(o.onExists === undefined ? {} : { onExists: o.onExists }),
+});
+
+/** The core members of the store of `ctx`. `ownsJournal`: close() closes the journal too. */
+export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, ownsJournal: boolean): StoreCore => {
+  const { env } = ctx;
+  let closed = false;
+  const ensureOpen = (): void => {
+    if (closed) throw new TxfsError('EINVAL', `EINVAL: the store at ${ctx.root} is closed`);
+  };
+  const committer: Committer = async (id, draft, options) => {
+    ensureOpen();
+    // A transaction that failed after its commit point holds its locks until recovery finishes it: do that first.
+    if (ctx.stuck.size > 0) await recoverStore(ctx);
+    const result = await commitDraft(ctx, id, draft, options);
+    if (ctx.afterCommit !== undefined && result.status === 'committed') {
+      await ctx.afterCommit(id, result.files.map((f) => f.path)).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+    }
+    return result;
+  };
+  const begin = (options: TxOptions = {}): Tx => {
+    ensureOpen();
+    return createTx(ctx, env.newId(), options, committer);
+  };
+
+  const core: StoreCore = {
+    root: ctx.root,
+    recovery,
+    begin,
+    async transaction<T>(fn: (tx: Tx) => T | Promise<T>, options: TxOptions = {}): Promise<TxResult<T>> {
+      const tx = begin(options);
+      let value: T;
+      try {
+        value = await fn(tx);
+      } catch (e) {
+        await tx.rollback().catch(() => undefined);
+        throw e;
+      }
+      const result = await tx.commit();
+      return { ...result, value };
+    },
+    async writeFile(p: string, data: Data, options: WriteOptions = {}): Promise<WriteResult> {
+      const tx = begin({
+        backup: options.backup !== false,
+        ...(options.onExists === undefined ? {} : { onExists: options.onExists }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      if (options.mkdirp === true) {
+        const { rel } = await resolveStorePath(env.fs, ctx, p);
+        for (const d of await missingParents(ctx, rel)) tx.mkdir(d);
+      }
+      const r = await tx.writeFile(p, data, opOptionsOf(options)).commit();
+      const f = r.files[r.files.length - 1];
+      if (f === undefined) throw new TypeError('a write transaction reported no file');
+      if (f.action === 'skipped') {
+        const abs = path.join(ctx.root, ...f.path.split('/'));
+        const st = await env.fs.stat(abs);
+        return { path: f.path, status: 'skipped', sha256: await sha256File(env.fs, abs), size: st.size };
+      }
+      return { path: f.path, status: 'written', sha256: f.sha256 ?? '', size: f.size ?? 0, ...(f.backup === undefined ? {} : { backup: f.backup }) };
+    },
+    async readFile(p, options = {}) {
+      ensureOpen();
+      const { rel, abs } = await resolveStorePath(env.fs, ctx, p);
+      const bytes = await env.fs.readFile(abs);
+      if (options.verify === true) {
+        const m = await readManifest(ctx, rel);
+        const actual = sha256Of(bytes);
+        if (m !== undefined && m.sha256 !== actual) {
+          throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${rel} does not hold what the store wrote (sha256 ${actual}, expected ${m.sha256}); restore it from a backup`, { path: rel });
+        }
+      }
+      return options.encoding === undefined ? bytes : bytes.toString(options.encoding);
+    },
+    deleteFile(p, options = {}) {
+      return begin().delete(p, options).commit();
+    },
+    verify(paths, options = {}) {
+      ensureOpen();
+      return verifyStore(ctx, paths, options.onProgress);
+    },
+    log(options = {}): AsyncIterable<TxSummary> {
+      return {
+        async *[Symbol.asyncIterator]() {
+          ensureOpen();
+          const rel = options.path === undefined ? undefined : (await resolveStorePath(env.fs, ctx, options.path)).rel;
+          const rows = await env.journal.range(txPrefix);
+          let n = 0;
+          for (let i = rows.length - 1; i >= 0 && (options.limit === undefined || n < options.limit); i--) {
+            const row = rows[i];
+            if (row === undefined) continue;
+            const rec = decodeTx(row.key, row.value);
+            if (rel !== undefined && !touches(rec, rel)) continue;
+            n++;
+            yield toSummary(rec);
+          }
+        },
+      };
+    },
+    async status() {
+      ensureOpen();
+      const open = await env.journal.range(openPrefix);
+      const openTransactions = await Promise.all(
+        open.map(async ({ key }) => {
+          const k = txKey(key.slice(openPrefix.length));
+          return toSummary(decodeTx(k, await env.journal.get(k)));
+        }),
+      );
+      const locks = (await listLocks(env)).map((l) => ({ path: l.path, holder: describeHolder(l), since: new Date(l.since) }));
+      const usage = await backupUsage({ env });
+      return {
+        root: ctx.root,
+        openTransactions,
+        locks,
+        backups: { files: usage.files, backups: usage.backups, bytes: usage.bytes, compressedBytes: usage.compressedBytes },
+        externallyChanged: externalChanges(await verifyStore(ctx)),
+      };
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (ownsJournal) await env.journal.close();
+    },
+  };
+  return core;
+};

@@ -1,0 +1,113 @@
+/**
+ * Step 1 of the commit protocol, after the paths are resolved: turn the caller's operations into planned
+ * operations, and settle what happens where a target already exists (the `onExists` policy).
+ */
+import * as path from 'node:path';
+import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
+import { resolveConflict } from '../conflict/resolveConflict.js';
+import { TxfsError } from '../errors.js';
+import { isInMemory, inMemoryBytes } from '../ops/toChunks.js';
+import type { Conflict, ConflictPolicy, TxOptions } from '../types.js';
+import type { StoreContext } from './context.js';
+import { noted, rejectRepeatedPaths, settleNotes, type Draft } from './draft.js';
+import { isReadOnly, type Fingerprint } from './fingerprint.js';
+import type { StorePath } from './paths.js';
+import { putsFile, type PlannedOp } from './plannedOp.js';
+
+/**
+ * The planned operations of `draft`, in the caller's order.
+ * @throws TxfsError EOUTSIDE, EINVAL (a path in two operations), EJOURNAL, or the OS error of a failed lstat.
+ */
+export const planOps = async (draft: Draft, options: TxOptions): Promise<PlannedOp[]> => {
+  await settleNotes(draft);
+  const ops: PlannedOp[] = [];
+  for (const [index, d] of draft.ops.entries()) {
+    const t = await noted(draft, d.path);
+    const s = d.from === undefined ? undefined : await noted(draft, d.from);
+    ops.push({
+      index,
+      kind: d.kind,
+      target: t.path,
+      ...(s === undefined ? {} : { source: s.path, sourceBefore: s.before, sourceManifest: s.manifest }),
+      ...(d.data === undefined ? {} : { data: d.data }),
+      options: d.options,
+      before: t.before,
+      manifest: t.manifest,
+      skipped: false,
+      keepBackup: d.kind === 'delete' || options.backup !== false,
+    });
+  }
+  rejectRepeatedPaths(ops.flatMap((op, i) => {
+    const d = draft.ops[i];
+    const given = d?.path ?? op.target.rel;
+    return op.source === undefined ? [{ rel: op.target.rel, given }] : [{ rel: op.target.rel, given }, { rel: op.source.rel, given: d?.from ?? op.source.rel }];
+  }));
+  return ops;
+};
+
+/** The paths a set of operations locks: every target and every source, sorted (one global order: no deadlock). */
+export const lockPathsOf = (ops: readonly PlannedOp[]): string[] =>
+  [...new Set(ops.flatMap((op) => (op.source === undefined ? [op.target.rel] : [op.target.rel, op.source.rel])))].sort();
+
+const notAFile = (p: StorePath, fp: Fingerprint, what: string): TxfsError =>
+  new TxfsError(fp.exists && fp.kind === 'directory' ? 'EISDIR' : 'EINVAL', `${what}: ${p.rel} is a ${fp.exists ? fp.kind : 'missing file'}, not a file`, { path: p.rel });
+
+/** Checks that each operation can apply to what its paths hold. Throws ENOENT, EISDIR, EEXIST, EINVAL. */
+export const checkShapes = (ops: readonly PlannedOp[]): void => {
+  for (const op of ops) {
+    const t = op.before;
+    if ((op.kind === 'copy' || op.kind === 'rename') && op.source !== undefined && op.sourceBefore !== undefined) {
+      if (!op.sourceBefore.exists) throw new TxfsError('ENOENT', `ENOENT: cannot ${op.kind} ${op.source.rel}: it does not exist`, { path: op.source.rel });
+      if (op.sourceBefore.kind !== 'file') throw notAFile(op.source, op.sourceBefore, `cannot ${op.kind} it`);
+    }
+    if (op.kind === 'delete') {
+      if (!t.exists) throw new TxfsError('ENOENT', `ENOENT: cannot delete ${op.target.rel}: it does not exist`, { path: op.target.rel });
+      if (t.kind !== 'file') throw notAFile(op.target, t, 'cannot delete it');
+    }
+    if (putsFile(op) && t.exists && t.kind === 'directory') throw notAFile(op.target, t, 'cannot replace it');
+    if (op.kind === 'mkdir' && t.exists && t.kind !== 'directory') {
+      throw new TxfsError('EEXIST', `EEXIST: cannot create directory ${op.target.rel}: a ${t.kind} is there`, { path: op.target.rel });
+    }
+  }
+};
+
+/** The conflict an existing target of `op` is. */
+export const existsConflict = (op: PlannedOp, kind: Conflict['kind']): Conflict => {
+  const fp = op.before;
+  const incoming = op.data !== undefined && isInMemory(op.data) ? { size: inMemoryBytes(op.data, op.options.encoding).byteLength } : undefined;
+  return {
+    kind,
+    path: op.target.rel,
+    ...(fp.exists ? { current: { size: fp.size, mtime: new Date(fp.mtimeMs), ...(fp.sha256 === undefined ? {} : { sha256: fp.sha256 }) } } : {}),
+    ...(incoming === undefined ? {} : { incoming }),
+  };
+};
+
+/**
+ * Moves `op` to a free name beside its target (`name (1).ext` or `name (conflict …).ext`); the new path is locked
+ * through `lock`. Throws what finding the name or taking the lock throws.
+ */
+export const retarget = async (ctx: StoreContext, op: PlannedOp, how: 'rename' | 'keep-both', lock: (rel: string) => Promise<void>): Promise<void> => {
+  const abs = how === 'rename' ? await renamedPath(ctx.env.fs, op.target.abs) : await keepBothPath(ctx.env.fs, op.target.abs, ctx.env.now());
+  const rel = path.posix.join(path.posix.dirname(op.target.rel), path.basename(abs));
+  await lock(rel);
+  op.target = { rel, abs };
+  op.before = { exists: false };
+  op.manifest = undefined;
+};
+
+/**
+ * Applies each operation's `onExists` policy (default 'overwrite', a backup being kept) to targets that exist:
+ * conflict kind 'read-only' when the mode has no write bit, 'exists' otherwise.
+ * @throws TxfsError ECONFLICT ('fail', or a callback answering 'cancel'), ELOCKED for a renamed target's lock.
+ */
+export const settleExisting = async (ctx: StoreContext, ops: readonly PlannedOp[], options: TxOptions, lock: (rel: string) => Promise<void>): Promise<void> => {
+  for (const op of ops) {
+    if (!putsFile(op) || !op.before.exists) continue;
+    const policy: ConflictPolicy = op.options.onExists ?? options.onExists ?? 'overwrite';
+    if (policy === 'overwrite') continue;
+    const decision = await resolveConflict(policy, existsConflict(op, isReadOnly(op.before) ? 'read-only' : 'exists'));
+    if (decision === 'skip') op.skipped = true;
+    else if (decision === 'rename' || decision === 'keep-both') await retarget(ctx, op, decision, lock);
+  }
+};

@@ -1,0 +1,99 @@
+/**
+ * The commit protocol of DESIGN.md, its nine steps in order, in one function. Before the commit point
+ * (step 6) any failure rolls everything back; after it, the transaction is finished forward, here or by recovery.
+ */
+import { toBackupEntry } from '../backup/backupIndex.js';
+import { throwIfAborted } from '../ops/abort.js';
+import type { TxOptions, TxResult } from '../types.js';
+import { applyOps, makeDurable } from './apply.js';
+import { checkShapes, lockPathsOf, planOps, settleExisting } from './begin.js';
+import { checkOps } from './check.js';
+import type { StoreContext } from './context.js';
+import type { Draft } from './draft.js';
+import { backupRecordOf, finishCommitted, undoStaged } from './finish.js';
+import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from './locks.js';
+import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
+import { nameFiles, protectOps, stageOps } from './stage.js';
+import { putTx, type TxRecord, type TxState } from './txRecord.js';
+
+const recordOf = (ctx: StoreContext, id: string, startedAt: number, options: TxOptions, ops: readonly PlannedOp[], state: TxState): TxRecord => ({
+  v: 1, id, state, startedAt, pid: process.pid, ops: ops.map((op) => toOpRecord(ctx.root, op)),
+  ...(options.label === undefined ? {} : { label: options.label }),
+});
+
+const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): TxResult<void> => ({
+  id: rec.id,
+  status: ops.every((op) => op.skipped) ? 'skipped' : 'committed',
+  value: undefined,
+  files: ops.map((op, i) => {
+    const op2 = rec.ops[i];
+    const b = op2 === undefined ? undefined : backupRecordOf(rec, op2, i);
+    return b === undefined ? fileResult(op) : { ...fileResult(op), backup: toBackupEntry(b, ctx.backupDir) };
+  }),
+});
+
+/**
+ * Commits `draft` as transaction `id`. Resolves only once everything is durable (after step 8's fsyncs).
+ * @throws TxfsError EOUTSIDE, EINVAL, ELOCKED, ECONFLICT, EVALIDATION, EABORTED, ENOSPC, EIO … — before the commit
+ *   point nothing is left behind; after it (an fsync or rename error) the transaction stays `committing`, its locks
+ *   held, until recovery finishes it.
+ */
+export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, options: TxOptions): Promise<TxResult<void>> => {
+  const { env, breaks } = ctx;
+  const { signal } = options;
+  const startedAt = env.now();
+  // 1. Begin: resolve every path (EOUTSIDE before anything is touched), lock them all (sorted), settle existing targets.
+  const ops = await planOps(draft, options);
+  checkShapes(ops);
+  throwIfAborted(signal, id);
+  const owner = lockOwner(id, options.label);
+  const locked = lockPathsOf(ops);
+  const lock = async (rel: string): Promise<void> => {
+    await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal });
+    locked.push(rel);
+  };
+  let stuck = false;
+  markRunning(id);
+  try {
+    await acquireLocks(env, locked, owner, { timeoutMs: ctx.lockTimeoutMs, signal });
+    await settleExisting(ctx, ops, options, lock);
+    if (ops.every((op) => op.skipped)) return resultOf(ctx, recordOf(ctx, id, startedAt, options, ops, 'rolled-back'), ops);
+    nameFiles(ctx, id, ops);
+    // 2. Intent: every temp and backup name, durable before any of them exists.
+    let rec = recordOf(ctx, id, startedAt, options, ops, 'staging');
+    await env.journal.transact((txn) => putTx(txn, rec));
+    await env.journal.flush();
+    try {
+      await stageOps(ctx, ops, signal, breaks.noTempSync !== true); // 3. Stage (temps synced)
+      await protectOps(ctx, ops); // 4. Protect (backups, their directories synced)
+      await checkOps(ctx, draft, ops, options, lock); // 5. Check (concurrent changes)
+      throwIfAborted(signal, id);
+      if (breaks.renameBeforeCommitPoint === true) await applyOps(ctx, ops);
+      if (ops.every((op) => op.skipped)) throw new SkippedAll();
+      // 6. Commit point: durable before the first rename.
+      rec = recordOf(ctx, id, startedAt, options, ops, 'committing');
+      await env.journal.transact((txn) => putTx(txn, rec));
+    } catch (e) {
+      await undoStaged(ctx, rec).catch((u: unknown) => ctx.logger?.error({ err: u, txId: id }, 'rollback failed; recovery will finish it'));
+      if (e instanceof SkippedAll) return resultOf(ctx, rec, ops);
+      throw e;
+    }
+    try {
+      if (breaks.commitPointNotFlushed !== true) await env.journal.flush();
+      if (breaks.renameBeforeCommitPoint !== true) await applyOps(ctx, ops); // 7. Apply, in the caller's order
+      const stats = await makeDurable(ctx, ops, breaks.noDirSync !== true); // 8. Durable: each parent directory fsynced once
+      rec = await finishCommitted(ctx, rec, stats); // 9. Finish: committed + manifest + backup index
+    } catch (e) {
+      stuck = true;
+      ctx.stuck.add(id);
+      throw e;
+    }
+    return resultOf(ctx, rec, ops);
+  } finally {
+    markDone(id);
+    if (!stuck) await releaseLocks(env, id, locked).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
+  }
+};
+
+/** Internal signal: every operation was skipped at the check; the transaction rolls back and reports 'skipped'. */
+class SkippedAll extends Error {}

@@ -1,0 +1,96 @@
+/**
+ * A transaction being built: the operations in the caller's order, and what each path looked like when its
+ * operation was added (its fingerprint), noted at that moment so that a change before the commit point shows.
+ */
+import { TxfsError } from '../errors.js';
+import type { Data, OpOptions } from '../types.js';
+import type { StoreContext } from './context.js';
+import { takeFingerprint, type Fingerprint } from './fingerprint.js';
+import { resolveStorePath, type StorePath } from './paths.js';
+import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from './txRecord.js';
+
+/** An operation as the caller gave it. `path` is the target; `from` the source of copy/rename. */
+export interface DraftOp {
+  readonly kind: OpKind;
+  readonly path: string;
+  readonly from?: string;
+  readonly data?: Data;
+  readonly options: OpOptions;
+}
+
+/** What `expect` asks of a path at the commit point. */
+export type Expectation = 'absent' | 'unchanged' | { readonly sha256: string };
+
+/** A path as resolved and fingerprinted when noted. */
+export interface NotedPath {
+  readonly path: StorePath;
+  readonly before: Fingerprint;
+  readonly manifest: ManifestEntry | undefined;
+}
+
+type Settled<A> = { readonly ok: true; readonly value: A } | { readonly ok: false; readonly error: unknown };
+
+/** The state of a transaction being built. */
+export interface Draft {
+  readonly ops: DraftOp[];
+  readonly notes: Map<string, Promise<Settled<NotedPath>>>;
+  readonly expectations: Array<{ readonly path: string; readonly state: Expectation }>;
+}
+
+/** An empty draft. */
+export const emptyDraft = (): Draft => ({ ops: [], notes: new Map(), expectations: [] });
+
+/** The manifest entry of `rel`, or undefined when the store never wrote it. Throws `EJOURNAL`. */
+export const readManifest = async (ctx: StoreContext, rel: string): Promise<ManifestEntry | undefined> => {
+  const raw = await ctx.env.journal.get(manifestKey(rel));
+  return raw === undefined ? undefined : decodeManifest(manifestKey(rel), raw);
+};
+
+/** Resolves and fingerprints `given` now. Throws EOUTSIDE, EINVAL, EJOURNAL, or an OS error. */
+export const notePath = async (ctx: StoreContext, given: string): Promise<NotedPath> => {
+  const path = await resolveStorePath(ctx.env.fs, ctx, given);
+  const manifest = await readManifest(ctx, path.rel);
+  return { path, manifest, before: await takeFingerprint(ctx.env.fs, path.abs, manifest) };
+};
+
+/** Starts noting `given` unless it is noted already (or always, with `pin`); the outcome is awaited at commit. */
+export const noteLater = (ctx: StoreContext, draft: Draft, given: string, pin = false): void => {
+  if (!pin && draft.notes.has(given)) return;
+  draft.notes.set(
+    given,
+    notePath(ctx, given).then(
+      (value): Settled<NotedPath> => ({ ok: true, value }),
+      (error: unknown): Settled<NotedPath> => ({ ok: false, error }),
+    ),
+  );
+};
+
+/** The noted form of `given`. Throws what noting it threw. */
+export const noted = async (draft: Draft, given: string): Promise<NotedPath> => {
+  const p = draft.notes.get(given);
+  if (p === undefined) throw new TypeError(`path ${given} was never noted`);
+  const s = await p;
+  if (!s.ok) throw s.error;
+  return s.value;
+};
+
+/** Awaits every note, then throws the first failure in the order the paths were added (nothing is touched yet). */
+export const settleNotes = async (draft: Draft): Promise<void> => {
+  const all = await Promise.all(draft.notes.values());
+  const failed = all.find((s) => !s.ok);
+  if (failed !== undefined && !failed.ok) throw failed.error;
+};
+
+/**
+ * Rejects a transaction that names one path in two operations: the outcome would depend on an ordering
+ * the caller may not have meant. `EINVAL`.
+ */
+export const rejectRepeatedPaths = (rels: ReadonlyArray<{ readonly rel: string; readonly given: string }>): void => {
+  const seen = new Set<string>();
+  for (const { rel, given } of rels) {
+    if (seen.has(rel)) {
+      throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} appears in two operations of one transaction; use one operation per path`, { path: given });
+    }
+    seen.add(rel);
+  }
+};

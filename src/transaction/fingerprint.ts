@@ -1,0 +1,59 @@
+/**
+ * Fingerprints of targets: what a transaction saw when it looked, to tell at the commit point whether the
+ * file changed behind its back. Size, mtime and inode first; SHA-256 only when those differ, so a file
+ * touched but left identical is not a false conflict.
+ */
+import { hasCode } from '../errors.js';
+import type { FileStat, FileSystem } from '../fs/fileSystem.js';
+import { sha256File } from '../integrity/sha256.js';
+import type { ManifestEntry } from './txRecord.js';
+
+/** What a path looked like. `sha256` is known when the manifest vouches for this exact file. */
+export type Fingerprint =
+  | { readonly exists: false }
+  | {
+      readonly exists: true;
+      readonly kind: FileStat['kind'];
+      readonly size: number;
+      readonly mtimeMs: number;
+      readonly ino: number;
+      readonly mode: number;
+      readonly sha256?: string;
+    };
+
+/** True when `st` is the very file the manifest entry describes (same size, mtime and inode). */
+export const matchesManifest = (st: Pick<FileStat, 'size' | 'mtimeMs' | 'ino'>, m: ManifestEntry | undefined): m is ManifestEntry =>
+  m !== undefined && m.size === st.size && m.mtimeMs === st.mtimeMs && m.ino === st.ino;
+
+/**
+ * The fingerprint of `abs` now (lstat: a symbolic link is fingerprinted, not followed).
+ * @throws TxfsError EACCES, EIO … from lstat (ENOENT means absent).
+ */
+export const takeFingerprint = async (fs: FileSystem, abs: string, manifest: ManifestEntry | undefined): Promise<Fingerprint> => {
+  let st: FileStat;
+  try {
+    st = await fs.lstat(abs);
+  } catch (e) {
+    if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { exists: false };
+    throw e;
+  }
+  const base = { exists: true as const, kind: st.kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode };
+  return matchesManifest(st, manifest) ? { ...base, sha256: manifest.sha256 } : base;
+};
+
+/**
+ * True when `abs` still holds what `before` saw: same existence and kind; same size, mtime and inode — or,
+ * when those differ but the size does not, the same SHA-256 as `before` was known to have.
+ * @throws TxfsError EACCES, EIO … from lstat or reading.
+ */
+export const isUnchanged = async (fs: FileSystem, abs: string, before: Fingerprint, manifest: ManifestEntry | undefined): Promise<boolean> => {
+  const now = await takeFingerprint(fs, abs, manifest);
+  if (!before.exists || !now.exists) return before.exists === now.exists;
+  if (now.kind !== before.kind) return false;
+  if (now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino) return true;
+  if (now.size !== before.size || before.sha256 === undefined || now.kind !== 'file') return false;
+  return (now.sha256 ?? (await sha256File(fs, abs))) === before.sha256;
+};
+
+/** True when `fp` is a file whose mode has no write bit (checked on the bits: root may write anyway). */
+export const isReadOnly = (fp: Fingerprint): boolean => fp.exists && fp.kind === 'file' && (fp.mode & 0o222) === 0;

@@ -1,0 +1,68 @@
+/**
+ * Where a path given to a store leads: inside the root, or `EOUTSIDE`. Checked lexically (`..`, absolute
+ * paths) and through the file system (a symbolic link leading out at any depth), before anything is touched.
+ */
+import * as path from 'node:path';
+import { TxfsError, hasCode } from '../errors.js';
+import type { FileSystem } from '../fs/fileSystem.js';
+
+/** A path inside a store: relative to the root with `/` separators, and absolute. */
+export interface StorePath {
+  readonly rel: string;
+  readonly abs: string;
+}
+
+/** Where a store's paths are checked against. */
+export interface PathScope {
+  readonly root: string;
+  readonly rootReal: string;
+  readonly stateDir: string;
+  readonly stateDirReal: string;
+}
+
+const outside = (given: string, why: string): TxfsError =>
+  new TxfsError('EOUTSIDE', `EOUTSIDE: ${JSON.stringify(given)} ${why}; a store only touches files inside its root`, { path: given });
+
+const isWithin = (dir: string, p: string): boolean => {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+/** The canonical form of `abs` or of its deepest existing ancestor (the part that exists is what a link can redirect). */
+const realOfDeepestExisting = async (fs: FileSystem, abs: string): Promise<string> => {
+  let p = abs;
+  const rest: string[] = [];
+  for (;;) {
+    try {
+      return path.join(await fs.realpath(p), ...rest.reverse());
+    } catch (e) {
+      const parent = path.dirname(p);
+      if (!hasCode(e, 'ENOENT', 'ENOTDIR') || parent === p) throw e;
+      rest.push(path.basename(p));
+      p = parent;
+    }
+  }
+};
+
+/**
+ * Resolves `given` (relative to the root, or absolute inside it) to a store path.
+ * @throws TxfsError EOUTSIDE when it leads outside the root or into the state directory; EINVAL for the root itself
+ *   or an empty path; ELOOP, EACCES … from realpath.
+ * @example await resolveStorePath(fs, scope, 'docs/a.txt') // { rel: 'docs/a.txt', abs: '/srv/r/docs/a.txt' }
+ */
+export const resolveStorePath = async (fs: FileSystem, scope: PathScope, given: string): Promise<StorePath> => {
+  if (typeof given !== 'string') throw new TypeError(`a store path must be a string, got ${typeof given}`);
+  if (given.length === 0 || given.includes('\0')) throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} is not a file path`, { path: given });
+  const abs = path.resolve(scope.root, given);
+  if (!isWithin(scope.root, abs)) throw outside(given, 'is outside the root');
+  if (abs === scope.root) throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} is the store's root, not a file in it`, { path: given });
+  if (isWithin(scope.stateDir, abs)) throw outside(given, "is inside the store's state directory");
+  const real = await realOfDeepestExisting(fs, abs);
+  if (!isWithin(scope.rootReal, real) || real === scope.rootReal) throw outside(given, 'leads outside the root through a symbolic link');
+  if (isWithin(scope.stateDirReal, real)) throw outside(given, "leads into the store's state directory");
+  const rel = path.relative(scope.root, abs).split(path.sep).join('/');
+  return { rel, abs };
+};
+
+/** The absolute path of a root-relative `rel`. */
+export const absOf = (root: string, rel: string): string => path.join(root, ...rel.split('/'));

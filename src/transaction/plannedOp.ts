@@ -1,0 +1,61 @@
+/**
+ * An operation of a transaction as the commit protocol carries it from step to step, and its journal form.
+ */
+import * as path from 'node:path';
+import type { Data, OpOptions, TxFileResult } from '../types.js';
+import type { Fingerprint } from './fingerprint.js';
+import type { StorePath } from './paths.js';
+import type { Content, ManifestEntry, OpKind, OpRecord } from './txRecord.js';
+
+/** One operation, resolved. Mutable fields are filled in by the protocol's steps. */
+export interface PlannedOp {
+  readonly index: number;
+  readonly kind: OpKind;
+  target: StorePath;
+  readonly source?: StorePath;
+  readonly data?: Data;
+  readonly options: OpOptions;
+  /** The target's fingerprint when the operation was added (or pinned by `expect`). */
+  before: Fingerprint;
+  manifest: ManifestEntry | undefined;
+  readonly sourceBefore?: Fingerprint;
+  readonly sourceManifest?: ManifestEntry | undefined;
+  skipped: boolean;
+  /** Absolute temp path (write, copy, rename). */
+  temp?: string;
+  /** Backup of the target, relative to the backup directory. */
+  backup?: string;
+  /** Backup of a rename's source, relative to the backup directory. */
+  sourceBackup?: string;
+  keepBackup: boolean;
+  staged?: Content;
+  backupContent?: Content | undefined;
+  backupAt?: number;
+}
+
+/** True for the operations that put a staged temp file in place. */
+export const putsFile = (op: PlannedOp | OpRecord): boolean => op.kind === 'write' || op.kind === 'copy' || op.kind === 'rename';
+
+/** The journal form of `op`; paths relative to `root`. */
+export const toOpRecord = (root: string, op: PlannedOp): OpRecord => ({
+  kind: op.kind,
+  target: op.target.rel,
+  existed: op.before.exists,
+  keepBackup: op.keepBackup,
+  ...(op.source === undefined ? {} : { source: op.source.rel }),
+  ...(op.temp === undefined ? {} : { temp: path.relative(root, op.temp).split(path.sep).join('/') }),
+  ...(op.backup === undefined ? {} : { backup: op.backup }),
+  ...(op.sourceBackup === undefined ? {} : { sourceBackup: op.sourceBackup }),
+  ...(op.skipped ? { skipped: true } : {}),
+  ...(op.staged === undefined ? {} : { staged: op.staged }),
+  ...(op.backupContent === undefined ? {} : { backupContent: op.backupContent }),
+  ...(op.backupAt === undefined ? {} : { backupAt: op.backupAt }),
+});
+
+const actions: Record<OpKind, TxFileResult['action']> = { write: 'written', copy: 'copied', rename: 'renamed', delete: 'deleted', mkdir: 'created' };
+
+/** What the caller is told about `op`. */
+export const fileResult = (op: PlannedOp): TxFileResult =>
+  op.skipped
+    ? { path: op.target.rel, action: 'skipped' }
+    : { path: op.target.rel, action: actions[op.kind], ...(op.staged === undefined ? {} : { sha256: op.staged.sha256, size: op.staged.size }) };

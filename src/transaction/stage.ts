@@ -1,0 +1,144 @@
+/**
+ * Steps 3 (stage) and 4 (protect) of the commit protocol, and the naming that precedes the intent record:
+ * every temp file and backup gets its name before the journal says the transaction is `staging`.
+ */
+import * as path from 'node:path';
+import { backupFileName, preserveFile } from '../backup/backupFile.js';
+import { hasCode } from '../errors.js';
+import { sha256File } from '../integrity/sha256.js';
+import { newFileMode } from '../ops/fileMode.js';
+import { stageFile, type StageOptions } from '../ops/stageFile.js';
+import { tempName } from '../ops/tempName.js';
+import type { Validator } from '../types.js';
+import type { StoreContext } from './context.js';
+import type { PlannedOp } from './plannedOp.js';
+
+/** Settles every promise, then throws the first rejection: no step may still be running when a failure is handled. */
+export const allOrFirstError = async (jobs: ReadonlyArray<Promise<unknown>>): Promise<void> => {
+  const settled = await Promise.allSettled(jobs);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
+};
+
+/** The absolute path of a backup named `rel` (relative to the backup directory). */
+export const backupAbs = (ctx: StoreContext, rel: string): string => path.join(ctx.backupDir, ...rel.split('/'));
+
+/** Names the temp file and backups of each operation (no I/O): they go into the intent record first. */
+export const nameFiles = (ctx: StoreContext, txId: string, ops: readonly PlannedOp[]): void => {
+  const now = ctx.env.now();
+  for (const op of ops) {
+    if (op.skipped) continue;
+    if (op.kind === 'write' || op.kind === 'copy' || op.kind === 'rename') op.temp = tempName(op.target.abs, txId, op.index);
+    // Every target gets a backup name, even one absent now: if it appears before the check, it is preserved under this name.
+    if (op.kind !== 'mkdir') op.backup = backupFileName(op.target.rel, txId, now);
+    if (op.kind === 'rename' && op.source !== undefined) op.sourceBackup = backupFileName(op.source.rel, txId, now);
+  }
+};
+
+const validatorsOf = (v: Validator | readonly Validator[] | undefined): readonly Validator[] =>
+  v === undefined ? [] : Array.isArray(v) ? (v as readonly Validator[]) : [v as Validator];
+
+const modeOf = (op: PlannedOp): number => {
+  if (op.options.mode !== undefined) return op.options.mode;
+  if (op.before.exists) return op.before.mode & 0o7777;
+  if (op.kind === 'copy' && op.sourceBefore?.exists === true) return op.sourceBefore.mode & 0o7777;
+  return newFileMode();
+};
+
+/** Stages one file operation into its temp file. */
+const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+  const { fs } = ctx.env;
+  const temp = op.temp;
+  if (temp === undefined) return;
+  const options: StageOptions = {
+    mode: modeOf(op),
+    sync,
+    validate: validatorsOf(op.options.validate),
+    ...(op.options.encoding === undefined ? {} : { encoding: op.options.encoding }),
+    ...(signal === undefined ? {} : { signal }),
+  };
+  if (op.kind === 'write' && op.data !== undefined) {
+    const s = await stageFile(fs, temp, op.data, options);
+    op.staged = { sha256: s.sha256, size: s.size };
+  } else if (op.kind === 'copy' && op.source !== undefined) {
+    const s = await stageFile(fs, temp, fs.readStream(op.source.abs), options);
+    op.staged = { sha256: s.sha256, size: s.size };
+  } else if (op.kind === 'rename' && op.source !== undefined) {
+    // A second name for the same inode: O(1), and the file keeps its identity, mode and mtime.
+    try {
+      await fs.link(op.source.abs, temp);
+    } catch (e) {
+      if (!hasCode(e, 'EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK')) throw e;
+      const s = await stageFile(fs, temp, fs.readStream(op.source.abs), { ...options, mode: op.sourceBefore?.exists === true ? op.sourceBefore.mode & 0o7777 : options.mode });
+      op.staged = { sha256: s.sha256, size: s.size };
+      return;
+    }
+    const fp = op.sourceBefore;
+    op.staged = { sha256: fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await sha256File(fs, temp), size: fp?.exists === true ? fp.size : 0 };
+  }
+};
+
+/**
+ * Step 3: creates the directories of `mkdir` operations (in order), then stages every write, copy and rename
+ * in parallel, each temp in its target's own directory, synced unless `sync` is false.
+ * @throws TxfsError EVALIDATION, EABORTED, ESOURCE, ENOSPC, EIO … (every staging has settled by then).
+ */
+export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+  for (const op of ops) {
+    if (op.kind !== 'mkdir' || op.skipped || op.before.exists) continue;
+    await ctx.env.fs.mkdir(op.target.abs);
+  }
+  await allOrFirstError(ops.filter((op) => !op.skipped && op.temp !== undefined).map((op) => stageOne(ctx, op, signal, sync)));
+};
+
+/** The backup's directories that must be fsynced: each backup's parent, and theirs up to the backup directory. */
+const backupDirsToSync = (ctx: StoreContext, files: readonly string[]): string[] => {
+  const dirs = new Set<string>();
+  for (const f of files) {
+    for (let d = path.dirname(f); ; d = path.dirname(d)) {
+      dirs.add(d);
+      if (d === ctx.backupDir || !d.startsWith(ctx.backupDir) || path.dirname(d) === d) break;
+    }
+  }
+  return [...dirs];
+};
+
+/** The content of a target's backup: the manifest's checksum when it vouches for the file, else hashed. */
+export const hashBackup = async (ctx: StoreContext, op: PlannedOp, size: number, trustManifest = true): Promise<void> => {
+  if (op.backup === undefined) return;
+  const fp = op.before;
+  const known = trustManifest && fp.exists ? fp.sha256 : undefined;
+  op.backupContent = { sha256: known ?? (await sha256File(ctx.env.fs, backupAbs(ctx, op.backup))), size };
+  op.backupAt = ctx.env.now();
+};
+
+/** Fsyncs the directories holding `files` (absolute backup paths), each once. */
+export const syncBackupDirs = (ctx: StoreContext, files: readonly string[]): Promise<void> =>
+  allOrFirstError(backupDirsToSync(ctx, files).map((d) => ctx.env.fs.syncDir(d)));
+
+/**
+ * Step 4: preserves every target that will be replaced or deleted (and every rename's source) in the backup
+ * store — a hard link where possible — with its checksum, then fsyncs each backup directory once.
+ * @throws TxfsError ENOSPC, EIO, EACCES … (every backup has settled by then).
+ */
+export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): Promise<void> => {
+  const { fs } = ctx.env;
+  const made: string[] = [];
+  const jobs = ops.flatMap((op) => {
+    if (op.skipped) return [];
+    const out: Array<Promise<void>> = [];
+    if (op.backup !== undefined && op.before.exists) {
+      const to = backupAbs(ctx, op.backup);
+      made.push(to);
+      out.push(preserveFile(fs, op.target.abs, to).then(({ size }) => hashBackup(ctx, op, size)));
+    }
+    if (op.sourceBackup !== undefined && op.source !== undefined) {
+      const to = backupAbs(ctx, op.sourceBackup);
+      made.push(to);
+      out.push(preserveFile(fs, op.source.abs, to).then(() => undefined));
+    }
+    return out;
+  });
+  await allOrFirstError(jobs);
+  await syncBackupDirs(ctx, made);
+};
