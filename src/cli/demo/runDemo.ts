@@ -44,6 +44,7 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
   say(`working in ${dir}`);
 
   step(1, 'A three-file export in one transaction');
+  await fs.mkdir(path.join(dir, 'export'), { recursive: true });
   let store = await open();
   const first = await store.transaction((tx) => void addExport(tx, 1), { label: 'demo export 1' });
   say(`   committed transaction ${first.id}: ${first.files.map((f) => f.path).join(', ')} (each validated before commit)`);

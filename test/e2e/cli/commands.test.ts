@@ -1,0 +1,113 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecoveryReport, StoreStatus, TxResult, TxSummary, VerifyReport, WriteResult } from '../../../src/types.js';
+import { removeDir, runJson, runTxfs, tempDir } from './harness.js';
+
+const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+describe('txfs commands, each run as a child process against a real store', () => {
+  let root: string;
+  const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
+  const put = (rel: string, s: string): void => fs.writeFileSync(path.join(root, rel), s);
+
+  beforeAll(() => {
+    root = tempDir();
+  });
+  afterAll(() => removeDir(root));
+
+  it('writes from stdin and from a file, validated, and reports the checksum', async () => {
+    const fromStdin = await runJson<WriteResult>(root, ['write', 'a.json', '--validate', 'json'], 0, { input: '{"v":1}' });
+    expect(fromStdin).toMatchObject({ path: 'a.json', status: 'written', sha256: sha('{"v":1}'), size: 7 });
+    expect(read('a.json')).toBe('{"v":1}');
+    put('src.txt', 'from a file');
+    const fromFile = await runJson<WriteResult>(root, ['write', 'b.txt', '--from', path.join(root, 'src.txt'), '--checksum']);
+    expect(fromFile).toMatchObject({ path: 'b.txt', status: 'written', sha256: sha('from a file') });
+    expect(read('b.txt.sha256')).toBe(`${sha('from a file')}  b.txt\n`);
+    const human = await runTxfs(['--root', root, 'write', 'c.txt'], { input: 'plain' });
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/^wrote c\.txt\s+5 B\s+sha256 [0-9a-f]{12}\n$/);
+  });
+
+  it('refuses invalid content with exit 1 and one line, leaving the file as it was', async () => {
+    const r = await runTxfs(['--root', root, 'write', 'a.json', '--validate', 'json'], { input: '{"v":' });
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('EVALIDATION');
+    expect(read('a.json')).toBe('{"v":1}');
+  });
+
+  it('resolves an existing target by policy: fail exits 3, skip 0, rename and keep-both land beside it', async () => {
+    const failed = await runTxfs(['--root', root, 'write', 'a.json', '--on-exists', 'fail'], { input: '{"v":2}' });
+    expect(failed.code).toBe(3);
+    expect(failed.stderr).toContain('ECONFLICT');
+    expect(read('a.json')).toBe('{"v":1}');
+    expect(await runJson<WriteResult>(root, ['write', 'a.json', '--on-exists', 'skip'], 0, { input: '{"v":2}' })).toMatchObject({ status: 'skipped' });
+    expect(await runJson<WriteResult>(root, ['write', 'a.json', '--on-exists', 'rename'], 0, { input: '{"v":2}' })).toMatchObject({
+      path: 'a (1).json',
+      status: 'written',
+    });
+    const both = await runJson<WriteResult>(root, ['write', 'a.json', '--on-exists', 'keep-both'], 0, { input: '{"v":3}' });
+    expect(both.path).toMatch(/^a \(conflict \d{4}-\d\d-\d\d \d{6}\)\.json$/);
+    expect(read('a.json')).toBe('{"v":1}');
+    expect(read('a (1).json')).toBe('{"v":2}');
+    expect(read(both.path)).toBe('{"v":3}');
+  });
+
+  it('writes several files from a directory in one transaction, shown by log', async () => {
+    const staging = path.join(root, 'staging');
+    fs.mkdirSync(path.join(staging, 'out'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'out'));
+    for (const n of ['x', 'y', 'z']) fs.writeFileSync(path.join(staging, `out/${n}.txt`), `content ${n}`);
+    const tx = await runJson<TxResult<unknown>>(root, ['write', 'out/x.txt', 'out/y.txt', 'out/z.txt', '--from', staging]);
+    expect(tx.status).toBe('committed');
+    expect(tx.files.map((f) => [f.path, f.action])).toEqual([
+      ['out/x.txt', 'written'],
+      ['out/y.txt', 'written'],
+      ['out/z.txt', 'written'],
+    ]);
+    expect(read('out/y.txt')).toBe('content y');
+    const log = await runJson<TxSummary[]>(root, ['log', 'out/y.txt']);
+    expect(log.map((t) => t.id)).toEqual([tx.id]);
+    const all = await runJson<TxSummary[]>(root, ['log', '--limit', '3']);
+    expect(all).toHaveLength(3);
+    expect(all[0]?.id).toBe(tx.id);
+  });
+
+  it('deletes into the backup store', async () => {
+    put('gone.txt', 'bye');
+    await runJson(root, ['write', 'gone.txt', '--from', path.join(root, 'gone.txt')]);
+    const r = await runJson<TxResult<unknown>>(root, ['rm', 'gone.txt']);
+    expect(r.files).toMatchObject([{ path: 'gone.txt', action: 'deleted' }]);
+    expect(fs.existsSync(path.join(root, 'gone.txt'))).toBe(false);
+  });
+
+  it('verify finds a file corrupted behind its back (exit 1) and status lists it', async () => {
+    expect(await runJson<VerifyReport>(root, ['verify', 'b.txt'])).toMatchObject({ checked: 1, ok: 1, problems: [] });
+    put('b.txt', 'tampered');
+    const report = await runJson<VerifyReport>(root, ['verify'], 1);
+    expect(report.problems.map((p) => p.path)).toContain('b.txt');
+    const human = await runTxfs(['--root', root, 'verify', 'b.txt']);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toMatch(/b\.txt/);
+    const status = await runJson<StoreStatus>(root, ['status']);
+    expect(status.root).toBe(root);
+    expect(status.openTransactions).toEqual([]);
+    expect(status.externallyChanged.map((x) => x.path)).toContain('b.txt');
+  });
+
+  it('recover on a clean journal reports nothing to do', async () => {
+    const r = await runJson<RecoveryReport>(root, ['recover']);
+    expect(r).toMatchObject({ rolledForward: [], rolledBack: [], tempFilesRemoved: 0 });
+    const human = await runTxfs(['--root', root, 'recover']);
+    expect(human.stdout).toContain('Nothing to recover');
+  });
+
+  it('rejects a path outside the root with exit 1 and one line', async () => {
+    const r = await runTxfs(['--root', root, 'write', '../escape.txt'], { input: 'x' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('EOUTSIDE');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BackupEntry } from '../../../src/types.js';
+import { cliCommand, removeDir, runJson, tempDir } from './harness.js';
+import { openTerminal, type Terminal } from './tmux.js';
+
+/** The interactive prompts, driven on a real pseudo-terminal (tmux). */
+describe('txfs prompts on a terminal', () => {
+  let root: string;
+  let terminals: Terminal[];
+  const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
+  const put = (rel: string, s: string): void => fs.writeFileSync(path.join(root, rel), s);
+
+  /** Starts `txfs --root root args…` on a terminal. */
+  const term = (...args: string[]): Terminal => {
+    const t = openTerminal([...cliCommand(), '--root', root, ...args], root, { NO_COLOR: '1' });
+    terminals.push(t);
+    return t;
+  };
+
+  /** Writes `file` through txfs (so the store knows it), then stages a new version in `incoming/`. */
+  const prepare = async (file: string): Promise<string> => {
+    await runJson(root, ['write', file], 0, { input: `old ${file}` });
+    fs.mkdirSync(path.join(root, 'incoming'), { recursive: true });
+    put(`incoming/${file}`, `new ${file}, longer`);
+    return path.join(root, 'incoming', file);
+  };
+
+  const answer = async (file: string, downs: number): Promise<number> => {
+    const source = await prepare(file);
+    const t = term('write', file, '--from', source, '--on-exists', 'ask');
+    const screen = await t.waitFor(`What should txfs do with ${file}?`);
+    expect(screen).toContain(`Conflict: ${file} already exists`);
+    expect(screen).toMatch(new RegExp(`existing\\s+${`old ${file}`.length} B, modified \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d`));
+    expect(screen).toMatch(new RegExp(`new\\s+${`new ${file}, longer`.length} B, modified .* \\(from ${source.replace(/[.()]/g, '\\$&')}\\)`));
+    for (const c of ['Overwrite', 'Skip', 'Rename', 'Keep both', 'Cancel']) expect(screen).toContain(c);
+    for (let i = 0; i < downs; i++) t.keys('Down');
+    t.keys('Enter');
+    return t.exitCode();
+  };
+
+  beforeAll(() => {
+    root = tempDir();
+    terminals = [];
+  });
+  afterAll(() => {
+    for (const t of terminals) t.close();
+    removeDir(root);
+  });
+
+  it('Overwrite replaces the file', async () => {
+    expect(await answer('o.txt', 0)).toBe(0);
+    expect(read('o.txt')).toBe('new o.txt, longer');
+  });
+
+  it('Skip leaves it', async () => {
+    expect(await answer('s.txt', 1)).toBe(0);
+    expect(read('s.txt')).toBe('old s.txt');
+  });
+
+  it('Rename writes the new file under a free name', async () => {
+    expect(await answer('r.txt', 2)).toBe(0);
+    expect(read('r.txt')).toBe('old r.txt');
+    expect(read('r (1).txt')).toBe('new r.txt, longer');
+  });
+
+  it('Keep both writes the new file beside it', async () => {
+    expect(await answer('k.txt', 3)).toBe(0);
+    expect(read('k.txt')).toBe('old k.txt');
+    const beside = fs.readdirSync(root).filter((n) => n.startsWith('k (conflict '));
+    expect(beside).toHaveLength(1);
+    expect(read(beside[0]!)).toBe('new k.txt, longer');
+  });
+
+  it('Cancel writes nothing and exits 3', async () => {
+    expect(await answer('c.txt', 4)).toBe(3);
+    expect(read('c.txt')).toBe('old c.txt');
+  });
+
+  it('applies one answer to all conflicting files when asked to', async () => {
+    const files = ['m1.txt', 'm2.txt', 'm3.txt'];
+    for (const f of files) await prepare(f);
+    const t = term('write', ...files, '--from', path.join(root, 'incoming'), '--on-exists', 'ask');
+    await t.waitFor(/What should txfs do with m\d\.txt\?/);
+    t.keys('Down', 'Enter');
+    await t.waitFor('Apply "Skip" to all remaining conflicts?');
+    t.keys('y', 'Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(t.screen().match(/What should txfs do with/g)).toHaveLength(1);
+    for (const f of files) expect(read(f)).toBe(`old ${f}`);
+  });
+
+  it('offers a pick list of backups, restores the chosen one after confirmation, and exits 3 when declined', async () => {
+    for (const v of ['v1', 'v2', 'v3']) await runJson(root, ['write', 'p.txt'], 0, { input: v });
+    const list = await runJson<BackupEntry[]>(root, ['backups', 'list', 'p.txt']);
+    expect(list).toHaveLength(2);
+
+    const t = term('backups', 'restore', 'p.txt');
+    const screen = await t.waitFor('Which version of p.txt should be restored?');
+    for (const b of list) expect(screen).toContain(`tx ${b.txId ?? '-'}`);
+    t.keys('Down', 'Enter');
+    await t.waitFor('Restore p.txt from the backup of');
+    t.keys('Enter');
+    expect(await t.exitCode()).toBe(0);
+    expect(read('p.txt')).toBe('v1');
+
+    const declined = term('backups', 'restore', 'p.txt');
+    await declined.waitFor('Which version of p.txt should be restored?');
+    declined.keys('Enter');
+    await declined.waitFor('Restore p.txt from the backup of');
+    declined.keys('n', 'Enter');
+    expect(await declined.exitCode()).toBe(3);
+    expect(read('p.txt')).toBe('v1');
+  });
+});

@@ -1,0 +1,32 @@
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExternalChange, WriteResult } from '../../../src/types.js';
+import { cliCommand, removeDir, runJson, tempDir } from './harness.js';
+
+describe('txfs watch', () => {
+  let root: string;
+  beforeAll(() => {
+    root = tempDir();
+  });
+  afterAll(() => removeDir(root));
+
+  it('reports a file changed from outside, with the recorded and the actual checksum', async () => {
+    const written = await runJson<WriteResult>(root, ['write', 'w.txt'], 0, { input: 'by txfs' });
+    const [exe, ...pre] = cliCommand();
+    const child = spawn(exe ?? process.execPath, [...pre, '--root', root, '--json', 'watch', '--once'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (s: string) => (stdout += s));
+    child.stderr.setEncoding('utf8').on('data', (s: string) => (stderr += s));
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    // Whether the change lands before or after the watcher is ready, it is reported: changes made before are found by the first scan.
+    fs.writeFileSync(path.join(root, 'w.txt'), 'by someone else');
+    const code = await exited;
+    expect(code, stderr).toBe(0);
+    const change = JSON.parse(stdout.trim()) as ExternalChange;
+    expect(change).toMatchObject({ path: 'w.txt', kind: 'modified', expected: written.sha256 });
+    expect(change.actual).not.toBe(written.sha256);
+  });
+});
