@@ -17,7 +17,7 @@ import { resolveStorePath } from './transaction/paths.js';
 import { toSummary, touches } from './transaction/summary.js';
 import { decodeTx, openPrefix, txKey, txPrefix } from './transaction/txRecord.js';
 import { externalChanges, verifyStore } from './transaction/verifyStore.js';
-import type { Data, OpOptions, RecoveryReport, Tx, TxOptions, TxResult, TxSummary, Validator, WriteOptions, WriteResult } from './types.js';
+import type { Data, OpOptions, RecoveryReport, Tx, TxOptions, TxResult, TxSummary, WriteOptions, WriteResult } from './types.js';
 
 /** Missing parent directories of `rel` inside the root, outermost first (for `mkdirp`). */
 const missingParents = async (ctx: StoreContext, rel: string): Promise<string[]> => {

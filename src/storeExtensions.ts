@@ -5,7 +5,7 @@
  */
 import { TxfsError } from './errors.js';
 import type { AfterCommitHook, StoreContext } from './transaction/context.js';
-import type { Backups, ExternalChange, Store, TxResult } from './types.js';
+import type { Backups, ExternalChange, Store } from './types.js';
 
 /** What a store gets from the modules built on top of the transaction engine. */
 export interface StoreExtensions {
