@@ -63,7 +63,8 @@ export const crashFileSystem = (disk: Disk, gate: Gate): FileSystem => {
         const n = live('write');
         if (!canWrite || n.kind !== 'file') throw fsError('EBADF', 'write', path);
         const at = flags === 'a' ? n.data.length : (position ?? pos);
-        const bytes = buffer.slice(offset, offset + length);
+        // A copy: callers reuse their buffers (Buffer#slice would alias them).
+        const bytes = Uint8Array.prototype.slice.call(buffer, offset, offset + length);
         disk.changeData(n, { kind: 'write', pos: at, bytes });
         if (position === null || flags === 'a') pos = at + bytes.length;
         return bytes.length;

@@ -2,6 +2,7 @@
  * A crash world: the simulated disk and the in-memory journal behind one call counter, so that a crash
  * cuts both off at the same instant, as a power cut does (API.md, "txfs/testing").
  */
+import { createHash } from 'node:crypto';
 import type { FileSystem } from '../fs/fileSystem.js';
 import type { Journal } from '../journal/journal.js';
 import { CrashError } from './crashError.js';
@@ -72,6 +73,8 @@ export interface CrashWorld {
   failNextSync(pathIncludes?: string): void;
   /** Adds a non-call record to the trace (e.g. "commit resolved"). */
   mark(label: string): void;
+  /** A digest of everything on the disk and in the journal, to tell distinct crash states apart. */
+  digest(): string;
 }
 
 interface Snapshot {
@@ -176,6 +179,19 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
     mark: (label) => {
       trace.push({ index: calls, kind: 'mark', path: label });
     },
+    digest: () => {
+      const h = createHash('sha1');
+      const walk = (ino: number, path: string): void => {
+        const n = disk.node(ino);
+        h.update(`${path}\0${n.kind}\0${n.ino}\0`);
+        if (n.kind === 'file') h.update(n.data);
+        else if (n.kind === 'symlink') h.update(n.target);
+        else for (const name of [...n.entries.keys()].sort()) walk(n.entries.get(name) as number, `${path}/${name}`);
+      };
+      walk(ROOT, '');
+      for (const { key, value } of journalState.entries()) h.update(`\0${key}\0${JSON.stringify(value)}`);
+      return h.digest('hex');
+    },
   };
   return world;
 };
@@ -198,7 +214,7 @@ export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld =>
     }
     const file = disk.newFile(0o644);
     disk.changeEntries(dir, [[parts[parts.length - 1] ?? name, file.ino]]);
-    disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : content.slice() });
+    disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Uint8Array.prototype.slice.call(content) });
   }
   disk.syncAll();
   return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false);

@@ -39,16 +39,18 @@ export const runWorkload = async (store: Store, w: Workload, options: RunOptions
       outcomes.push({ status: 'not-run' });
       continue;
     }
+    options.world?.mark(`begin tx${k}`);
     try {
       const tx = store.begin();
       ops.forEach((op, i) => add(tx, op, k, i));
       const result = await tx.commit();
-      options.world?.mark(`resolved ${result.id}`);
+      options.world?.mark(`resolved tx${k} ${result.id}`);
       outcomes.push({ status: 'acked', id: result.id });
     } catch (e) {
       if (isCrash(e) || options.world?.crashed === true) outcomes.push({ status: 'crashed' });
       else {
         const err = fromOsError(e);
+        options.world?.mark(`failed tx${k} ${err.code}`);
         outcomes.push({ status: 'failed', code: err.code, message: err.message });
       }
     }

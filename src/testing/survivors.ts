@@ -80,19 +80,3 @@ export const survivingDisk = (image: DiskImage, model: CrashModel, rnd: Random, 
   visit(ROOT);
   return Disk.fromSurvivors(nodes, clock);
 };
-
-/** A stable digest of a surviving disk's tree (paths, kinds, bytes), to tell distinct crash states apart. */
-export const describeDisk = (disk: Disk): string => {
-  const parts: string[] = [];
-  const walk = (ino: number, path: string): void => {
-    const n = disk.node(ino);
-    if (n.kind === 'file') parts.push(`${path}=${n.ino}:${Buffer.from(n.data).toString('base64')}`);
-    else if (n.kind === 'symlink') parts.push(`${path}->${n.target}`);
-    else {
-      parts.push(`${path}/`);
-      for (const name of [...n.entries.keys()].sort()) walk(n.entries.get(name) as number, `${path}/${name}`);
-    }
-  };
-  walk(ROOT, '');
-  return parts.join('\n');
-};

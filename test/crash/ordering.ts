@@ -1,0 +1,59 @@
+/**
+ * The ordering rules of the commit protocol, checked on a recorded trace of FileSystem and Journal calls:
+ * - the intent record is flushed before the first temp file of its transaction is created;
+ * - the commit point is flushed before the first rename of a temp file into place;
+ * - each rename publishing a temp file is preceded by an fsync of that file, and followed by an fsync of its
+ *   directory before the commit resolves (or, in recovery, before recovery ends).
+ */
+import { dirname } from 'node:path';
+import type { TraceRecord } from '../../src/testing/index.js';
+
+const TEMP = /\/\.[^/]+\.([^./]+)\.\d+\.txfs-tmp$/;
+const JOURNAL_WRITES = new Set(['journal.transact', 'journal.put', 'journal.remove']);
+
+const txOf = (path: string): string | undefined => TEMP.exec(path)?.[1];
+
+/**
+ * Every broken ordering rule in `trace`, as readable sentences. `recovery`: the trace is a recovery's, whose temp
+ * files were staged (and fsynced) before the crash, so only the directory fsync after each rename is required.
+ */
+export const checkOrdering = (trace: readonly TraceRecord[], recovery = false): string[] => {
+  const out: string[] = [];
+  const journalWriteOf = (tx: string, before: number): TraceRecord | undefined =>
+    trace.filter((r) => JOURNAL_WRITES.has(r.kind) && r.index < before && (r.keys ?? []).some((k) => k.includes(tx))).at(-1);
+  const firstJournalWriteOf = (tx: string): TraceRecord | undefined => trace.find((r) => JOURNAL_WRITES.has(r.kind) && (r.keys ?? []).some((k) => k.includes(tx)));
+  const flushedBetween = (from: number, to: number): boolean => trace.some((r) => r.kind === 'journal.flush' && r.index > from && r.index < to);
+  const checkedTx = new Set<string>();
+
+  for (const r of trace) {
+    if (r.kind === 'open' && !recovery) {
+      const tx = txOf(r.path);
+      if (tx === undefined || checkedTx.has(`open ${tx}`)) continue;
+      checkedTx.add(`open ${tx}`);
+      const intent = firstJournalWriteOf(tx);
+      if (intent === undefined || intent.index > r.index) out.push(`temp ${r.path} created (call ${r.index}) before any journal record of ${tx}`);
+      else if (!flushedBetween(intent.index, r.index)) out.push(`temp ${r.path} created (call ${r.index}) before the intent record of ${tx} (call ${intent.index}) was flushed`);
+    }
+    if (r.kind !== 'rename' || r.to === undefined) continue;
+    const tx = txOf(r.path);
+    if (tx === undefined || txOf(r.to) !== undefined) continue;
+    if (!recovery) {
+      if (!checkedTx.has(`rename ${tx}`)) {
+        checkedTx.add(`rename ${tx}`);
+        const point = journalWriteOf(tx, r.index);
+        if (point === undefined || !flushedBetween(point.index, r.index)) {
+          out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) before the commit point of ${tx}${point === undefined ? '' : ` (call ${point.index})`} was flushed`);
+        }
+      }
+      const synced = trace.some((s) => (s.kind === 'sync' || s.kind === 'datasync') && s.path === r.path && s.index < r.index);
+      if (!synced) out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) publishes a temp file that was never fsynced`);
+    }
+    const resolved = trace.find((m) => m.kind === 'mark' && m.path.startsWith('resolved ') && m.path.endsWith(` ${tx}`) && m.index >= r.index);
+    const deadline = resolved?.index ?? Infinity;
+    const dirSynced = trace.some((s) => s.kind === 'syncDir' && s.path === dirname(r.to as string) && s.index > r.index && s.index <= deadline);
+    if (!dirSynced && (resolved !== undefined || recovery)) {
+      out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) not followed by an fsync of ${dirname(r.to)} before ${recovery ? 'recovery ended' : `the commit of ${tx} resolved`}`);
+    }
+  }
+  return out;
+};

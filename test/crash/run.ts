@@ -1,0 +1,27 @@
+/**
+ * `npm run test:crash [-- --states N] [-- --seed S]`: the crash suites with coverage of the transaction, journal and
+ * recovery code. vitest rejects options it does not know, so this passes them on as TXFS_CRASH_STATES / FC_SEED.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const args = process.argv.slice(2);
+const env = { ...process.env };
+const rest: string[] = [];
+for (let i = 0; i < args.length; i++) {
+  const a = args[i] as string;
+  const [flag, inline] = a.split('=', 2) as [string, string | undefined];
+  if (flag === '--states' || flag === '--seed') {
+    const value = inline ?? args[++i];
+    if (value === undefined || !/^\d+$/.test(value)) {
+      console.error(`${flag} needs a number`);
+      process.exit(2);
+    }
+    env[flag === '--states' ? 'TXFS_CRASH_STATES' : 'FC_SEED'] = value;
+  } else {
+    rest.push(a);
+  }
+}
+const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
+const run = spawnSync(process.execPath, [vitest, 'run', 'test/crash', '--coverage', ...rest], { stdio: 'inherit', env });
+process.exit(run.status ?? 1);
