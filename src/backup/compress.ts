@@ -74,16 +74,18 @@ export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Pro
 
   const key = backupKey(rec.path, rec.id);
   const next: BackupRecord = { ...rec, file: gzFile, compressed: true, storedSize: staged.size };
-  const switched = await journal.transact((txn) => {
+  const switched = await journal.transact((txn): 'switched' | 'gone' | 'changed' => {
     const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
-    if (current?.file !== rec.file) return false;
+    if (current === undefined) return 'gone';
+    if (current.file !== rec.file) return 'changed';
     indexBackup(txn, next);
-    return true;
+    return 'switched';
   });
-  if (!switched) {
-    // Removed (or changed) while we compressed: the .gz is nobody's; the index still tells the truth.
-    await removeQuietly(ctx, gzAbs);
-    throw new TxfsError('ENOENT', `ENOENT: the backup of ${rec.path} (${rec.id}) left the index while it was being compressed`, { path: file });
+  if (switched !== 'switched') {
+    // Removed while we compressed: the .gz is nobody's. Compressed by someone else meanwhile: the .gz is theirs
+    // (the same bytes, now ours through the rename) and the index names it, so it stays.
+    if (switched === 'gone') await removeQuietly(ctx, gzAbs);
+    throw new TxfsError('ENOENT', `ENOENT: the backup of ${rec.path} (${rec.id}) was removed or compressed by someone else while it was being compressed`, { path: file });
   }
   // The old file may go only once the index naming the .gz is on disk.
   await journal.flush();

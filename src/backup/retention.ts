@@ -9,6 +9,8 @@ import { backupKey, newestFirst, storedBytes, type BackupRecord } from './backup
 export interface RetentionPolicy extends Pick<BackupPolicy, 'keep' | 'maxAgeDays' | 'maxBytes' | 'compressAfter'> {
   /** Ids of transactions in progress: a backup they made may still be needed to roll them back. */
   readonly inUse?: ReadonlySet<string>;
+  /** Backups smaller than this stay uncompressed; default 4096 (one filesystem block: gzip would free nothing). */
+  readonly compressMinBytes?: number;
 }
 
 /** What retention would do. */
@@ -21,6 +23,8 @@ export interface RetentionPlan {
 export const DEFAULT_KEEP = 5;
 /** Default number of newest backups per file left uncompressed. */
 export const DEFAULT_COMPRESS_AFTER = 2;
+/** Default size below which a backup is not worth compressing: it takes one block on disk either way. */
+export const DEFAULT_COMPRESS_MIN_BYTES = 4096;
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -42,7 +46,8 @@ const byFile = (records: readonly BackupRecord[]): BackupRecord[][] => {
  * - keeps the newest `keep` (default 5) backups of each file and removes the older ones;
  * - removes backups older than `maxAgeDays`;
  * - while the store exceeds `maxBytes`, removes the oldest remaining backups across all files;
- * - gzips all but the newest `compressAfter` (default 2) surviving backups of each file.
+ * - gzips all but the newest `compressAfter` (default 2) surviving backups of each file, those of at least
+ *   `compressMinBytes` (default 4096) bytes.
  * It never removes the newest backup of a file (the only copy of a deleted file, or the undo of the last change),
  * and never removes or compresses a backup whose transaction is in `inUse`. Pure; throws nothing for valid input;
  * a negative or non-integer count is a `TypeError`.
@@ -54,6 +59,7 @@ export const planRetention = (records: readonly BackupRecord[], policy: Retentio
   for (const [name, n] of [['keep', keep], ['compressAfter', compressAfter]] as const) {
     if (!Number.isInteger(n) || n < 0) throw new TypeError(`planRetention: ${name} must be a non-negative integer, got ${n}`);
   }
+  const minBytes = policy.compressMinBytes ?? DEFAULT_COMPRESS_MIN_BYTES;
   const inUse = policy.inUse ?? new Set<string>();
   const pinned = (r: BackupRecord): boolean => r.txId !== undefined && inUse.has(r.txId);
   const cutoff = policy.maxAgeDays === undefined ? undefined : now - policy.maxAgeDays * dayMs;
@@ -88,7 +94,7 @@ export const planRetention = (records: readonly BackupRecord[], policy: Retentio
         remove.push(r);
         continue;
       }
-      if (position >= compressAfter && !r.compressed && !pinned(r)) compress.push(r);
+      if (position >= compressAfter && !r.compressed && !pinned(r) && r.size >= minBytes) compress.push(r);
       position += 1;
     }
   }

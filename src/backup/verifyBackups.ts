@@ -16,6 +16,11 @@ export interface VerifyBackupsOptions {
   readonly onProgress?: (done: number, total: number) => void;
   /** Backups checked at once; default 4. */
   readonly concurrency?: number;
+  /**
+   * Files (relative to the backup directory) that belong to operations still under way — the backups of open
+   * transactions, removals being finished — and are not reported as unindexed.
+   */
+  readonly inFlight?: ReadonlySet<string>;
 }
 
 type Problem = VerifyReport['problems'][number];
@@ -92,7 +97,7 @@ export const verifyBackups = async (ctx: BackupContext, options: VerifyBackupsOp
   const problems: Problem[] = found.filter((p): p is Problem => p !== undefined);
   const indexed = new Set(records.map((r) => r.file));
   for (const rel of await walk(ctx.env.fs, ctx.backupDir)) {
-    if (indexed.has(rel)) continue;
+    if (indexed.has(rel) || options.inFlight?.has(rel) === true) continue;
     problems.push({
       path: path.join(ctx.backupDir, rel),
       kind: 'unindexed',

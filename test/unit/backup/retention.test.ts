@@ -12,7 +12,7 @@ const rec = (p: string, id: string, createdAt: number, extra: Partial<BackupReco
   path: p,
   file: `${p}-${id}.bak`,
   createdAt,
-  size: 100,
+  size: 10_000,
   sha256: '0'.repeat(64),
   compressed: false,
   reason: 'replaced',
@@ -57,7 +57,7 @@ describe('planRetention', () => {
   });
 
   it('frees the oldest backups across files until the store fits maxBytes', () => {
-    const records = [rec('a', 'a1', 1), rec('b', 'b1', 2), rec('a', 'a2', 3), rec('b', 'b2', 4), rec('c', 'c1', 5)];
+    const records = [rec('a', 'a1', 1), rec('b', 'b1', 2), rec('a', 'a2', 3), rec('b', 'b2', 4), rec('c', 'c1', 5)].map((r) => ({ ...r, size: 100 }));
     // 500 bytes stored; the newest of a, b and c (300 bytes) can never go.
     expect(ids(planRetention(records, { maxBytes: 400, compressAfter: 9 }, now).remove)).toEqual(['a1']);
     expect(ids(planRetention(records, { maxBytes: 300, compressAfter: 9 }, now).remove)).toEqual(['a1', 'b1']);
@@ -65,7 +65,7 @@ describe('planRetention', () => {
   });
 
   it('counts a compressed backup by its size on disk', () => {
-    const records = [rec('a', 'a1', 1, { compressed: true, storedSize: 10 }), rec('a', 'a2', 2)];
+    const records = [rec('a', 'a1', 1, { compressed: true, storedSize: 10, size: 100 }), rec('a', 'a2', 2, { size: 100 })];
     expect(planRetention(records, { maxBytes: 110, compressAfter: 9 }, now).remove).toEqual([]);
   });
 
@@ -74,6 +74,12 @@ describe('planRetention', () => {
     const plan = planRetention(records, { keep: 1, compressAfter: 0, maxBytes: 0, inUse: new Set(['T1', 'T3']) }, now);
     expect(ids(plan.remove)).toEqual(['a2']);
     expect(ids(plan.compress)).toEqual(['a4']);
+  });
+
+  it('leaves backups too small to gain anything from gzip uncompressed', () => {
+    const records = [1, 2, 3, 4].map((n) => rec('a', `a${n}`, n, { size: n * 2000 }));
+    expect(ids(planRetention(records, { compressAfter: 0 }, now).compress)).toEqual(['a3', 'a4']);
+    expect(ids(planRetention(records, { compressAfter: 0, compressMinBytes: 0 }, now).compress)).toEqual(['a1', 'a2', 'a3', 'a4']);
   });
 
   it('rejects a nonsensical policy', () => {
@@ -101,6 +107,7 @@ describe('planRetention', () => {
         maxBytes: fc.option(fc.integer({ min: 0, max: 20_000 }), { nil: undefined }),
         compressAfter: fc.option(fc.integer({ min: 0, max: 4 }), { nil: undefined }),
         inUse: fc.subarray(['T1', 'T2', 'T3', 'T4']).map((xs) => new Set(xs)),
+        compressMinBytes: fc.option(fc.integer({ min: 0, max: 1000 }), { nil: undefined }),
       })
       .map((p) => Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) as RetentionPolicy);
 
@@ -121,6 +128,7 @@ describe('planRetention', () => {
           for (const r of plan.remove) expect(newest.has(key(r))).toBe(false);
           for (const r of [...plan.remove, ...plan.compress]) expect(policy.inUse?.has(r.txId ?? '') ?? false).toBe(false);
           for (const r of plan.compress) expect(r.compressed).toBe(false);
+          for (const r of plan.compress) expect(r.size).toBeGreaterThanOrEqual(policy.compressMinBytes ?? 4096);
           const removed = new Set(plan.remove.map(key));
           for (const r of plan.compress) expect(removed.has(key(r))).toBe(false);
         }),
