@@ -57,7 +57,7 @@ export interface FileSystem {
   open(path: string, flags: OpenFlags, mode?: number): Promise<FileHandle>;
   /** Reads a whole file. */
   readFile(path: string): Promise<Buffer>;
-  /** Streams a file in chunks, in constant memory. */
+  /** Streams a file in chunks of at most `chunkSize` bytes, in constant memory; `start` and `end` are byte offsets, both inclusive (as node's createReadStream). */
   readStream(path: string, options?: { readonly start?: number; readonly end?: number; readonly chunkSize?: number }): AsyncIterable<Uint8Array>;
   stat(path: string): Promise<FileStat>;
   lstat(path: string): Promise<FileStat>;
