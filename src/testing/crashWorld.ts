@@ -21,6 +21,8 @@ export interface TraceRecord {
   readonly to?: string;
   /** Journal calls: the keys written (transact/put/remove) or asked for (get/range). */
   keys?: readonly string[];
+  /** Journal commits: what was written (undefined: removed). */
+  writes?: ReadonlyMap<string, unknown>;
 }
 
 /** Options of `createCrashWorld`. */

@@ -19,7 +19,7 @@ export interface JournalImage {
 /** The gate the world lends the journal (shared call counter, trace, crash cut-off). */
 export interface JournalGate {
   /** Counts and records the call (or throws CrashError); returns the trace record, whose keys the journal fills in. */
-  enter(kind: string, path: string): { keys?: readonly string[] };
+  enter(kind: string, path: string): { keys?: readonly string[]; writes?: ReadonlyMap<string, unknown> };
 }
 
 const freeze = (value: unknown): unknown => {
@@ -95,7 +95,7 @@ export class JournalState {
 
 /** Makes the `Journal` of one world over `state`. Values are copied in and out, as a real store serialises them. */
 export const memoryJournal = (state: JournalState, gate: JournalGate): Journal => {
-  const transact = <T>(fn: (txn: JournalTxn) => T, record: { keys?: readonly string[] }): T => {
+  const transact = <T>(fn: (txn: JournalTxn) => T, record: { keys?: readonly string[]; writes?: ReadonlyMap<string, unknown> }): T => {
     const writes = new Map<string, unknown>();
     const view = (key: string): unknown => (writes.has(key) ? writes.get(key) : state.live.get(key));
     const txn: JournalTxn = {
@@ -118,6 +118,7 @@ export const memoryJournal = (state: JournalState, gate: JournalGate): Journal =
     const result = fn(txn);
     state.commit(writes);
     record.keys = [...writes.keys()];
+    record.writes = writes;
     return result;
   };
   return {

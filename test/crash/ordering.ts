@@ -1,8 +1,8 @@
 /**
  * The ordering rules of the commit protocol, checked on a recorded trace of FileSystem and Journal calls:
  * - the intent record is flushed before the first temp file of its transaction is created;
- * - the commit point is flushed before the first rename of a temp file into place;
- * - each rename publishing a temp file is preceded by an fsync of that file, and followed by an fsync of its
+ * - the commit point (the `tx/<id>` record written as `committing`) is flushed before the first rename of a temp file into place;
+ * - each rename publishing a temp file that was written is preceded by an fsync of that file, and followed by an fsync of its
  *   directory before the commit resolves (or, in recovery, before recovery ends).
  */
 import { dirname } from 'node:path';
@@ -13,14 +13,24 @@ const JOURNAL_WRITES = new Set(['journal.transact', 'journal.put', 'journal.remo
 
 const txOf = (path: string): string | undefined => TEMP.exec(path)?.[1];
 
+/** The state a journal write gives transaction `tx`'s record (`tx/<id>`, a checksummed envelope around JSON), if it writes it. */
+const stateIn = (r: TraceRecord, tx: string): unknown => {
+  const raw = r.writes?.get(`tx/${tx}`) as { body?: unknown } | undefined;
+  if (typeof raw?.body !== 'string') return undefined;
+  try {
+    return (JSON.parse(raw.body) as { state?: unknown }).state;
+  } catch {
+    return undefined;
+  }
+};
+
 /**
  * Every broken ordering rule in `trace`, as readable sentences. `recovery`: the trace is a recovery's, whose temp
  * files were staged (and fsynced) before the crash, so only the directory fsync after each rename is required.
  */
 export const checkOrdering = (trace: readonly TraceRecord[], recovery = false): string[] => {
   const out: string[] = [];
-  const journalWriteOf = (tx: string, before: number): TraceRecord | undefined =>
-    trace.filter((r) => JOURNAL_WRITES.has(r.kind) && r.index < before && (r.keys ?? []).some((k) => k.includes(tx))).at(-1);
+  const commitPointOf = (tx: string): TraceRecord | undefined => trace.find((r) => JOURNAL_WRITES.has(r.kind) && stateIn(r, tx) === 'committing');
   const firstJournalWriteOf = (tx: string): TraceRecord | undefined => trace.find((r) => JOURNAL_WRITES.has(r.kind) && (r.keys ?? []).some((k) => k.includes(tx)));
   const flushedBetween = (from: number, to: number): boolean => trace.some((r) => r.kind === 'journal.flush' && r.index > from && r.index < to);
   const checkedTx = new Set<string>();
@@ -40,13 +50,15 @@ export const checkOrdering = (trace: readonly TraceRecord[], recovery = false): 
     if (!recovery) {
       if (!checkedTx.has(`rename ${tx}`)) {
         checkedTx.add(`rename ${tx}`);
-        const point = journalWriteOf(tx, r.index);
-        if (point === undefined || !flushedBetween(point.index, r.index)) {
+        const point = commitPointOf(tx);
+        if (point === undefined || point.index > r.index || !flushedBetween(point.index, r.index)) {
           out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) before the commit point of ${tx}${point === undefined ? '' : ` (call ${point.index})`} was flushed`);
         }
       }
+      // A temp made by link(2) shares the inode of a file already durable; one written (or copied into) needs its own fsync.
+      const written = trace.some((s) => s.index < r.index && ((s.kind === 'write' && s.path === r.path) || (s.kind === 'copyFile' && s.to === r.path)));
       const synced = trace.some((s) => (s.kind === 'sync' || s.kind === 'datasync') && s.path === r.path && s.index < r.index);
-      if (!synced) out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) publishes a temp file that was never fsynced`);
+      if (written && !synced) out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) publishes a temp file that was never fsynced`);
     }
     const resolved = trace.find((m) => m.kind === 'mark' && m.path.startsWith('resolved ') && m.path.endsWith(` ${tx}`) && m.index >= r.index);
     const deadline = resolved?.index ?? Infinity;
