@@ -6,6 +6,7 @@
 import { TxfsError } from './errors.js';
 import type { AfterCommitHook, StoreContext } from './transaction/context.js';
 import type { Backups, ExternalChange, Store } from './types.js';
+import { storeWatch } from './watch.js';
 
 /** What a store gets from the modules built on top of the transaction engine. */
 export interface StoreExtensions {
@@ -41,4 +42,4 @@ export const unsupportedExtensions: StoreExtensions = {
 };
 
 /** The extensions of a new store. */
-export const storeExtensions = (_ctx: StoreContext, _core: StoreCore): StoreExtensions => unsupportedExtensions;
+export const storeExtensions = (ctx: StoreContext, _core: StoreCore): StoreExtensions => ({ ...unsupportedExtensions, watch: storeWatch(ctx) });
