@@ -1,0 +1,150 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createBackups, retentionAfterCommit } from '../../../src/backup/backups.js';
+import { contextOf, openStore } from '../../../src/store.js';
+import type { BackupPolicy, Backups, Store } from '../../../src/types.js';
+import { flipByte, listFiles } from './fixture.js';
+
+describe('store.backups', () => {
+  let root: string;
+  let store: Store;
+  let backups: Backups;
+  const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
+  const open = async (policy?: BackupPolicy): Promise<void> => {
+    store = await openStore({ root, ...(policy === undefined ? {} : { backups: policy }) });
+    const ctx = contextOf(store);
+    backups = createBackups(ctx, store);
+    ctx.afterCommit = retentionAfterCommit(ctx);
+  };
+  beforeEach(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
+    await open();
+  });
+  afterEach(async () => {
+    await store.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+  const noTemps = (): string[] => listFiles(root).filter((f) => f.endsWith('.txfs-tmp'));
+
+  it('lists the replaced versions newest first and restores any of them, itself undoably', async () => {
+    for (const v of ['one', 'two', 'three']) await store.writeFile('doc.txt', v);
+    const list = await backups.list('doc.txt');
+    expect(list.map((b) => fs.readFileSync(b.file, 'utf8'))).toEqual(['two', 'one']);
+    expect(list.every((b) => b.path === 'doc.txt' && b.txId !== undefined && !b.compressed)).toBe(true);
+
+    const oldest = list[1];
+    if (oldest === undefined) throw new Error('no backup');
+    const r = await backups.restore('doc.txt', { backup: oldest.id });
+    expect(r.status).toBe('committed');
+    expect(read('doc.txt')).toBe('one');
+    // The restore backed up what it replaced: the newest backup is now 'three'.
+    expect(fs.readFileSync((await backups.list('doc.txt'))[0]?.file ?? '', 'utf8')).toBe('three');
+    await backups.restore('doc.txt');
+    expect(read('doc.txt')).toBe('three');
+  });
+
+  it('restores to another path, creating its directories', async () => {
+    await store.writeFile('a.txt', 'old');
+    await store.writeFile('a.txt', 'new');
+    const entry = (await backups.list('a.txt'))[0];
+    if (entry === undefined) throw new Error('no backup');
+    await backups.restore('a.txt', { backup: entry, to: 'old/copies/a.txt' });
+    expect(read('old/copies/a.txt')).toBe('old');
+    expect(read('a.txt')).toBe('new');
+  });
+
+  it('refuses a corrupted backup with EINTEGRITY and leaves the file and the directory as they were', async () => {
+    await store.writeFile('a.txt', 'hello world');
+    await store.writeFile('a.txt', 'current');
+    const entry = (await backups.list('a.txt'))[0];
+    if (entry === undefined) throw new Error('no backup');
+    flipByte(entry.file, 2);
+    await expect(backups.restore('a.txt')).rejects.toMatchObject({ code: 'EINTEGRITY' });
+    expect(read('a.txt')).toBe('current');
+    expect(noTemps()).toEqual([]);
+    const report = await backups.verify();
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'corrupted', path: entry.file })]);
+  });
+
+  it('reports a backup whose file is gone, and restore says ENOENT', async () => {
+    await store.writeFile('a.txt', 'v1');
+    await store.writeFile('a.txt', 'v2');
+    const entry = (await backups.list('a.txt'))[0];
+    if (entry === undefined) throw new Error('no backup');
+    fs.rmSync(entry.file);
+    await expect(backups.restore('a.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(read('a.txt')).toBe('v2');
+    expect((await backups.verify()).problems).toEqual([expect.objectContaining({ kind: 'missing', path: entry.file })]);
+  });
+
+  it('says ENOENT for a file without backups or an unknown backup id, EOUTSIDE for a path outside the root', async () => {
+    await store.writeFile('a.txt', 'v1');
+    await expect(backups.restore('a.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+    await store.writeFile('a.txt', 'v2');
+    await expect(backups.restore('a.txt', { backup: 'nope' })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(backups.list('../elsewhere.txt')).rejects.toMatchObject({ code: 'EOUTSIDE' });
+  });
+
+  it('keeps a deleted file in the backup store, from where it comes back with its directory', async () => {
+    await store.writeFile('sub/dir/gone.txt', 'precious', { mkdirp: true });
+    await store.deleteFile('sub/dir/gone.txt');
+    fs.rmSync(path.join(root, 'sub'), { recursive: true });
+    expect(await backups.list('sub/dir/gone.txt')).toHaveLength(1);
+    await backups.restore('sub/dir/gone.txt');
+    expect(read('sub/dir/gone.txt')).toBe('precious');
+  });
+
+  it('makes a manual backup: a copy, not a link the live file could change', async () => {
+    await store.writeFile('a.txt', 'as it is now');
+    const entry = await backups.create('a.txt');
+    expect(entry).toMatchObject({ path: 'a.txt', size: 12, compressed: false });
+    expect(entry.txId).toBeUndefined();
+    expect(fs.statSync(entry.file).ino).not.toBe(fs.statSync(path.join(root, 'a.txt')).ino);
+    fs.writeFileSync(path.join(root, 'a.txt'), 'edited in place');
+    expect(fs.readFileSync(entry.file, 'utf8')).toBe('as it is now');
+    expect(await backups.verify()).toMatchObject({ checked: 1, ok: 1, problems: [] });
+    await expect(backups.create('missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('reports a file in the backup directory that no index entry names, and leaves it there', async () => {
+    await store.writeFile('a.txt', 'v1');
+    await store.writeFile('a.txt', 'v2');
+    const stray = path.join(contextOf(store).backupDir, 'a-20200101-000000-x.txt.bak');
+    fs.writeFileSync(stray, 'stray');
+    const report = await backups.verify();
+    expect(report).toMatchObject({ checked: 1, ok: 1 });
+    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unindexed', path: stray })]);
+    expect(fs.existsSync(stray)).toBe(true);
+  });
+
+  it('applies retention after each commit: keeps N, gzips the older ones, and what is kept still restores', async () => {
+    await store.close();
+    await open({ keep: 3, compressAfter: 1 });
+    const version = (n: number): string => `${n} `.repeat(4000);
+    for (let n = 0; n < 6; n++) await store.writeFile('big.txt', version(n));
+    const list = await backups.list('big.txt');
+    expect(list.map((b) => b.compressed)).toEqual([false, true, true]);
+    expect(listFiles(contextOf(store).backupDir)).toHaveLength(3);
+    expect(await backups.verify()).toMatchObject({ checked: 3, ok: 3, problems: [] });
+    await backups.restore('big.txt', { backup: list[2]?.id ?? '' });
+    expect(read('big.txt')).toBe(version(2));
+    const usage = await backups.usage();
+    expect(usage).toMatchObject({ files: 1, backups: 3 });
+    expect(usage.compressedBytes).toBeGreaterThan(0);
+    expect(usage.compressedBytes).toBeLessThan(usage.bytes);
+  });
+
+  it('prunes on demand by the store’s policy', async () => {
+    for (let n = 0; n < 5; n++) await store.writeFile('a.txt', `v${n}`);
+    await store.writeFile('a-b.txt', 'x');
+    await store.writeFile('a-b.txt', 'y');
+    expect(await backups.prune()).toEqual({ removed: 0, freedBytes: 0 });
+    await store.close();
+    await open({ keep: 1 });
+    expect(await backups.prune()).toEqual({ removed: 3, freedBytes: 6 });
+    expect((await backups.list('a.txt')).map((b) => fs.readFileSync(b.file, 'utf8'))).toEqual(['v3']);
+    expect(await backups.list('a-b.txt')).toHaveLength(1);
+  });
+});
