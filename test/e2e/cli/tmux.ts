@@ -13,8 +13,8 @@ const quote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** A terminal session running one shell command. */
 export interface Terminal {
-  /** The visible pane text. */
-  screen(): string;
+  /** The pane text (with its colour escape sequences when `escapes`). */
+  screen(escapes?: boolean): string;
   /** Sends tmux key names (`Down`, `Enter`, `y`, `C-c`) one after another. */
   keys(...keys: string[]): void;
   /** Polls the pane until `pattern` appears; rejects with the last screen after `attempts` polls. */
@@ -33,7 +33,7 @@ export const openTerminal = (argv: readonly string[], cwd: string, env: Record<s
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)};`).join(' ');
   const script = `cd ${quote(cwd)}; ${exports} unset TXFS_DEBUG; ${argv.map(quote).join(' ')}; echo "TXFS-EXIT:$?"; sleep 600`;
   tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', 'sh', '-c', script);
-  const screen = (): string => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', name);
+  const screen = (escapes = false): string => tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-S', '-200', '-t', name);
   const waitFor = async (pattern: RegExp | string, attempts = 300): Promise<string> => {
     let last = '';
     for (let i = 0; i < attempts; i++) {
