@@ -40,19 +40,20 @@ export const parseChecksumText = (text: string, path: string): Map<string, strin
 };
 
 /**
- * Writes `<path>.sha256` for `sha256` atomically (temp file, fdatasync, rename, directory fsync).
+ * Writes `<path>.sha256` for `sha256` atomically (temp file, fdatasync, rename, directory fsync; `sync: false` skips the fsyncs).
  * @throws TxfsError ENOSPC, EACCES, EROFS, EIO … from the file system.
  */
-export const writeChecksumFile = async (fs: FileSystem, path: string, sha256: string): Promise<void> => {
+export const writeChecksumFile = async (fs: FileSystem, path: string, sha256: string, options: { readonly sync?: boolean } = {}): Promise<void> => {
   const sidecar = checksumFilePath(path);
-  const staged = await stageFile(fs, tempName(sidecar, localId(), 0), checksumLine(path, sha256), { mode: newFileMode() });
+  const sync = options.sync !== false;
+  const staged = await stageFile(fs, tempName(sidecar, localId(), 0), checksumLine(path, sha256), { mode: newFileMode(), sync });
   try {
     await fs.rename(staged.tempPath, sidecar);
   } catch (e) {
     await fs.unlink(staged.tempPath).catch(() => undefined);
     throw e;
   }
-  await fs.syncDir(dirname(sidecar));
+  if (sync) await fs.syncDir(dirname(sidecar));
 };
 
 /**

@@ -109,7 +109,8 @@ export const writeFileAtomicWith = async (
   let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now);
   if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await sha256File(fs, target), size: st.size };
 
-  const mode = options.mode ?? (st === undefined ? newFileMode() : st.mode & 0o7777);
+  // The mode of the file it replaces; a file landing beside it ('rename', 'keep-both') is a new file.
+  const mode = options.mode ?? (st !== undefined && decision === 'overwrite' ? st.mode & 0o7777 : newFileMode());
   const staged = await stage(fs, dest, data, options, mode, (internals.newId ?? localId)());
   const policy = decision === 'overwrite' && st !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
   let backup: BackupEntry | undefined;
@@ -145,7 +146,7 @@ export const writeFileAtomicWith = async (
     if (policy !== undefined && policy.dir !== dirname(dest)) await syncDirBatched(fs, policy.dir);
   }
   await verifyWritten(fs, dest, staged, options.verify ?? 'checksum');
-  if (options.checksumFile === true) await writeChecksumFile(fs, dest, staged.sha256);
+  if (options.checksumFile === true) await writeChecksumFile(fs, dest, staged.sha256, { sync: options.fsync !== false });
   if (policy !== undefined && backup !== undefined) await pruneSiblingBackups(fs, target, policy, now(), backup.id);
   const result = { path: dest, status: 'written', sha256: staged.sha256, size: staged.size } as const;
   return backup === undefined ? result : { ...result, backup };

@@ -154,6 +154,13 @@ describe('writeFileAtomic onExists', () => {
     noTemps();
   });
 
+  it("gives a file landing beside a read-only one ('rename') the default mode, not the read-only one's", async () => {
+    seed();
+    fs.chmodSync(at('a.txt'), 0o400);
+    const r = await writeFileAtomic(at('a.txt'), 'n', { onExists: 'rename' });
+    expect(fs.statSync(r.path).mode & 0o777).toBe(0o666 & ~process.umask());
+  });
+
   it("'keep-both' lands as name (conflict <UTC time>).ext", async () => {
     seed();
     const now = Date.UTC(2026, 0, 2, 3, 4, 5);
