@@ -33,9 +33,10 @@ const contenders: ReadonlyArray<readonly [name: string, write: Write]> = [
   ],
 ];
 
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 7);
-const SEQ_OPS = Number(process.env.BENCH_SEQ_OPS ?? 120);
-const PAR_OPS = Number(process.env.BENCH_PAR_OPS ?? 320);
+// Many short rounds rather than a few long ones: background load drifts, and each round measures every contender under the same load.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
+const SEQ_OPS = Number(process.env.BENCH_SEQ_OPS ?? 50);
+const PAR_OPS = Number(process.env.BENCH_PAR_OPS ?? 160);
 const WIDTH = 16;
 const data = Buffer.alloc(4096, 'x');
 
@@ -82,7 +83,12 @@ const main = async (): Promise<void> => {
     fs.rmSync(root, { recursive: true, force: true });
   }
   const med = (name: string, k: 'sequential' | 'concurrent'): number => median(results[name]?.[k] ?? []);
-  const ratio = (k: 'sequential' | 'concurrent', other: string): number => Number((med('txfs', k) / med(other, k)).toFixed(3));
+  // The median of the per-round ratios: each ratio pairs two measurements taken moments apart, under the same load.
+  const ratio = (k: 'sequential' | 'concurrent', other: string): number => {
+    const ours = results.txfs?.[k] ?? [];
+    const theirs = results[other]?.[k] ?? [];
+    return Number(median(ours.map((x, i) => x / (theirs[i] ?? Number.NaN))).toFixed(3));
+  };
   const ratios = {
     vsWriteFileAtomic: ratio('sequential', 'write-file-atomic'),
     vsAtomically: ratio('sequential', 'atomically'),
@@ -91,7 +97,7 @@ const main = async (): Promise<void> => {
     concurrentVsAtomically: ratio('concurrent', 'atomically'),
     concurrentVsPlainFsync: ratio('concurrent', 'fs.writeFile+fsync'),
   };
-  console.log(`atomic-write: 4 KiB durable writes, ${ROUNDS} rounds, ${SEQ_OPS} sequential + ${PAR_OPS} at ${WIDTH} concurrent per round (median ops/s)`);
+  console.log(`atomic-write: 4 KiB durable writes, ${ROUNDS} rounds of ${SEQ_OPS} sequential + ${PAR_OPS} at ${WIDTH} concurrent (median ops/s; ratios: median of per-round ratios)`);
   console.table(
     Object.fromEntries(contenders.map(([name]) => [name, { sequential: Math.round(med(name, 'sequential')), [`${WIDTH} concurrent`]: Math.round(med(name, 'concurrent')) }])),
   );

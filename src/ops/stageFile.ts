@@ -9,7 +9,7 @@ import { runValidators } from '../integrity/runValidators.js';
 import type { Data, Validator } from '../types.js';
 import { abortedError, throwIfAborted } from './abort.js';
 import { needsChmod } from './fileMode.js';
-import { inMemoryBytes, isInMemory, toChunks } from './toChunks.js';
+import { assertData, inMemoryBytes, isInMemory, toChunks } from './toChunks.js';
 import { writeAll } from './writeAll.js';
 
 /** How to stage a file. */
@@ -89,9 +89,10 @@ const discard = async (fs: FileSystem, fh: FileHandle | undefined, tempPath: str
  * on the staged content (in-memory data is validated before the file is even created; a stream is read back).
  * An fsync error is never retried. On any failure the temp file is closed and unlinked, then the error is thrown.
  * @throws TxfsError EVALIDATION, EABORTED, ESOURCE (the data stream threw), EEXIST (temp name taken), ENOENT (no directory),
- *   ENOSPC, EIO, EACCES, EROFS … from the file system.
+ *   ENOSPC, EIO, EACCES, EROFS … from the file system; TypeError when `data` is not Data (nothing is created).
  */
 export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, options: StageOptions): Promise<StagedFile> => {
+  assertData(data);
   const validators = options.validate ?? [];
   throwIfAborted(options.signal, tempPath);
   let bytes: Uint8Array | undefined;

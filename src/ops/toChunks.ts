@@ -9,6 +9,16 @@ const GATHER = 64 * 1024;
 const isAsyncIterable = (d: unknown): d is AsyncIterable<unknown> =>
   typeof d === 'object' && d !== null && typeof (d as Record<symbol, unknown>)[Symbol.asyncIterator] === 'function';
 
+/**
+ * Checks that `data` is something `toChunks` can read, before any file is created for it.
+ * @throws TypeError when it is not a string, bytes, a readable stream or an async iterable.
+ */
+export function assertData(data: unknown): asserts data is Data {
+  if (typeof data !== 'string' && !(data instanceof Uint8Array) && !isAsyncIterable(data)) {
+    throw new TypeError(`data must be a string, a Uint8Array, a readable stream or an async iterable of Uint8Array, got ${data === null ? 'null' : typeof data}`);
+  }
+}
+
 /** True when `data` is already in memory (a string or bytes) rather than a stream. */
 export const isInMemory = (data: Data): data is string | Uint8Array => typeof data === 'string' || data instanceof Uint8Array;
 

@@ -143,6 +143,13 @@ describe('stageFile', () => {
     expect(entries()).toEqual(before);
   });
 
+  it('rejects data of the wrong type with a TypeError before creating anything', async () => {
+    const before = entries();
+    await expect(stageFile(nodeFileSystem, temp(), 42 as unknown as string, { mode: 0o644 })).rejects.toBeInstanceOf(TypeError);
+    await expect(stageFile(nodeFileSystem, temp(), { length: 1 } as unknown as string, { mode: 0o644 })).rejects.toBeInstanceOf(TypeError);
+    expect(entries()).toEqual(before);
+  });
+
   it('does not unlink a file it did not create when the directory is missing', async () => {
     await expect(stageFile(nodeFileSystem, path.join(dir, 'missing', 'x.tmp'), 'a', { mode: 0o644 })).rejects.toMatchObject({ code: 'ENOENT' });
   });
