@@ -64,6 +64,8 @@ const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: stri
       created = true;
     }
     await fs.mkdir(backupDir, { recursive: true });
+    // The backup directory's own entry must be durable before any backup is linked into it.
+    await fs.syncDir(path.dirname(backupDir));
     const probe = path.join(stateDir, `.probe-${process.pid}-${newTxId()}`);
     const fh = await fs.open(probe, 'wx', 0o600);
     await fh.close();

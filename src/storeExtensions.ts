@@ -3,6 +3,8 @@
  * after each commit (retention). Until a module provides them, each member rejects with `ENOTSUP`.
  * To wire one in, return it from `storeExtensions` below.
  */
+import { createBackups, retentionAfterCommit } from './backup/backups.js';
+import { undoTransaction } from './backup/undo.js';
 import { TxfsError } from './errors.js';
 import type { AfterCommitHook, StoreContext } from './transaction/context.js';
 import type { Backups, ExternalChange, Store } from './types.js';
@@ -42,4 +44,10 @@ export const unsupportedExtensions: StoreExtensions = {
 };
 
 /** The extensions of a new store. */
-export const storeExtensions = (ctx: StoreContext, _core: StoreCore): StoreExtensions => ({ ...unsupportedExtensions, watch: storeWatch(ctx) });
+export const storeExtensions = (ctx: StoreContext, core: StoreCore): StoreExtensions => ({
+  ...unsupportedExtensions,
+  backups: createBackups(ctx, core),
+  undo: (txId, options) => undoTransaction(ctx, core, txId, options),
+  afterCommit: retentionAfterCommit(ctx),
+  watch: storeWatch(ctx),
+});
