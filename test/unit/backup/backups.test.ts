@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createBackups, retentionAfterCommit } from '../../../src/backup/backups.js';
 import { contextOf, openStore } from '../../../src/store.js';
 import type { BackupPolicy, Backups, Store } from '../../../src/types.js';
 import { flipByte, listFiles } from './fixture.js';
@@ -14,9 +13,7 @@ describe('store.backups', () => {
   const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
   const open = async (policy?: BackupPolicy): Promise<void> => {
     store = await openStore({ root, ...(policy === undefined ? {} : { backups: policy }) });
-    const ctx = contextOf(store);
-    backups = createBackups(ctx, store);
-    ctx.afterCommit = retentionAfterCommit(ctx);
+    backups = store.backups;
   };
   beforeEach(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));

@@ -2,15 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { undoTransaction } from '../../../src/backup/undo.js';
-import { contextOf, openStore } from '../../../src/store.js';
+import { openStore } from '../../../src/store.js';
 import type { Store, TxResult } from '../../../src/types.js';
 import { listFiles } from './fixture.js';
 
 describe('undoTransaction', () => {
   let root: string;
   let store: Store;
-  const undo = (id: string): Promise<TxResult<void>> => undoTransaction(contextOf(store), store, id);
+  const undo = (id: string): Promise<TxResult<void>> => store.undo(id);
   const write = (rel: string, content: string): void => {
     fs.mkdirSync(path.dirname(path.join(root, rel)), { recursive: true });
     fs.writeFileSync(path.join(root, rel), content);
