@@ -7,7 +7,7 @@ import type { FileSystem } from '../fs/fileSystem.js';
 import type { Journal } from '../journal/journal.js';
 import { CrashError } from './crashError.js';
 import { crashFileSystem } from './crashFileSystem.js';
-import { Disk, ROOT, type DiskImage } from './disk.js';
+import { Disk, ROOT, type DirNode, type DiskImage } from './disk.js';
 import { locate } from './lookup.js';
 import { JournalState, memoryJournal, type JournalImage } from './memoryJournal.js';
 import { mixSeed, seededRandom } from './random.js';
@@ -33,6 +33,8 @@ export interface CrashWorldOptions {
   readonly seed?: number;
   /** Initial content, already durable; directories are created as needed. */
   readonly files?: Readonly<Record<string, string | Uint8Array>>;
+  /** Initial empty directories (and their parents), already durable. */
+  readonly dirs?: readonly string[];
   /** Keep a snapshot before every call, for `afterCrashAt` (the crash suite's fast path). Default false. */
   readonly recordCrashPoints?: boolean;
 }
@@ -191,7 +193,11 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
         else for (const name of [...n.entries.keys()].sort()) walk(n.entries.get(name) as number, `${path}/${name}`);
       };
       walk(ROOT, '');
-      for (const { key, value } of journalState.entries()) h.update(`\0${key}\0${JSON.stringify(value)}`);
+      // Journal values are checksummed envelopes: their checksum stands for them.
+      for (const [key, value] of [...journalState.live].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        const sum = (value as { sum?: unknown } | undefined)?.sum;
+        h.update(`\0${key}\0${typeof sum === 'string' ? sum : JSON.stringify(value)}`);
+      }
       return h.digest('hex');
     },
   };
@@ -201,10 +207,9 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
 /** Creates a crash world holding `files`, all durable. */
 export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld => {
   const disk = new Disk();
-  for (const [name, content] of Object.entries(options.files ?? {})) {
-    const parts = name.split('/').filter((c) => c !== '');
+  const mkdirs = (parts: readonly string[]): DirNode => {
     let dir = disk.dir(ROOT);
-    for (const part of parts.slice(0, -1)) {
+    for (const part of parts) {
       const ino = dir.entries.get(part);
       if (ino === undefined) {
         const made = disk.newDir(0o755);
@@ -214,6 +219,12 @@ export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld =>
         dir = disk.dir(ino);
       }
     }
+    return dir;
+  };
+  for (const d of options.dirs ?? []) mkdirs(d.split('/').filter((c) => c !== ''));
+  for (const [name, content] of Object.entries(options.files ?? {})) {
+    const parts = name.split('/').filter((c) => c !== '');
+    const dir = mkdirs(parts.slice(0, -1));
     const file = disk.newFile(0o644);
     disk.changeEntries(dir, [[parts[parts.length - 1] ?? name, file.ino]]);
     disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Uint8Array.prototype.slice.call(content) });

@@ -14,8 +14,19 @@ export interface Located {
   readonly parentPath: string;
 }
 
-/** A TxfsError carrying an errno code, as the node adapter would throw it. */
-export const fsError = (code: string, syscall: string, path: string): TxfsError => fromOsError(errnoError(code, syscall, path), path, syscall);
+/**
+ * A TxfsError carrying an errno code, as the node adapter would throw it. Built without a stack trace: the
+ * simulator throws ENOENT by the thousand (every "is it there?"), and the stack would only point into it.
+ */
+export const fsError = (code: string, syscall: string, path: string): TxfsError => {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return fromOsError(errnoError(code, syscall, path), path, syscall);
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
+};
 
 const MAX_LINKS = 40;
 

@@ -107,8 +107,10 @@ export const memoryJournal = (state: JournalState, gate: JournalGate): Journal =
         writes.set(key, undefined);
       },
       range: (prefix) => {
-        const merged = new Map(state.live);
+        const merged = new Map<string, unknown>();
+        for (const [k, v] of state.live) if (k.startsWith(prefix)) merged.set(k, v);
         for (const [k, v] of writes) {
+          if (!k.startsWith(prefix)) continue;
           if (v === undefined) merged.delete(k);
           else merged.set(k, v);
         }

@@ -3,6 +3,7 @@
  * every crash model, take the surviving image, run recovery on it, and check I1–I5 — including crashes during
  * recovery, re-recovered. Shared by the suite, the broken-protocol tests and the regression tests.
  */
+import type { FileSystem } from '../../src/fs/fileSystem.js';
 import { openStoreWith } from '../../src/store.js';
 import type { ProtocolBreaks } from '../../src/transaction/breaks.js';
 import type { Store } from '../../src/types.js';
@@ -23,11 +24,11 @@ import {
 import { checkOrdering } from './ordering.js';
 
 /** Opens a store on a world with a deterministic clock and ids; `gen` keeps ids of successive stores distinct and ordered. */
-export const openOn = (world: CrashWorld, gen: number, breaks: ProtocolBreaks = {}): Promise<Store> => {
+export const openOn = (world: CrashWorld, gen: number, breaks: ProtocolBreaks = {}, fs: FileSystem = world.fs): Promise<Store> => {
   let t = 0;
   let n = 0;
   return openStoreWith(
-    { root: '/', fs: world.fs, journal: world.journal, lockTimeoutMs: 50 },
+    { root: '/', fs, journal: world.journal, lockTimeoutMs: 50 },
     {
       breaks,
       now: () => 1_700_000_000_000 + gen * 100_000_000 + ++t * 1000,
@@ -47,6 +48,8 @@ export interface ExploreOptions {
   readonly seed: number;
   /** Stop after the first state with a violation. */
   readonly stopAtFirst?: boolean;
+  /** Directories that exist durably before the store is first opened (e.g. a prepared state directory). */
+  readonly dirs?: readonly string[];
 }
 
 /** One crash state that broke an invariant. */
@@ -107,7 +110,7 @@ const recoverOn = async (world: CrashWorld, gen: number): Promise<Violation[]> =
 
 /** Runs `w` once, then checks every crash state it can leave. */
 export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<Explored> => {
-  const world = createCrashWorld({ files: w.files, recordCrashPoints: true });
+  const world = createCrashWorld({ files: w.files, dirs: o.dirs ?? [], recordCrashPoints: true });
   const store = await openOn(world, 0, o.breaks);
   const outcomes = await runWorkload(store, w, { world });
   const ordering = checkOrdering(world.trace);
@@ -133,7 +136,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
   for (let n = 0; n <= calls; n++) {
     const acked = outcomesAt(world, w, n);
     for (const c of choices) {
-      const after = world.afterCrashAt(n, { ...c, recordCrashPoints: o.recoveryCrashes !== 'none' });
+      const after = world.afterCrashAt(n, c);
       const digest = after.digest();
       if (seen.has(digest)) continue;
       seen.add(digest);
@@ -154,8 +157,11 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
       }
       // Recovery did work (more than a clean open costs): crash it at every point and recover again.
       if (o.recoveryCrashes === 'none' || !didWork(after)) continue;
+      // The same surviving state again, this time recording a snapshot before every call of its recovery.
+      const recorded = world.afterCrashAt(n, { ...c, recordCrashPoints: true });
+      await recoverOn(recorded, 1);
       for (let m = 0; m < recoveryCalls; m++) {
-        const again = after.afterCrashAt(m, { model: 'lose-unsynced', recordCrashPoints: o.recoveryCrashes === 'nested' });
+        const again = recorded.afterCrashAt(m, { model: 'lose-unsynced', recordCrashPoints: o.recoveryCrashes === 'nested' });
         const d2 = again.digest();
         if (seen.has(d2)) continue;
         seen.add(d2);

@@ -1,0 +1,273 @@
+/**
+ * Fault loops (SQLite's method): for each core workload and each errno, fail call n — for every n until the
+ * workload completes — once in fail-once mode and once in fail-always mode. After each: the call failed with that
+ * code in a TxfsError; before the commit point the targets are as they were, after it recovery completes the
+ * transaction; and once recovered, nothing is left behind (I1–I4). Every call site reached is made to fail once.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { TxfsError } from '../../src/errors.js';
+import type { FileSystem } from '../../src/fs/fileSystem.js';
+import { writeFileAtomicWith } from '../../src/ops/atomicWrite.js';
+import {
+  checkIdempotence,
+  checkInvariants,
+  contentOf,
+  filesOf,
+  createCrashWorld,
+  createFaultyFileSystem,
+  describeBytes,
+  type CrashWorld,
+  type Fault,
+  type Workload,
+} from '../../src/testing/index.js';
+import { recordCallSites, type SiteCounts } from './callSites.js';
+import { openOn } from './harness.js';
+
+const ERRNOS = ['EIO', 'ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EMFILE'] as const;
+const MODES = ['once', 'always'] as const;
+
+const base = { 'sub/base.txt': 'base', 'a.txt': 'old a', 'b.txt': 'old b', 'c.json': '{"old":true}' };
+const txWorkloads: Array<[string, Workload]> = [
+  ['2-file transaction', { files: base, txs: [[{ op: 'write', path: 'a.txt', size: 100 }, { op: 'write', path: 'sub/d.txt', size: 3000 }]] }],
+  [
+    '5-file transaction',
+    {
+      files: base,
+      txs: [[
+        { op: 'write', path: 'a.txt', size: 10 }, { op: 'write', path: 'b.txt', size: 20 }, { op: 'write', path: 'c.json', size: 30 },
+        { op: 'write', path: 'sub/d.txt', size: 40 }, { op: 'write', path: 'sub/e.txt', size: 70_000 },
+      ]],
+    },
+  ],
+  [
+    'create + delete + rename mix',
+    { files: base, txs: [[{ op: 'write', path: 'sub/e.txt', size: 50 }, { op: 'delete', path: 'b.txt' }, { op: 'rename', from: 'a.txt', to: 'sub/d.txt' }, { op: 'mkdir', path: 'new' }]] },
+  ],
+];
+
+/** Sites reached without faults (the denominator) and sites an injected fault hit. */
+const reached: SiteCounts = new Map();
+const failed: SiteCounts = new Map();
+let runs = 0;
+const surprises: string[] = [];
+
+afterAll(() => {
+  const missing = [...reached.keys()].filter((s) => !failed.has(s)).sort();
+  console.log(`fault loops: ${runs} runs; FileSystem call sites reached by an injected failure: ${[...reached.keys()].filter((s) => failed.has(s)).length} of ${reached.size}`);
+  if (missing.length > 0) console.log(`never failed: ${missing.join(', ')}`);
+  if (surprises.length > 0) console.log(`resolved although a call failed (${surprises.length}):\n${surprises.slice(0, 10).join('\n')}`);
+});
+
+interface Harnessed {
+  readonly world: CrashWorld;
+  readonly faulty: ReturnType<typeof createFaultyFileSystem>;
+  readonly fs: FileSystem;
+}
+
+const harness = (world: CrashWorld, sites: SiteCounts, all: boolean): Harnessed => {
+  const faulty = createFaultyFileSystem(world.fs);
+  return { world, faulty, fs: recordCallSites(faulty, sites, () => all, () => faulty.fired.length) };
+};
+
+const txState = (world: CrashWorld): string | undefined => {
+  const raw = world.journalEntries('tx/').at(-1)?.value as { body?: string } | undefined;
+  return raw?.body === undefined ? undefined : (JSON.parse(raw.body) as { state: string }).state;
+};
+
+const runTx = async (h: Harnessed, w: Workload, fault: Fault | undefined): Promise<unknown> => {
+  const store = await openOn(h.world, 0, {}, h.fs);
+  if (fault !== undefined) h.faulty.inject(fault);
+  const tx = store.begin();
+  (w.txs[0] ?? []).forEach((op, i) => {
+    if (op.op === 'write') tx.writeFile(op.path, contentOf(0, i, op.size));
+    else if (op.op === 'delete') tx.delete(op.path);
+    else if (op.op === 'rename') tx.rename(op.from, op.to);
+    else if (op.op === 'copy') tx.copy(op.from, op.to);
+    else tx.mkdir(op.path);
+  });
+  return tx.commit();
+};
+
+/** After a failed (or resolved) run: recovery on a fault-free open, then I1–I4 against the right expectation. */
+const checkAfter = async (h: Harnessed, w: Workload, outcome: 'resolved' | 'rejected', mode: Fault['mode'], what: string): Promise<string[]> => {
+  h.faulty.clearFaults();
+  const state = txState(h.world);
+  const landed = outcome === 'resolved' || state === 'committing' || state === 'committed';
+  const problems: string[] = [];
+  // In fail-always mode the transaction's own clean-up fails too: only recovery can put things back.
+  if (!landed && mode === 'once') {
+    // Before the commit point: the targets are as they were, before any recovery.
+    const v = checkInvariants(h.world, h.world, w, { outcomes: [{ status: 'failed', code: '', message: '' }] }).filter((x) => x.invariant === 'I1' || x.invariant === 'I2');
+    problems.push(...v.map((x) => `${what}: before recovery, ${x.invariant}: ${x.message}`));
+  }
+  try {
+    await openOn(h.world, 1, {}, h.fs);
+  } catch (e) {
+    return [...problems, `${what}: recovery failed: ${String(e)}`];
+  }
+  const acked = landed ? { status: 'acked' as const, id: '' } : { status: 'failed' as const, code: '', message: '' };
+  problems.push(...checkInvariants(h.world, h.world, w, { outcomes: [acked] }).map((x) => `${what}: after recovery, ${x.invariant}: ${x.message}`));
+  return problems;
+};
+
+const loop = async (name: string, count: () => Promise<number>, attempt: (fault: Fault) => Promise<string[]>): Promise<void> => {
+  const n = await count();
+  expect(n).toBeGreaterThan(5);
+  const problems: string[] = [];
+  for (const errno of ERRNOS) {
+    for (const mode of MODES) {
+      for (let nth = 1; nth <= n; nth++) {
+        runs += 1;
+        problems.push(...(await attempt({ kind: '*', nth, errno, mode })));
+      }
+    }
+  }
+  expect(problems.slice(0, 20), `${name}: ${problems.length} problems`).toEqual([]);
+};
+
+const errorProblem = (what: string, e: unknown, fault: Fault, fired: boolean): string[] => {
+  if (!fired) return [`${what}: rejected without the fault firing: ${String(e)}`];
+  if (!(e instanceof TxfsError)) return [`${what}: rejected with a non-TxfsError ${String(e)}`];
+  return e.code === fault.errno ? [] : [`${what}: rejected with ${e.code} (${e.message}), expected ${fault.errno}`];
+};
+
+describe('fault loops', () => {
+  it.each(txWorkloads)('%s: every failing call leaves the targets as before, or recovery completes the transaction', async (name, w) => {
+    await loop(
+      name,
+      async () => {
+        const h = harness(createCrashWorld({ files: w.files }), reached, true);
+        await runTx(h, w, undefined);
+        return h.faulty.trace.length - (await countOpenCalls(w));
+      },
+      async (fault) => {
+        const h = harness(createCrashWorld({ files: w.files }), failed, false);
+        const what = `${name}, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
+        try {
+          await runTx(h, w, fault);
+          if (h.faulty.fired.length > 0) surprises.push(`${what}: ${h.faulty.fired.map((f) => `${f.kind} ${f.path}`).join(', ')}`);
+          return await checkAfter(h, w, 'resolved', fault.mode, what);
+        } catch (e) {
+          return [...errorProblem(what, e, fault, h.faulty.fired.length > 0), ...(await checkAfter(h, w, 'rejected', fault.mode, what))];
+        }
+      },
+    );
+  });
+
+  it('single atomic write: every failing call leaves the target as before (or, after the rename, replaced) and no temp file', async () => {
+    const OLD = 'old content';
+    const NEW = Buffer.from(`${'n'.repeat(5000)}new`);
+    const write = (fs: FileSystem): Promise<unknown> => writeFileAtomicWith(fs, '/d/t.txt', NEW, { backup: true }, { now: () => 1_700_000_000_000, newId: () => 'w1' });
+    let renameAt = 0;
+    await loop(
+      'atomic write',
+      async () => {
+        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), reached, true);
+        await write(h.fs);
+        renameAt = h.faulty.trace.findIndex((r) => r.kind === 'rename') + 1;
+        return h.faulty.trace.length;
+      },
+      async (fault) => {
+        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), failed, false);
+        h.faulty.inject(fault);
+        const what = `atomic write, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
+        const problems: string[] = [];
+        let resolved = false;
+        try {
+          await write(h.fs);
+          resolved = true;
+          if (h.faulty.fired.length > 0) surprises.push(`${what}: ${h.faulty.fired.map((f) => `${f.kind} ${f.path}`).join(', ')}`);
+        } catch (e) {
+          problems.push(...errorProblem(what, e, fault, h.faulty.fired.length > 0));
+        }
+        const got = h.world.read('/d/t.txt');
+        const isOld = got !== undefined && Buffer.from(got).equals(Buffer.from(OLD));
+        const isNew = got !== undefined && Buffer.from(got).equals(NEW);
+        // Resolved: replaced. Failed: as before — or already replaced when the failing call came after the rename.
+        if (!(resolved ? isNew : isOld || (isNew && fault.nth > renameAt))) problems.push(`${what}: t.txt holds ${describeBytes(got)}`);
+        const temps = h.world.list('/').filter((p) => p.endsWith('.txfs-tmp'));
+        if (fault.mode === 'once' && temps.length > 0) problems.push(`${what}: temp files left: ${temps.join(', ')}`);
+        return problems;
+      },
+    );
+  });
+
+  it('opening a new store: every failing call fails the open with that code, and a later open works and leaves nothing behind', async () => {
+    await loop(
+      'open',
+      async () => {
+        const h = harness(createCrashWorld({ files: base }), reached, true);
+        await openOn(h.world, 0, {}, h.fs);
+        return h.faulty.trace.length;
+      },
+      async (fault) => {
+        const h = harness(createCrashWorld({ files: base }), failed, false);
+        h.faulty.inject(fault);
+        const what = `open, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
+        const problems: string[] = [];
+        try {
+          await openOn(h.world, 0, {}, h.fs);
+          if (h.faulty.fired.length > 0) surprises.push(`${what}: ${h.faulty.fired.map((f) => `${f.kind} ${f.path}`).join(', ')}`);
+        } catch (e) {
+          problems.push(...errorProblem(what, e, fault, h.faulty.fired.length > 0));
+        }
+        h.faulty.clearFaults();
+        await openOn(h.world, 1, {}, h.fs);
+        const left = h.world.list('/').filter((p) => !Object.keys(base).includes(p));
+        if (fault.mode === 'once' && left.length > 0) problems.push(`${what}: files left behind: ${left.join(', ')}`);
+        return problems;
+      },
+    );
+  });
+
+  it('recovery itself: every failing call fails recovery with that code, and the next recovery completes the transaction', async () => {
+    const w = txWorkloads[1]?.[1] as Workload;
+    // A crash right after the first rename: recovery has to roll the transaction forward.
+    const probe = createCrashWorld({ files: w.files, recordCrashPoints: true });
+    await runTx({ world: probe, faulty: createFaultyFileSystem(probe.fs), fs: probe.fs }, w, undefined);
+    const point = probe.trace.find((r) => r.kind === 'rename')?.index as number;
+    // Under the reorder model with this seed the staged temp files survived: recovery rolls forward.
+    const image = (): CrashWorld => probe.afterCrashAt(point, { model: 'reorder', seed: 5 });
+    const inFlight = { outcomes: [{ status: 'crashed' as const }] };
+    const clean = image();
+    await openOn(clean, 1);
+    const expected = filesOf(clean);
+    await loop(
+      'recovery',
+      async () => {
+        const h = harness(image(), reached, true);
+        await openOn(h.world, 1, {}, h.fs);
+        return h.faulty.trace.length;
+      },
+      async (fault) => {
+        const h = harness(image(), failed, false);
+        h.faulty.inject(fault);
+        const what = `recovery, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
+        const problems: string[] = [];
+        try {
+          await openOn(h.world, 1, {}, h.fs);
+          if (h.faulty.fired.length > 0) surprises.push(`${what}: ${h.faulty.fired.map((f) => `${f.kind} ${f.path}`).join(', ')}`);
+        } catch (e) {
+          problems.push(...errorProblem(what, e, fault, h.faulty.fired.length > 0));
+        }
+        h.faulty.clearFaults();
+        try {
+          await openOn(h.world, 2, {}, h.fs);
+        } catch (e) {
+          return [...problems, `${what}: second recovery failed: ${String(e)}`];
+        }
+        problems.push(...checkInvariants(h.world, h.world, w, inFlight).map((x) => `${what}: ${x.invariant}: ${x.message}`));
+        problems.push(...checkIdempotence(expected, filesOf(h.world), what, '.txfs/').map((x) => x.message));
+        return problems;
+      },
+    );
+  });
+});
+
+/** Calls the store's open makes before the transaction (faults are injected after it). */
+const countOpenCalls = async (w: Workload): Promise<number> => {
+  const world = createCrashWorld({ files: w.files });
+  const faulty = createFaultyFileSystem(world.fs);
+  await openOn(world, 0, {}, faulty);
+  return faulty.trace.length;
+};
