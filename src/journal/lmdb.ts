@@ -15,6 +15,8 @@
  * a durable point cannot be lost to a missing `flush()`. `flush()` still awaits `db.flushed` and is counted in
  * `stats`, so the protocol stays explicit and correct under either mode.
  */
+import { constants } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { TxfsError, fromOsError } from '../errors.js';
 import type { Journal, JournalTxn } from './journal.js';
@@ -36,9 +38,29 @@ export const MAX_KEY_BYTES = 1978;
 
 const damage = /MDB_(CORRUPTED|PAGE_NOTFOUND|INVALID|VERSION_MISMATCH|BAD_TXN|BAD_VALSIZE|BAD_DBI|PANIC)/;
 
+const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
+
+/**
+ * A failed commit rejects every write in it with "Commit failed" and puts the reason in a second promise,
+ * `commitError`, which would crash the process as an unhandled rejection if nobody listened: take the reason.
+ */
+const commitFailure = async (e: unknown): Promise<unknown> => {
+  const pending = typeof e === 'object' && e !== null ? (e as { commitError?: unknown }).commitError : undefined;
+  if (!(pending instanceof Promise)) return e;
+  const reason = pending.then(
+    () => e,
+    (r: unknown) => r,
+  );
+  return Promise.race([reason, sleep(1000, e, { ref: false })]);
+};
+
 /** Maps an error thrown by lmdb-js: page damage is EJOURNAL, an errno (ENOSPC, EACCES…) keeps its code. */
 const lmdbError = (e: unknown, dir: string, key?: string): TxfsError => {
   if (e instanceof TxfsError) return e;
+  const errno = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
+  // LMDB reports OS failures by errno number (positive); its own failures by negative MDB_* codes.
+  const name = typeof errno === 'number' ? errnoNames.get(errno) : undefined;
+  if (name !== undefined) return fromOsError(Object.assign(new Error(name), { code: name, cause: e }), dir, 'lmdb');
   const message = e instanceof Error ? e.message : String(e);
   if (damage.test(message)) {
     return new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is damaged (${message}); the store refuses to guess`, {
@@ -96,7 +118,7 @@ export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions =
     try {
       return await what();
     } catch (e) {
-      throw lmdbError(e, dir, key);
+      throw lmdbError(await commitFailure(e), dir, key);
     }
   };
 

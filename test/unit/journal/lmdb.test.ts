@@ -95,6 +95,11 @@ describe('openLmdbJournal', () => {
     await expect(journal.get('a')).rejects.toMatchObject({ code: 'EJOURNAL' });
   });
 
+  it('reports a directory it cannot create with the errno code', async () => {
+    fs.writeFileSync(path.join(dir, 'file'), '');
+    await expect(openLmdbJournal(path.join(dir, 'file', 'journal'))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+
   it('reports a stored value of the wrong shape as EJOURNAL naming the key', async () => {
     await journal.put('tx/2', { v: 1, sum: 'feed', body: '{}' });
     await journal.put('tx/3', encodeRecord('tx/3', t.unknown, { state: 'lost', note: 1 }));
@@ -133,6 +138,16 @@ describe('openLmdbJournal', () => {
         .then((raw) => decodeRecord('tx/rot', raw, Entry))
         .catch((e: unknown) => e);
       expect(err).toMatchObject({ code: 'EJOURNAL', key: 'tx/rot', message: expect.stringMatching(/checksum/) as string });
+    });
+
+    it("turns damage LMDB itself detects (the main tree's root page number, in both meta pages) into EJOURNAL", async () => {
+      // Offsets found by flipping bits of the two 4 KiB meta pages of this lmdb version: byte 136 of each holds
+      // the root page number; with it flipped LMDB answers MDB_PAGE_NOTFOUND instead of a record.
+      const copy = await damagedCopy((bytes) => {
+        for (const at of [136, 4096 + 136]) bytes[at] = (bytes[at] ?? 0) ^ 0x10;
+      });
+      await expect(copy.get('tx/ok')).rejects.toMatchObject({ code: 'EJOURNAL', message: expect.stringMatching(/MDB_PAGE_NOTFOUND/) as string });
+      await expect(copy.range('tx/')).rejects.toMatchObject({ code: 'EJOURNAL' });
     });
 
     it('turns bytes that are no longer UTF-8 into EJOURNAL from the journal itself', async () => {
