@@ -120,6 +120,27 @@ describe('writeFileAtomic', () => {
   });
 });
 
+describe('writeFileAtomic, concurrent writers', () => {
+  it('lets 20 concurrent writes of one file all land whole: the file ends as one of them, no temp file left', async () => {
+    const contents = Array.from({ length: 20 }, (_, i) => `writer ${i} `.repeat(500 + i));
+    const results = await Promise.all(contents.map((c) => writeFileAtomic(at('shared.txt'), c, { backup: { keep: 3 } })));
+    expect(results.every((r) => r.status === 'written')).toBe(true);
+    expect(contents).toContain(fs.readFileSync(at('shared.txt'), 'utf8'));
+    noTemps();
+    const backups = fs.readdirSync(dir).filter((f) => f.endsWith('.bak'));
+    for (const b of backups) expect(contents).toContain(fs.readFileSync(at(b), 'utf8'));
+  });
+
+  it("with 'rename', gives concurrent writers distinct names and never overwrites", async () => {
+    fs.writeFileSync(at('r.txt'), 'original');
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => writeFileAtomic(at('r.txt'), `copy ${i}`, { onExists: 'rename' })));
+    expect(new Set(results.map((r) => r.path)).size).toBe(8);
+    for (const [i, r] of results.entries()) expect(fs.readFileSync(r.path, 'utf8')).toBe(`copy ${i}`);
+    expect(fs.readFileSync(at('r.txt'), 'utf8')).toBe('original');
+    noTemps();
+  });
+});
+
 describe('writeFileAtomic onExists', () => {
   const seed = (): void => fs.writeFileSync(at('a.txt'), 'old');
 
