@@ -69,7 +69,7 @@ class Scan {
   }
 }
 
-/** The offset (UTF-16 index) of the first character that makes `text` invalid JSON, or undefined when it is valid. */
+/** The offset (UTF-16 index) of the first character that makes `text` invalid JSON, or undefined when it is valid (or nested too deep to tell). */
 export const jsonErrorOffset = (text: string): number | undefined => {
   const scan = new Scan(text);
   try {
@@ -78,6 +78,8 @@ export const jsonErrorOffset = (text: string): number | undefined => {
     return undefined;
   } catch (e) {
     if (typeof e === 'number') return e;
+    // Nesting too deep for this recursive scanner: the position stays unknown (the parse error itself is still reported).
+    if (e instanceof RangeError) return undefined;
     throw e;
   }
 };

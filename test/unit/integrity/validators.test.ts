@@ -72,6 +72,11 @@ describe('validators', () => {
     );
   });
 
+  it('still rejects absurdly deep invalid JSON with EVALIDATION (position unknown)', async () => {
+    const e = await fails(validators.json(), '['.repeat(200_000));
+    expect(e.validator).toBe('json');
+  });
+
   it('lineColumn counts from 1', () => {
     expect(lineColumn('ab\ncd', 0)).toEqual({ line: 1, column: 1 });
     expect(lineColumn('ab\ncd', 4)).toEqual({ line: 2, column: 2 });
