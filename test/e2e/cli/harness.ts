@@ -1,5 +1,6 @@
 /**
- * Runs the `txfs` CLI as a real child process, from the TypeScript sources (through tsx, so no build is needed).
+ * Runs the `txfs` CLI as a real child process: the built code when it is up to date, else the TypeScript sources
+ * through tsx (so no build is needed while working on the sources).
  */
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -16,8 +17,32 @@ export const cliEntry = path.join(repoRoot, 'src/cli/main.ts');
 /** The tsx loader, by absolute URL so that the CLI can run from any working directory. */
 export const tsxLoader = import.meta.resolve('tsx');
 
-/** The argv that starts the CLI: node, the loader, the entry. */
-export const cliCommand = (): string[] => [process.execPath, '--import', tsxLoader, cliEntry];
+/** The built entry point (`npm run build`). */
+export const distEntry = path.join(repoRoot, 'dist/cli/main.js');
+
+const newestMtime = (dir: string): number => {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+};
+
+/**
+ * Whether the built CLI is at least as new as every source file (as after `npm test`'s build step): then it is
+ * run directly, which starts about twice as fast; otherwise the sources run through tsx.
+ */
+export const usesBuild = ((): boolean => {
+  try {
+    return fs.statSync(distEntry).mtimeMs >= newestMtime(path.join(repoRoot, 'src'));
+  } catch {
+    return false;
+  }
+})();
+
+/** The argv that starts the CLI: node and the built entry, or node, the tsx loader and the source entry. */
+export const cliCommand = (): string[] => (usesBuild ? [process.execPath, distEntry] : [process.execPath, '--import', tsxLoader, cliEntry]);
 
 /** What a run produced. */
 export interface CliRun {
