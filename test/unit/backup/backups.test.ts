@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -143,5 +144,34 @@ describe('store.backups', () => {
     expect(await backups.prune()).toEqual({ removed: 3, freedBytes: 6 });
     expect((await backups.list('a.txt')).map((b) => fs.readFileSync(b.file, 'utf8'))).toEqual(['v3']);
     expect(await backups.list('a-b.txt')).toHaveLength(1);
+  });
+});
+
+describe('store.backups.verify during a transaction', () => {
+  it('does not call the backups of a transaction still in flight unindexed', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
+    const store = await openStore({ root });
+    try {
+      await store.writeFile('a.txt', 'v1');
+      let seen: Awaited<ReturnType<Backups['verify']>> | undefined;
+      const tx = store.begin({
+        onConcurrentChange: async () => {
+          // Step 5 of the protocol: the backup of a.txt exists on disk, not yet in the index.
+          seen = await store.backups.verify();
+          return 'overwrite';
+        },
+      });
+      // Pinned to v1's checksum: the change below is seen at the check, after the backups are made.
+      tx.writeFile('a.txt', 'v3').expect('a.txt', { sha256: createHash('sha256').update('v1').digest('hex') });
+      fs.writeFileSync(path.join(root, 'a.txt'), 'v2, changed behind its back');
+      await tx.commit();
+      expect(seen).toEqual({ checked: 0, ok: 0, problems: [] });
+      expect(listFiles(contextOf(store).backupDir)).toHaveLength(1);
+      expect(await store.backups.verify()).toEqual({ checked: 1, ok: 1, problems: [] });
+      expect(fs.readFileSync((await store.backups.list('a.txt'))[0]?.file ?? '', 'utf8')).toBe('v2, changed behind its back');
+    } finally {
+      await store.close();
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 });
