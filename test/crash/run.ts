@@ -23,5 +23,5 @@ for (let i = 0; i < args.length; i++) {
   }
 }
 const vitest = fileURLToPath(new URL('../../node_modules/vitest/vitest.mjs', import.meta.url));
-const run = spawnSync(process.execPath, [vitest, 'run', 'test/crash', '--coverage', ...rest], { stdio: 'inherit', env });
+const run = spawnSync(process.execPath, [vitest, 'run', 'test/crash', '--coverage', '--coverage.reportOnFailure', ...rest], { stdio: 'inherit', env });
 process.exit(run.status ?? 1);
