@@ -2,16 +2,27 @@
  * What a durable journal commit costs on the LMDB journal: sequential puts unflushed vs each followed by
  * `flush()` (lmdb-js's overlappingSync, what txfs uses), puts with every commit synced (overlappingSync: false),
  * and 16 concurrent transactions sharing one flush. Modes alternate, several rounds; medians of per-op times.
- * Run: npx tsx bench/journalFlush.ts
+ * Run: npx tsx bench/journalFlush.ts (OPS=n steps per round, default 200). Needs a quiet machine: fsync timings are noisy.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLmdbJournal, type LmdbJournal } from '../src/journal/lmdb.js';
 
-const ops = 300;
+const ops = Number(process.env.OPS ?? 200);
 const rounds = 5;
 const value = { v: 1, sum: 'x'.repeat(64), body: JSON.stringify({ state: 'committing', ops: [{ path: 'a/b.txt', temp: 'a/.b.txt.tx.0.txfs-tmp' }] }) };
+
+/** The journal traffic of one store transaction: lock, intent (flushed), commit point (flushed), committed, unlock. */
+async function txPattern(j: LmdbJournal, key: string): Promise<void> {
+  await j.transact((txn) => txn.put(`lock/${key}`, value));
+  await j.transact((txn) => txn.put(key, value));
+  await j.flush();
+  await j.transact((txn) => txn.put(key, value));
+  await j.flush();
+  await j.transact((txn) => txn.put(key, value));
+  await j.transact((txn) => txn.remove(`lock/${key}`));
+}
 
 interface Mode {
   readonly label: string;
@@ -49,6 +60,22 @@ const modes: Mode[] = [
       await Promise.all(Array.from({ length: 16 }, (_, k) => j.transact((txn) => txn.put(`tx/${i}/${k}`, value))));
     },
   },
+  ...[true, false].map(
+    (overlappingSync): Mode => ({
+      label: `a transaction's 5 journal commits, 2 flushed (overlappingSync: ${overlappingSync})`,
+      overlappingSync,
+      step: (j, i) => txPattern(j, `tx/${i}`),
+    }),
+  ),
+  ...[true, false].map(
+    (overlappingSync): Mode => ({
+      label: `16 concurrent transactions' journal commits (overlappingSync: ${overlappingSync})`,
+      overlappingSync,
+      step: async (j, i) => {
+        await Promise.all(Array.from({ length: 16 }, (_, k) => txPattern(j, `tx/${i}/${k}`)));
+      },
+    }),
+  ),
 ];
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
@@ -71,5 +98,5 @@ const results = new Map<string, number[]>(modes.map((m) => [m.label, []]));
 for (let r = 0; r < rounds; r++) for (const m of modes) results.get(m.label)?.push(await run(m));
 for (const m of modes) {
   const per = results.get(m.label) ?? [];
-  console.log(`${m.label.padEnd(56)} ${median(per).toFixed(3)} ms per step (median of ${rounds} rounds × ${ops})`);
+  console.log(`${m.label.padEnd(72)} ${median(per).toFixed(3)} ms per step (median of ${rounds} rounds × ${ops})`);
 }
