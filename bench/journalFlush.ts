@@ -1,7 +1,7 @@
 /**
  * What a durable journal commit costs on the LMDB journal: sequential puts unflushed vs each followed by
- * `flush()` (lmdb-js's overlappingSync, what txfs uses), puts with every commit synced (overlappingSync: false),
- * and 16 concurrent transactions sharing one flush. Modes alternate, several rounds; medians of per-op times.
+ * `flush()` under lmdb-js's overlappingSync, puts with every commit synced (overlappingSync: false, what txfs
+ * uses), 16 concurrent transactions, and a whole store transaction's journal traffic in both modes. Modes alternate, several rounds; medians of per-op times.
  * Run: npx tsx bench/journalFlush.ts (OPS=n steps per round, default 200). Needs a quiet machine: fsync timings are noisy.
  */
 import * as fs from 'node:fs';
