@@ -41,8 +41,11 @@ export interface CliIo {
   readonly prompter: Prompter;
   /** The command line that starts this CLI again (node, its flags, the entry script), for the demo's child process. */
   readonly self: { readonly execPath: string; readonly args: readonly string[] };
-  /** Resolves when the user asks the process to stop (SIGINT / SIGTERM); for long-running commands. */
-  readonly interrupted: Promise<void>;
+  /**
+   * Resolves when the user asks the process to stop (SIGINT / SIGTERM). Only long-running commands call it: from
+   * then on those signals no longer kill the process outright, so the command can close the store first.
+   */
+  readonly interrupted: () => Promise<void>;
 }
 
 /** Settings every command sees, from the global options and the environment. */

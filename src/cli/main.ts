@@ -8,10 +8,12 @@ import type { CliIo } from './cliIo.js';
 import { runCli } from './program.js';
 import { inquirerPrompter } from './prompter.js';
 
-const interrupted = new Promise<void>((resolve) => {
-  process.once('SIGINT', () => resolve());
-  process.once('SIGTERM', () => resolve());
-});
+let interruption: Promise<void> | undefined;
+const interrupted = (): Promise<void> =>
+  (interruption ??= new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  }));
 
 const io: CliIo = {
   stdout: process.stdout,

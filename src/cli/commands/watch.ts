@@ -22,8 +22,8 @@ export const registerWatch = (program: Command, io: CliIo, exit: ExitBox): void 
         const once = cmd.opts<{ once?: boolean }>().once === true;
         await withStore(ctx, async (store) => {
           const it = store.watch(files.length === 0 ? undefined : files)[Symbol.asyncIterator]();
+          const stop = ctx.io.interrupted().then(() => 'stop' as const);
           note(ctx, ctx.colors.dim(`watching ${files.length === 0 ? ctx.root : files.join(', ')} for changes made outside txfs (Ctrl-C to stop)`));
-          const stop = ctx.io.interrupted.then(() => 'stop' as const);
           try {
             for (;;) {
               const r = await Promise.race([it.next(), stop]);

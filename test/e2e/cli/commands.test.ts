@@ -1,9 +1,10 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RecoveryReport, StoreStatus, TxResult, TxSummary, VerifyReport, WriteResult } from '../../../src/types.js';
-import { removeDir, runJson, runTxfs, tempDir } from './harness.js';
+import { cliCommand, removeDir, runJson, runTxfs, tempDir } from './harness.js';
 
 const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
 
@@ -95,6 +96,39 @@ describe('txfs commands, each run as a child process against a real store', () =
     expect(status.root).toBe(root);
     expect(status.openTransactions).toEqual([]);
     expect(status.externallyChanged.map((x) => x.path)).toContain('b.txt');
+  });
+
+  it('recover rolls back a transaction whose process was killed mid-staging, and removes its temp files', async () => {
+    fs.mkdirSync(path.join(root, 'export'));
+    const [exe, ...pre] = cliCommand();
+    const child = spawn(exe ?? process.execPath, [...pre, '__demo-export', root, '--slow'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const txId = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      let err = '';
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        out += s;
+        const m = /^STAGING (\S+)/m.exec(out);
+        if (m !== null) resolve(m[1] ?? '');
+      });
+      child.stderr.setEncoding('utf8').on('data', (s: string) => (err += s));
+      child.on('exit', () => reject(new Error(`the export exited before staging: ${err}`)));
+    });
+    const died = new Promise((resolve) => child.on('exit', resolve));
+    child.kill('SIGKILL');
+    await died;
+    expect(fs.readdirSync(path.join(root, 'export')).some((n) => n.endsWith('.txfs-tmp'))).toBe(true);
+    const r = await runJson<RecoveryReport>(root, ['recover']);
+    expect(r.rolledBack).toEqual([txId]);
+    expect(r.tempFilesRemoved).toBeGreaterThan(0);
+    expect(fs.readdirSync(path.join(root, 'export'))).toEqual([]);
+    const log = await runJson<TxSummary[]>(root, ['log', '--limit', '1']);
+    expect(log[0]).toMatchObject({ id: txId, state: 'rolled-back' });
+  });
+
+  it('uses the current directory as the root by default', async () => {
+    const r = await runTxfs(['--json', 'status'], { cwd: root });
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as StoreStatus).root).toBe(root);
   });
 
   it('recover on a clean journal reports nothing to do', async () => {

@@ -20,7 +20,7 @@ describe('txfs on a terminal: progress bars and colours', () => {
     removeDir(root);
   });
 
-  it('draws progress bars for a large write and for verify, in colour unless NO_COLOR is set or --json is on', async () => {
+  it('draws progress bars for a large write, verify and backups verify, in colour unless NO_COLOR is set or --json is on', async () => {
     const txfs = cliCommand().map(quote).join(' ');
     const script = [
       'unset NO_COLOR',
@@ -31,10 +31,13 @@ describe('txfs on a terminal: progress bars and colours', () => {
       `NO_COLOR=1 ${txfs} verify`,
       'echo =3=',
       `${txfs} --json verify`,
+      'echo =4=',
+      `${txfs} write big.bin --from source.bin > /dev/null`,
+      `${txfs} backups verify`,
     ].join('; ');
     t = openTerminal(['sh', '-c', script], root);
     expect(await t.exitCode()).toBe(0);
-    const [write = '', verify = '', plain = '', json = ''] = t.screen(true).split(/=\d=/);
+    const [write = '', verify = '', plain = '', json = '', backups = ''] = t.screen(true).split(/=\d=/);
     expect(write).toMatch(/writing .* 100% \| 9\.0 MiB \/ 9\.0 MiB/);
     expect(write).toContain(`${esc}32mwrote`);
     expect(verify).toMatch(/verifying .* 100% \| 1\/1/);
@@ -43,6 +46,8 @@ describe('txfs on a terminal: progress bars and colours', () => {
     expect(plain).not.toContain(`${esc}32m`);
     expect(json).not.toContain('verifying');
     expect(json).toMatch(/"checked": 1/);
+    expect(backups).toMatch(/verifying backups .* 100% \| 1\/1/);
+    expect(backups).toContain('1 backup(s) checked, all intact');
   });
 
   it('draws no bar and no colour when the output is not a terminal', async () => {

@@ -29,4 +29,19 @@ describe('txfs watch', () => {
     expect(change).toMatchObject({ path: 'w.txt', kind: 'modified', expected: written.sha256 });
     expect(change.actual).not.toBe(written.sha256);
   });
+
+  it('keeps watching until interrupted, then closes the store and exits 0', async () => {
+    const [exe, ...pre] = cliCommand();
+    const child = spawn(exe ?? process.execPath, [...pre, '--root', root, 'watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await new Promise<void>((resolve) => {
+      let err = '';
+      child.stderr.setEncoding('utf8').on('data', (s: string) => {
+        err += s;
+        if (err.includes('watching')) resolve();
+      });
+    });
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
 });
