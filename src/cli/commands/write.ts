@@ -3,6 +3,7 @@
  */
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
+import { hasCode, TxfsError } from '../../errors.js';
 import { writeChecksumFile } from '../../integrity/sidecar.js';
 import { validators } from '../../integrity/validators.js';
 import type { ConflictPolicy, Data, TxResult, Validator, WriteResult } from '../../types.js';
@@ -61,6 +62,25 @@ const policyFor = (ctx: CliContext, flags: WriteFlags, sources: ReadonlyMap<stri
   });
 };
 
+/** Turns ENOENT from a missing parent directory into a line that says which directory and which flag creates it. */
+const explainMissingDir = async (ctx: CliContext, targets: readonly string[], e: unknown): Promise<never> => {
+  if (hasCode(e, 'ENOENT')) {
+    for (const target of targets) {
+      const dir = path.dirname(path.resolve(ctx.root, target));
+      try {
+        await ctx.io.fs.stat(dir);
+      } catch (missing) {
+        if (!hasCode(missing, 'ENOENT')) throw e;
+        throw new TxfsError('ENOENT', `ENOENT: the directory ${dir} does not exist: create it, or pass --mkdir`, {
+          path: dir,
+          cause: e,
+        });
+      }
+    }
+  }
+  throw e;
+};
+
 /** Writes the sha256sum sidecar of each written file (the store may not write it within the transaction). */
 const writeSidecars = async (ctx: CliContext, files: ReadonlyArray<{ path: string; sha256?: string | undefined }>): Promise<void> => {
   for (const f of files) {
@@ -114,7 +134,7 @@ export const registerWrite = (program: Command, io: CliIo, exit: ExitBox): void 
               ...(flags.checksum === true ? { checksumFile: true } : {}),
               ...(flags.mkdir === true ? { mkdirp: true } : {}),
             }),
-          );
+          ).catch((e: unknown) => explainMissingDir(ctx, [target], e));
           if (flags.checksum === true && result.status === 'written') await writeSidecars(ctx, [result]);
           printResult(ctx, result, () => humanWrite(ctx, result, target));
           return;
@@ -135,7 +155,7 @@ export const registerWrite = (program: Command, io: CliIo, exit: ExitBox): void 
             },
             { onExists, label: `txfs write ${files.length} files` },
           ),
-        );
+        ).catch((e: unknown) => explainMissingDir(ctx, [...sources.keys()], e));
         if (flags.checksum === true) await writeSidecars(ctx, result.files.filter((f) => f.action === 'written'));
         printResult(ctx, result, () => humanTx(ctx, result));
       }),

@@ -144,4 +144,12 @@ describe('txfs commands, each run as a child process against a real store', () =
     expect(r.stderr).toContain('EOUTSIDE');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('names the missing directory and the flag that creates it', async () => {
+    const r = await runTxfs(['--root', root, 'write', 'new/dir/f.txt'], { input: 'x' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`txfs: error: ENOENT: the directory ${path.join(root, 'new/dir')} does not exist: create it, or pass --mkdir\n`);
+    expect(await runJson<WriteResult>(root, ['write', 'new/dir/f.txt', '--mkdir'], 0, { input: 'x' })).toMatchObject({ status: 'written' });
+    expect(read('new/dir/f.txt')).toBe('x');
+  });
 });
