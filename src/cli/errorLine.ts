@@ -25,7 +25,7 @@ const firstLine = (s: string): string => s.split('\n', 1)[0] ?? s;
 export const errorLine = (e: unknown, debug: boolean): string => {
   let line: string;
   if (e instanceof UsageError) line = e.message;
-  else if (isPromptExit(e)) line = 'cancelled: nothing was changed';
+  else if (isPromptExit(e) || (e instanceof TxfsError && isPromptExit(e.cause))) line = 'cancelled at the prompt: nothing was changed';
   else if (e instanceof TxfsError) {
     const hint = hints[e.code];
     const path = e.path !== undefined && !e.message.includes(e.path) ? ` (${e.path})` : '';

@@ -120,7 +120,12 @@ export const registerWrite = (program: Command, io: CliIo, exit: ExitBox): void 
         const files = argList(cmd, 0);
         const flags = cmd.opts<WriteFlags>();
         if (flags.onExists === 'ask' && !ctx.interactive) {
-          throw new UsageError('--on-exists ask needs a terminal to ask on: pass --on-exists overwrite, skip, rename, keep-both or fail instead');
+          const piped = ctx.io.stderr.isTTY === true && (flags.from === undefined || flags.from === '-');
+          throw new UsageError(
+            piped
+              ? '--on-exists ask reads answers from the terminal, but stdin carries the content: pass --from FILE, or --on-exists overwrite, skip, rename, keep-both or fail'
+              : '--on-exists ask needs a terminal to ask on: pass --on-exists overwrite, skip, rename, keep-both or fail instead',
+          );
         }
         const validate = validatorFor(flags.validate);
         if (files.length === 1) {

@@ -82,6 +82,16 @@ describe('txfs prompts on a terminal', () => {
     expect(read('c.txt')).toBe('old c.txt');
   });
 
+  it('Ctrl-C at the prompt writes nothing and exits 3', async () => {
+    const t = term('write', 'c.txt', '--from', incoming('c.txt'), '--on-exists', 'ask');
+    await t.waitFor('What should txfs do with c.txt?');
+    t.keys('C-c');
+    expect(await t.exitCode()).toBe(3);
+    expect(t.screen()).toContain('txfs: stopped: cancelled at the prompt: nothing was changed');
+    expect(read('c.txt')).toBe('old c.txt');
+    expect(fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'))).toEqual([]);
+  });
+
   it('applies one answer to all conflicting files when asked to', async () => {
     const files = ['m1.txt', 'm2.txt', 'm3.txt'];
     const t = term('write', ...files, '--from', path.join(root, 'incoming'), '--on-exists', 'ask');

@@ -17,6 +17,13 @@ describe('errorLine', () => {
     expect(line).toBe('ENOSPC: the disk is full: free some space and try again (write /x/a.txt)');
   });
 
+  it('says a conflict cancelled with Ctrl-C at the prompt was cancelled', () => {
+    const prompt = Object.assign(new Error('User force closed the prompt with SIGINT'), { name: 'ExitPromptError' });
+    const e = new TxfsError('ECONFLICT', 'ECONFLICT: a.txt exists and the conflict handler failed', { cause: prompt });
+    expect(errorLine(e, false)).toBe('cancelled at the prompt: nothing was changed');
+    expect(exitCodeFor(e)).toBe(3);
+  });
+
   it('adds the stack only in debug mode', () => {
     const e = new TxfsError('EIO', 'EIO: broken');
     expect(errorLine(e, false)).not.toContain('\n');
