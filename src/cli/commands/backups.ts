@@ -57,6 +57,16 @@ export const registerBackups = (program: Command, io: CliIo, exit: ExitBox): voi
     .option('--backup <id>', 'the backup to restore (see txfs backups list); default: the newest')
     .option('--to <path>', 'restore to another path instead of over the file')
     .option('-y, --yes', 'do not ask: restore the newest backup')
+    .addHelpText(
+      'after',
+      `
+Without --backup, on a terminal, txfs lists the file's backups (time, size, transaction) to pick from and asks
+for confirmation; elsewhere it restores the newest. The current file is backed up first, so a restore can be undone.
+
+Examples:
+  $ txfs backups restore report.csv
+  $ txfs backups restore report.csv --backup 0mwwehyf0000d152f-0 --to report-old.csv`,
+    )
     .action(
       action(io, exit, async (ctx, cmd) => {
         const file = storePath(argString(cmd, 0));

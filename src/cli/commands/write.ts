@@ -115,6 +115,17 @@ export const registerWrite = (program: Command, io: CliIo, exit: ExitBox): void 
     .addOption(new Option('--validate <format>', 'refuse content that does not parse').choices(['json', 'xml', 'csv']))
     .option('--checksum', 'also write FILE.sha256 (sha256sum format)')
     .option('--mkdir', 'create missing parent directories')
+    .addHelpText(
+      'after',
+      `
+Content comes from --from PATH, or from stdin. The replaced version is kept as a backup.
+With --on-exists ask (on a terminal) txfs shows both files and asks: Overwrite, Skip, Rename, Keep both or Cancel.
+
+Examples:
+  $ txfs write settings.json --from new-settings.json --validate json
+  $ pg_dump mydb | txfs write backups/mydb.sql
+  $ txfs write a.csv b.csv c.csv --from export/ --on-exists ask   # one transaction, all or nothing`,
+    )
     .action(
       action(io, exit, async (ctx, cmd) => {
         const files = argList(cmd, 0);
