@@ -37,7 +37,7 @@ export const describeBytes = (b: Uint8Array | undefined): string => {
 type Observed = { readonly kind: 'file'; readonly bytes: Uint8Array | undefined } | { readonly kind: 'dir'; readonly exists: boolean };
 
 const observe = (world: CrashWorld, p: string, isDir: boolean): Observed =>
-  isDir ? { kind: 'dir', exists: world.kindOf(`/${p}`) === 'directory' } : { kind: 'file', bytes: world.kindOf(`/${p}`) === 'directory' ? undefined : world.read(`/${p}`) };
+  isDir ? { kind: 'dir', exists: world.kindOf(`/${p}`) === 'directory' } : { kind: 'file', bytes: world.kindOf(`/${p}`) === 'directory' ? undefined : world.peek(`/${p}`) };
 
 const expected = (state: ModelState, p: string, isDir: boolean): Observed =>
   isDir ? { kind: 'dir', exists: state.dirs.has(p) } : { kind: 'file', bytes: state.files.get(p) };
@@ -124,7 +124,7 @@ const checkBackups = (after: CrashWorld, backupDir: string): Violation[] => {
       continue;
     }
     const file = `${backupDir}/${rec.file}`;
-    const stored = after.read(file);
+    const stored = after.peek(file);
     if (stored === undefined) {
       out.push({ invariant: 'I4', path: file, message: `backup ${file} indexed under ${key} is missing` });
       continue;
@@ -154,8 +154,8 @@ export const checkInvariants = (before: CrashWorld, after: CrashWorld, w: Worklo
   return [...checkContent(after, w, acked), ...checkLitter(after), ...checkBackups(after, options.backupDir ?? `${stateDir}/backups`)];
 };
 
-/** Every regular file of a world and its bytes (a picture to compare with `checkIdempotence`). */
-export const filesOf = (world: CrashWorld): Map<string, Uint8Array> => new Map(world.list('/').map((p) => [p, world.read(`/${p}`) ?? new Uint8Array(0)]));
+/** Every regular file of a world and its bytes (a picture to compare with `checkIdempotence`; the bytes are shared, do not modify them). */
+export const filesOf = (world: CrashWorld): Map<string, Uint8Array> => new Map(world.list('/').map((p) => [p, world.peek(`/${p}`) ?? new Uint8Array(0)]));
 
 /**
  * I5: two pictures of the files that must agree — after one recovery and after another run of it, or after an

@@ -67,6 +67,8 @@ export interface CrashWorld {
   afterCrashAt(n: number, choice?: CrashChoice): CrashWorld;
   /** Content of a file (symlinks followed), or undefined; no side effects. */
   read(path: string): Uint8Array | undefined;
+  /** Like `read`, without a copy: the bytes are shared with the world's crash states and must not be modified. */
+  peek(path: string): Uint8Array | undefined;
   /** Every regular file below dir (default `/`), recursively, as sorted relative paths. */
   list(dir?: string): string[];
   /** What is at `path` (not following a final symlink), without side effects. */
@@ -86,6 +88,35 @@ interface Snapshot {
   readonly journal: JournalImage;
   readonly clock: number;
 }
+
+// Buffers and durable journal maps are never mutated, and crash states share them: their digests are cached.
+const bytesDigests = new WeakMap<Uint8Array, string>();
+const journalDigests = new WeakMap<ReadonlyMap<string, unknown>, string>();
+
+const bytesDigest = (b: Uint8Array): string => {
+  let d = bytesDigests.get(b);
+  if (d === undefined) {
+    d = createHash('sha1').update(b).digest('hex');
+    bytesDigests.set(b, d);
+  }
+  return d;
+};
+
+const journalDigest = (entries: ReadonlyMap<string, unknown>, cache: boolean): string => {
+  let d = cache ? journalDigests.get(entries) : undefined;
+  if (d === undefined) {
+    const h = createHash('sha1');
+    // Journal values are checksummed envelopes: their checksum stands for them.
+    for (const key of [...entries.keys()].sort()) {
+      const value = entries.get(key);
+      const sum = (value as { sum?: unknown } | undefined)?.sum;
+      h.update(`\0${key}\0${typeof sum === 'string' ? sum : JSON.stringify(value)}`);
+    }
+    d = h.digest('hex');
+    if (cache) journalDigests.set(entries, d);
+  }
+  return d;
+};
 
 const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean): CrashWorld => {
   let calls = 0;
@@ -147,11 +178,12 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
       if (image === undefined) throw new RangeError(`no snapshot of crash point ${n} (calls: ${calls}; recordCrashPoints: ${record})`);
       return after(image, n, choice);
     },
-    read: (path) => {
+    read: (path) => world.peek(path)?.slice(),
+    peek: (path) => {
       try {
         const at = locate(disk, path, true, 'read');
         const n = at.ino === undefined ? undefined : disk.node(at.ino);
-        return n?.kind === 'file' ? n.data.slice() : undefined;
+        return n?.kind === 'file' ? n.data : undefined;
       } catch {
         return undefined;
       }
@@ -188,16 +220,13 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
       const walk = (ino: number, path: string): void => {
         const n = disk.node(ino);
         h.update(`${path}\0${n.kind}\0${n.ino}\0`);
-        if (n.kind === 'file') h.update(n.data);
+        if (n.kind === 'file') h.update(bytesDigest(n.data));
         else if (n.kind === 'symlink') h.update(n.target);
         else for (const name of [...n.entries.keys()].sort()) walk(n.entries.get(name) as number, `${path}/${name}`);
       };
       walk(ROOT, '');
-      // Journal values are checksummed envelopes: their checksum stands for them.
-      for (const [key, value] of [...journalState.live].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
-        const sum = (value as { sum?: unknown } | undefined)?.sum;
-        h.update(`\0${key}\0${typeof sum === 'string' ? sum : JSON.stringify(value)}`);
-      }
+      // With nothing unflushed the live journal is the durable map, which crash states share: digest it once.
+      h.update(journalState.unflushed.length === 0 ? journalDigest(journalState.durable, true) : journalDigest(journalState.live, false));
       return h.digest('hex');
     },
   };

@@ -66,6 +66,9 @@ export interface Finding {
 export interface Explored {
   readonly calls: number;
   readonly states: number;
+  /** Of these, states reached by crashing recovery once, and twice (a crash of the recovery of a crashed recovery). */
+  readonly recoveryCrashStates: number;
+  readonly nestedStates: number;
   readonly findings: Finding[];
   readonly ordering: string[];
   readonly outcomes: Acknowledged;
@@ -118,6 +121,8 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
   const seen = new Set<string>();
   const findings: Finding[] = [];
   let states = 0;
+  let recoveryCrashStates = 0;
+  let nestedStates = 0;
   const choices: Array<{ model: CrashModel; seed: number }> = [
     { model: 'lose-unsynced', seed: 0 },
     ...Array.from({ length: o.reorderSeeds }, (_, i) => ({ model: 'reorder' as const, seed: o.seed + i })),
@@ -152,7 +157,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
       }
       if (v.length > 0) {
         findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [], violations: v });
-        if (o.stopAtFirst === true) return { calls, states, findings, ordering, outcomes };
+        if (o.stopAtFirst === true) return { calls, states, recoveryCrashStates, nestedStates, findings, ordering, outcomes };
         continue;
       }
       // Recovery did work (more than a clean open costs): crash it at every point and recover again.
@@ -166,6 +171,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
         if (seen.has(d2)) continue;
         seen.add(d2);
         states += 1;
+        recoveryCrashStates += 1;
         const v2 = await checkState(again, acked, 3, once, `recovery crashed after call ${m}`);
         if (v2.length > 0) {
           findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [m], violations: v2 });
@@ -179,13 +185,14 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
           if (seen.has(d3)) continue;
           seen.add(d3);
           states += 1;
+          nestedStates += 1;
           const v3 = await checkState(third, acked, 4, once, `recovery crashed after call ${m}, its re-run after call ${m2}`);
           if (v3.length > 0) findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [m, m2], violations: v3 });
         }
       }
     }
   }
-  return { calls, states, findings, ordering, outcomes };
+  return { calls, states, recoveryCrashStates, nestedStates, findings, ordering, outcomes };
 };
 
 /** True when the recovery traced in `world` renamed, unlinked or wrote something. */
