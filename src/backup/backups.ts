@@ -16,7 +16,7 @@ import type { BackupContext } from './backupContext.js';
 import { backupFileName } from './backupFile.js';
 import { BackupRecord, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from './backupIndex.js';
 import { finishPendingRemovals, pendingRemovalPrefix, pruneBackups, removeBackups } from './prune.js';
-import { compressBackup } from './compress.js';
+import { compressBackups } from './compress.js';
 import { readBackup } from './readBackup.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 import { backupUsage } from './usage.js';
@@ -48,13 +48,7 @@ const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[
   const bctx = contextOf(ctx);
   const plan = planRetention(records, retentionPolicy(ctx, inUse), ctx.env.now());
   await removeBackups(bctx, plan.remove);
-  for (const rec of plan.compress) {
-    try {
-      await compressBackup(bctx, rec);
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-    }
-  }
+  await compressBackups(bctx, plan.compress);
 };
 
 /** Missing parent directories of `rel` inside the root, outermost first. Throws the OS error of a failed lstat (not ENOENT). */

@@ -13,7 +13,7 @@ import { decodeRecordIfPresent } from '../journal/record.js';
 import { stageFile } from '../ops/stageFile.js';
 import { tempName } from '../ops/tempName.js';
 import type { BackupContext } from './backupContext.js';
-import { BackupRecord, backupKey, indexBackup } from './backupIndex.js';
+import { BackupRecord, backupKey, indexBackup, listBackupRecords } from './backupIndex.js';
 import { BACKUP_CHUNK } from './readBackup.js';
 
 /** The original bytes of an uncompressed backup, checked against the index on the way through. */
@@ -41,16 +41,18 @@ const removeQuietly = async (ctx: BackupContext, file: string): Promise<void> =>
   }
 };
 
-/**
- * Gzips the backup `rec` and returns its updated index record (`compressed`, `file` ending in `.gz`, `storedSize`).
- * Its content is verified against the index while it is compressed. On failure the original backup and its index
- * entry are untouched and no temp file is left.
- * @throws TxfsError EINTEGRITY (the backup is already corrupted), ENOENT (the backup file, or its index entry, is gone),
- *   EJOURNAL, ENOSPC, EIO … ; TypeError when `rec` is already compressed.
- */
-export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Promise<BackupRecord> => {
+/** A backup gzipped into its final `.gz` name, not yet switched in the index. */
+interface Staged {
+  readonly rec: BackupRecord;
+  readonly next: BackupRecord;
+  readonly file: string;
+  readonly gzAbs: string;
+}
+
+/** Stages the gzip of `rec` (verified on the way, fdatasynced) and renames it to its final `.gz` name. */
+const stageGzip = async (ctx: BackupContext, rec: BackupRecord): Promise<Staged> => {
   if (rec.compressed) throw new TypeError(`compressBackup: backup ${rec.id} is already compressed`);
-  const { fs, journal } = ctx.env;
+  const { fs } = ctx.env;
   const file = path.join(ctx.backupDir, rec.file);
   const gzFile = `${rec.file}.gz`;
   const gzAbs = path.join(ctx.backupDir, gzFile);
@@ -58,9 +60,9 @@ export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Pro
   // A fresh id per attempt: a temp left by a crashed attempt never blocks the next one (verify reports it).
   const temp = tempName(gzAbs, ctx.env.newId().replace(/[./]/g, '_'), 0);
   const gzipped = pipeline(Readable.from(verifiedSource(ctx, rec, file)), createGzip(), () => undefined);
-  let staged: { size: number };
+  let size: number;
   try {
-    staged = await stageFile(fs, temp, gzipped as AsyncIterable<Uint8Array>, { mode: st.mode & 0o7777 });
+    ({ size } = await stageFile(fs, temp, gzipped as AsyncIterable<Uint8Array>, { mode: st.mode & 0o7777 }));
   } finally {
     gzipped.destroy();
   }
@@ -70,25 +72,107 @@ export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Pro
     await removeQuietly(ctx, temp).catch(() => undefined);
     throw fromOsError(e, temp, 'rename');
   }
-  await fs.syncDir(path.dirname(gzAbs));
+  return { rec, file, gzAbs, next: { ...rec, file: gzFile, compressed: true, storedSize: size } };
+};
 
-  const key = backupKey(rec.path, rec.id);
-  const next: BackupRecord = { ...rec, file: gzFile, compressed: true, storedSize: staged.size };
-  const switched = await journal.transact((txn): 'switched' | 'gone' | 'changed' => {
-    const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
-    if (current === undefined) return 'gone';
-    if (current.file !== rec.file) return 'changed';
-    indexBackup(txn, next);
-    return 'switched';
-  });
-  if (switched !== 'switched') {
-    // Removed while we compressed: the .gz is nobody's. Compressed by someone else meanwhile: the .gz is theirs
-    // (the same bytes, now ours through the rename) and the index names it, so it stays.
-    if (switched === 'gone') await removeQuietly(ctx, gzAbs);
-    throw new TxfsError('ENOENT', `ENOENT: the backup of ${rec.path} (${rec.id}) was removed or compressed by someone else while it was being compressed`, { path: file });
+/** Runs `jobs` at most `width` at a time, settling every one. */
+const settleLimited = async <A>(jobs: ReadonlyArray<() => Promise<A>>, width: number): Promise<Array<PromiseSettledResult<A>>> => {
+  const out: Array<PromiseSettledResult<A>> = new Array<PromiseSettledResult<A>>(jobs.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < jobs.length) {
+      const i = next++;
+      const job = jobs[i];
+      if (job === undefined) continue;
+      out[i] = await job().then(
+        (value): PromiseFulfilledResult<A> => ({ status: 'fulfilled', value }),
+        (reason: unknown): PromiseRejectedResult => ({ status: 'rejected', reason }),
+      );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, jobs.length) }, worker));
+  return out;
+};
+
+/** What a batch compression did. */
+export interface CompressResult {
+  /** The updated index records of the backups now gzipped. */
+  readonly compressed: BackupRecord[];
+  /** Backups removed or compressed by someone else meanwhile: nothing to do. */
+  readonly skipped: BackupRecord[];
+}
+
+/**
+ * Gzips the backups `recs` as one batch: each is staged (verified against its SHA-256 on the way, fdatasynced) and
+ * renamed to `<file>.gz`; their directories are fsynced once; the index is switched in one journal transaction
+ * made durable; only then are the originals unlinked. A backup whose staging fails is left as it was (no temp
+ * left); the others still complete, then the first failure is thrown.
+ * @throws TxfsError EINTEGRITY (a backup is already corrupted), ENOSPC, EIO, EJOURNAL … ; TypeError for a backup
+ *   that is already compressed.
+ */
+export const compressBackups = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<CompressResult> => {
+  const { fs, journal } = ctx.env;
+  const settled = await settleLimited(recs.map((rec) => () => stageGzip(ctx, rec)), 4);
+  const staged: Staged[] = [];
+  const skipped: BackupRecord[] = [];
+  let failure: unknown;
+  for (const [i, s] of settled.entries()) {
+    const rec = recs[i];
+    if (s.status === 'fulfilled') staged.push(s.value);
+    else if (rec !== undefined && hasCode(s.reason, 'ENOENT') && !(await isIndexedAs(ctx, rec))) skipped.push(rec);
+    else failure ??= s.reason;
   }
-  // The old file may go only once the index naming the .gz is on disk.
-  await journal.flush();
-  await removeQuietly(ctx, file);
-  return next;
+  const compressed: BackupRecord[] = [];
+  if (staged.length > 0) {
+    await Promise.all([...new Set(staged.map((s) => path.dirname(s.gzAbs)))].map((d) => fs.syncDir(d)));
+    const outcomes = await journal.transact((txn) =>
+      staged.map((s): 'switched' | 'gone' | 'changed' => {
+        const key = backupKey(s.rec.path, s.rec.id);
+        const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
+        if (current === undefined) return 'gone';
+        if (current.file !== s.rec.file) return 'changed';
+        indexBackup(txn, s.next);
+        return 'switched';
+      }),
+    );
+    // The old files may go only once the index naming the .gz files is on disk.
+    if (outcomes.includes('switched')) await journal.flush();
+    await Promise.all(
+      staged.map(async (s, i) => {
+        const outcome = outcomes[i];
+        if (outcome === 'switched') {
+          await removeQuietly(ctx, s.file);
+          compressed.push(s.next);
+        } else {
+          // Removed while we compressed: the .gz is nobody's. Compressed by someone else meanwhile: the .gz is
+          // theirs (the same bytes, now ours through the rename) and the index names it, so it stays.
+          if (outcome === 'gone') await removeQuietly(ctx, s.gzAbs);
+          skipped.push(s.rec);
+        }
+      }),
+    );
+  }
+  if (failure !== undefined) throw failure;
+  return { compressed, skipped };
+};
+
+/** True when the index still names `rec` with its (uncompressed) file. */
+const isIndexedAs = async (ctx: BackupContext, rec: BackupRecord): Promise<boolean> =>
+  (await listBackupRecords(ctx.env, rec.path)).some((r) => r.id === rec.id && r.file === rec.file);
+
+/**
+ * Gzips the backup `rec` and returns its updated index record (`compressed`, `file` ending in `.gz`, `storedSize`).
+ * Its content is verified against the index while it is compressed. On failure the original backup and its index
+ * entry are untouched and no temp file is left.
+ * @throws TxfsError EINTEGRITY (the backup is already corrupted), ENOENT (the backup file, or its index entry, is gone,
+ *   or it was compressed meanwhile), EJOURNAL, ENOSPC, EIO … ; TypeError when `rec` is already compressed.
+ * @example const zipped = await compressBackup(ctx, record);
+ */
+export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Promise<BackupRecord> => {
+  const { compressed } = await compressBackups(ctx, [rec]);
+  const next = compressed[0];
+  if (next !== undefined) return next;
+  throw new TxfsError('ENOENT', `ENOENT: the backup of ${rec.path} (${rec.id}) was removed or compressed by someone else while it was being compressed`, {
+    path: path.join(ctx.backupDir, rec.file),
+  });
 };

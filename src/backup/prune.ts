@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import { hasCode } from '../errors.js';
 import { decodeRecord, decodeRecordIfPresent, encodeRecord } from '../journal/record.js';
 import type { BackupContext } from './backupContext.js';
-import { BackupRecord, backupKey, listAllBackupRecords, listBackupRecords, storedBytes } from './backupIndex.js';
-import { compressBackup } from './compress.js';
+import { BackupRecord, backupKey, listAllBackupRecords, storedBytes } from './backupIndex.js';
+import { compressBackups } from './compress.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 
 /** Prefix of the records of backups being removed. */
@@ -36,7 +36,7 @@ const unlinkIfPresent = async (ctx: BackupContext, rec: BackupRecord): Promise<v
 
 /** Unlinks the files of `recs` (already out of the index) and drops their pending-removal records. */
 const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
-  for (const rec of recs) await unlinkIfPresent(ctx, rec);
+  await Promise.all(recs.map((rec) => unlinkIfPresent(ctx, rec)));
   if (recs.length === 0) return;
   // No flush: should this be lost, the next prune unlinks again and meets ENOENT.
   await ctx.env.journal.transact((txn) => {
@@ -80,9 +80,6 @@ export const removeBackups = async (ctx: BackupContext, recs: readonly BackupRec
   return taken;
 };
 
-const stillIndexed = async (ctx: BackupContext, rec: BackupRecord): Promise<boolean> =>
-  (await listBackupRecords(ctx.env, rec.path)).some((r) => r.id === rec.id && r.file === rec.file);
-
 /**
  * Applies the retention policy to the whole backup store: finishes interrupted removals, removes what
  * `planRetention` says (never the newest backup of a file, never a backup of a transaction in `policy.inUse`),
@@ -95,18 +92,7 @@ export const pruneBackups = async (ctx: BackupContext, policy: RetentionPolicy):
   const plan = planRetention(await listAllBackupRecords(ctx.env), policy, ctx.env.now());
   const removed = await removeBackups(ctx, plan.remove);
   let freedBytes = removed.reduce((sum, r) => sum + storedBytes(r), 0);
-  let compressed = 0;
-  for (const rec of plan.compress) {
-    let after: BackupRecord;
-    try {
-      after = await compressBackup(ctx, rec);
-    } catch (e) {
-      // Another process pruning at the same time may have removed or compressed it first: not an error.
-      if (hasCode(e, 'ENOENT') && !(await stillIndexed(ctx, rec))) continue;
-      throw e;
-    }
-    freedBytes += storedBytes(rec) - storedBytes(after);
-    compressed += 1;
-  }
-  return { removed: removed.length, freedBytes, compressed };
+  const { compressed } = await compressBackups(ctx, plan.compress);
+  for (const after of compressed) freedBytes += after.size - storedBytes(after);
+  return { removed: removed.length, freedBytes, compressed: compressed.length };
 };

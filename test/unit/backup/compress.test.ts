@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listBackupRecords } from '../../../src/backup/backupIndex.js';
-import { compressBackup } from '../../../src/backup/compress.js';
+import { listAllBackupRecords, listBackupRecords } from '../../../src/backup/backupIndex.js';
+import { compressBackup, compressBackups } from '../../../src/backup/compress.js';
 import { verifyBackups } from '../../../src/backup/verifyBackups.js';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
@@ -97,5 +97,22 @@ describe('compressBackup', () => {
     fx.journal.data.clear();
     await expect(compressBackup(fx.ctx, rec)).rejects.toMatchObject({ code: 'ENOENT' });
     expect(listFiles(fx.backupDir)).toEqual([rec.file]);
+  });
+
+  it('compresses a batch with one directory fsync and one durable index switch, and a bad one does not stop the rest', async () => {
+    const good = [await fx.addBackup('d/a.txt', content), await fx.addBackup('d/b.txt', content), await fx.addBackup('d/c.txt', content)];
+    const bad = await fx.addBackup('d/bad.txt', content);
+    flipByte(path.join(fx.backupDir, bad.file), 7);
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    const base = fx.withFs(ffs);
+    let flushes = 0;
+    const ctx = { ...base, env: { ...base.env, journal: { ...fx.journal, flush: async () => void (flushes += 1) } } };
+    await expect(compressBackups(ctx, [...good, bad])).rejects.toMatchObject({ code: 'EINTEGRITY' });
+    expect(flushes).toBe(1);
+    expect(ffs.trace.filter((c) => c.kind === 'syncDir')).toHaveLength(1);
+    const all = await listAllBackupRecords(fx.ctx.env);
+    expect(all.filter((r) => r.compressed).map((r) => r.path).sort()).toEqual(['d/a.txt', 'd/b.txt', 'd/c.txt']);
+    expect(all.find((r) => r.path === 'd/bad.txt')).toEqual(bad);
+    expect(listFiles(fx.backupDir)).toEqual([...good.map((r) => `${r.file}.gz`), bad.file].sort());
   });
 });
