@@ -11,9 +11,8 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
-import { writeFileAtomic } from '../src/index.js';
 import { nodeFileSystem } from '../src/fs/node.js';
-import { writeFileAtomicWith } from '../src/ops/atomicWrite.js';
+import { writeFileAtomic, writeFileAtomicWith } from '../src/ops/atomicWrite.js';
 
 /** Diagnostic only: txfs without the directory fsync the others do not do, to show what that fsync costs. */
 const withoutDirSync = { ...nodeFileSystem, syncDir: async (): Promise<void> => undefined };
