@@ -10,10 +10,10 @@ import type { Journal } from './journal/journal.js';
 import { recoverStore } from './recovery/recover.js';
 import { storeExtensions, type StoreCore } from './storeExtensions.js';
 import type { ProtocolBreaks } from './transaction/breaks.js';
-import type { StoreContext } from './transaction/context.js';
+import { settleBackground, type StoreContext } from './transaction/context.js';
 import { createStoreCore } from './storeCore.js';
 import { newTxId } from './transaction/txId.js';
-import type { RecoveryReport, Store, StoreOptions } from './types.js';
+import type { Backups, RecoveryReport, Store, StoreOptions } from './types.js';
 
 /** Test-only internals of a store: a broken protocol, a fixed clock, fixed ids. */
 export interface StoreInternals {
@@ -111,6 +111,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     logger: options.logger,
     stuck: new Set(),
     afterCommit: undefined,
+    background: owned ? new Set() : undefined,
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };
   try {
@@ -122,7 +123,17 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const core: StoreCore = createStoreCore(ctx, recovery, owned);
   const ext = storeExtensions(ctx, core);
   ctx.afterCommit = ext.afterCommit;
-  const store: Store = { ...core, recovery, backups: ext.backups, undo: ext.undo, watch: ext.watch };
+  // What the backup store reports includes the housekeeping of every commit that resolved before the call.
+  const settled = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
+    await settleBackground(ctx);
+    return f(...a);
+  };
+  const b = ext.backups;
+  const backups: Backups = {
+    create: settled(b.create.bind(b)), list: settled(b.list.bind(b)), restore: settled(b.restore.bind(b)),
+    verify: settled(b.verify.bind(b)), prune: settled(b.prune.bind(b)), usage: settled(b.usage.bind(b)),
+  };
+  const store: Store = { ...core, recovery, backups, undo: settled(ext.undo), watch: ext.watch };
   contexts.set(store, ctx);
   return store;
 };

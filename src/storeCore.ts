@@ -9,7 +9,7 @@ import { sha256File, sha256Of } from './integrity/sha256.js';
 import { recoverStore } from './recovery/recover.js';
 import type { StoreCore } from './storeExtensions.js';
 import { commitDraft } from './transaction/commit.js';
-import type { StoreContext } from './transaction/context.js';
+import { settleBackground, type StoreContext } from './transaction/context.js';
 import { createTx, type Committer } from './transaction/createTx.js';
 import { readManifest } from './transaction/draft.js';
 import { describeHolder, listLocks } from './transaction/locks.js';
@@ -54,7 +54,12 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
     if (ctx.stuck.size > 0) await recoverStore(ctx);
     const result = await commitDraft(ctx, id, draft, options);
     if (ctx.afterCommit !== undefined && result.status === 'committed') {
-      await ctx.afterCommit(id, result.files.map((f) => f.path)).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+      const work = ctx.afterCommit(id, result.files.map((f) => f.path)).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+      if (ctx.background === undefined) await work;
+      else {
+        const tracked: Promise<void> = work.finally(() => ctx.background?.delete(tracked));
+        ctx.background.add(tracked);
+      }
     }
     return result;
   };
@@ -147,6 +152,7 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
         }),
       );
       const locks = (await listLocks(env)).map((l) => ({ path: l.path, holder: describeHolder(l), since: new Date(l.since) }));
+      await settleBackground(ctx);
       const usage = await backupUsage({ env });
       return {
         root: ctx.root,
@@ -159,6 +165,7 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
     async close() {
       if (closed) return;
       closed = true;
+      await settleBackground(ctx);
       if (ownsJournal) await env.journal.close();
     },
   };

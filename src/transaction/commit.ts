@@ -6,14 +6,15 @@ import { toBackupEntry } from '../backup/backupIndex.js';
 import { throwIfAborted } from '../ops/abort.js';
 import type { TxOptions, TxResult } from '../types.js';
 import { applyOps, makeDurable } from './apply.js';
-import { checkShapes, lockPathsOf, planOps, settleExisting } from './begin.js';
+import { checkShapes, lockPathsOf, planOps } from './begin.js';
 import { checkOps } from './check.js';
 import type { StoreContext } from './context.js';
 import type { Draft } from './draft.js';
 import { backupRecordOf, finishCommitted, undoStaged } from './finish.js';
 import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
-import { nameFiles, protectOps, stageOps } from './stage.js';
+import { lockAndIntend } from './lockAndIntend.js';
+import { protectOps, stageOps } from './stage.js';
 import { putTx, type TxRecord, type TxState } from './txRecord.js';
 
 const recordOf = (ctx: StoreContext, id: string, startedAt: number, options: TxOptions, ops: readonly PlannedOp[], state: TxState): TxRecord => ({
@@ -42,31 +43,29 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
   const { env, breaks } = ctx;
   const { signal } = options;
   const startedAt = env.now();
-  // 1. Begin: resolve every path (EOUTSIDE before anything is touched), lock them all (sorted), settle existing targets.
+  // Every path resolved and checked (EOUTSIDE, EINVAL) before anything is touched.
   const ops = await planOps(draft, options);
   checkShapes(ops);
   throwIfAborted(signal, id);
   const owner = lockOwner(id, options.label);
   const locked = lockPathsOf(ops);
-  const lock = async (rel: string): Promise<void> => {
+  const lock = (into: string[]) => async (rel: string): Promise<void> => {
     await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal });
-    locked.push(rel);
+    into.push(rel);
   };
   let stuck = false;
+  let released = false;
   markRunning(id);
   try {
-    await acquireLocks(env, locked, owner, { timeoutMs: ctx.lockTimeoutMs, signal });
-    await settleExisting(ctx, ops, options, lock);
-    if (ops.every((op) => op.skipped)) return resultOf(ctx, recordOf(ctx, id, startedAt, options, ops, 'rolled-back'), ops);
-    nameFiles(ctx, id, ops);
-    // 2. Intent: every temp and backup name, durable before any of them exists.
-    let rec = recordOf(ctx, id, startedAt, options, ops, 'staging');
-    await env.journal.transact((txn) => putTx(txn, rec));
+    // 1. Begin (locks, sorted; onExists settled) and 2. Intent (every temp and backup name), durable before any exists.
+    const intent = await lockAndIntend(ctx, id, ops, options, owner, locked, () => recordOf(ctx, id, startedAt, options, ops, 'staging'));
+    if (intent === undefined) return resultOf(ctx, recordOf(ctx, id, startedAt, options, ops, 'rolled-back'), ops);
     await env.journal.flush();
+    let rec: TxRecord = intent;
     try {
       await stageOps(ctx, ops, signal, breaks.noTempSync !== true); // 3. Stage (temps synced)
       await protectOps(ctx, ops); // 4. Protect (backups, their directories synced)
-      await checkOps(ctx, draft, ops, options, lock); // 5. Check (concurrent changes)
+      await checkOps(ctx, draft, ops, options, lock(locked)); // 5. Check (concurrent changes)
       throwIfAborted(signal, id);
       if (breaks.renameBeforeCommitPoint === true) await applyOps(ctx, ops);
       if (ops.every((op) => op.skipped)) throw new SkippedAll();
@@ -82,7 +81,8 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       if (breaks.commitPointNotFlushed !== true) await env.journal.flush();
       if (breaks.renameBeforeCommitPoint !== true) await applyOps(ctx, ops); // 7. Apply, in the caller's order
       const stats = await makeDurable(ctx, ops, breaks.noDirSync !== true); // 8. Durable: each parent directory fsynced once
-      rec = await finishCommitted(ctx, rec, stats); // 9. Finish: committed + manifest + backup index
+      rec = await finishCommitted(ctx, rec, stats, locked); // 9. Finish: committed + manifest + backup index + locks released
+      released = true;
     } catch (e) {
       stuck = true;
       ctx.stuck.add(id);
@@ -91,7 +91,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
     return resultOf(ctx, rec, ops);
   } finally {
     markDone(id);
-    if (!stuck) await releaseLocks(env, id, locked).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
+    if (!stuck && !released) await releaseLocks(env, id, locked).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
   }
 };
 

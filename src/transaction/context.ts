@@ -26,4 +26,14 @@ export interface StoreContext {
   /** Transactions of this store that failed after their commit point: their locks stay held until recovery. */
   readonly stuck: Set<string>;
   afterCommit: AfterCommitHook | undefined;
+  /**
+   * After-commit work still running. It runs in the background when the store owns its journal (a commit resolves once
+   * durable, not once housekeeping is done), inline when the journal is injected (a simulated world stays deterministic).
+   */
+  readonly background: Set<Promise<void>> | undefined;
 }
+
+/** Resolves once no after-commit work of the store is running. */
+export const settleBackground = async (ctx: StoreContext): Promise<void> => {
+  while (ctx.background !== undefined && ctx.background.size > 0) await Promise.all(ctx.background);
+};

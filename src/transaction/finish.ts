@@ -9,6 +9,7 @@ import { hasCode } from '../errors.js';
 import type { FileStat } from '../fs/fileSystem.js';
 import type { JournalTxn } from '../journal/journal.js';
 import type { StoreContext } from './context.js';
+import { releaseIn } from './lockAndIntend.js';
 import { absOf } from './paths.js';
 import { allOrFirstError, backupAbs } from './stage.js';
 import { manifestKey, openKey, putManifest, putTx, type OpRecord, type TxRecord } from './txRecord.js';
@@ -80,13 +81,16 @@ export const commitWrites = (txn: JournalTxn, rec: TxRecord, stats: ReadonlyMap<
 
 /**
  * Step 9: marks `rec` committed with its manifest and backup-index entries in one journal transaction (no flush:
- * recovery would redo it), then removes the transient backups. Idempotent.
+ * recovery would redo it) that also releases its `locks`, then removes the transient backups. Idempotent.
  * @throws TxfsError EJOURNAL, or an OS error removing a transient backup (the record stays open for recovery).
  */
-export const finishCommitted = async (ctx: StoreContext, rec: TxRecord, stats: ReadonlyMap<string, FileStat> = new Map()): Promise<TxRecord> => {
+export const finishCommitted = async (ctx: StoreContext, rec: TxRecord, stats: ReadonlyMap<string, FileStat> = new Map(), locks: readonly string[] = []): Promise<TxRecord> => {
   const done: TxRecord = { ...rec, state: 'committed', finishedAt: ctx.env.now() };
   const transient = transientBackups(ctx, rec);
-  await ctx.env.journal.transact((txn) => commitWrites(txn, done, stats, transient.length > 0));
+  await ctx.env.journal.transact((txn) => {
+    commitWrites(txn, done, stats, transient.length > 0);
+    releaseIn(txn, rec.id, locks);
+  });
   if (transient.length > 0) {
     await removeDurably(ctx, transient);
     await ctx.env.journal.transact((txn) => txn.remove(openKey(rec.id)));

@@ -1,0 +1,185 @@
+/**
+ * Transactions against their anchors, on a real temp directory, contenders alternating within each round:
+ * - a 10-file transaction (4 KiB each, replacing existing files, backups on) vs 10 parallel write-file-atomic calls
+ *   (no atomicity across files) vs the floor: 10 parallel fsynced temp files + renames + one directory fsync;
+ * - 16 concurrent single-file transactions vs 16 concurrent `atomically` writes;
+ * - openStore on a clean journal; recovery of 1,000 interrupted transactions.
+ * Prints medians and ratios; writes bench/results/transaction.json.
+ * Run: npm run bench (all benches) or npx tsx bench/transaction.ts
+ */
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as fsp from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeFile as atomicallyWrite } from 'atomically';
+import writeFileAtomicLib from 'write-file-atomic';
+import { openLmdbJournal } from '../src/journal/lmdb.js';
+import { openStore } from '../src/store.js';
+import { openKey, putTx, txKey, type TxRecord } from '../src/transaction/txRecord.js';
+import type { Store } from '../src/types.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
+const TX_PER_ROUND = Number(process.env.BENCH_TX ?? 10);
+const WIDTH = 16;
+const FILES = 10;
+const RECOVER_N = 1000;
+const data = Buffer.alloc(4096, 'x');
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+};
+const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+/** The floor of a durable 10-file replacement: parallel fsynced temps, renames, one directory fsync. */
+const floorWrite = async (dir: string, names: readonly string[]): Promise<void> => {
+  await Promise.all(
+    names.map(async (n, i) => {
+      const tmp = path.join(dir, `.${n}.floor${i}.tmp`);
+      const fh = await fsp.open(tmp, 'wx');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+    }),
+  );
+  for (const [i, n] of names.entries()) await fsp.rename(path.join(dir, `.${n}.floor${i}.tmp`), path.join(dir, n));
+  const d = await fsp.open(dir, 'r');
+  try {
+    await d.sync();
+  } finally {
+    await d.close();
+  }
+};
+
+type Contender = (ctx: { dir: string; store: Store; names: readonly string[] }) => Promise<unknown>;
+
+const tenFile: ReadonlyArray<readonly [string, Contender]> = [
+  ['txfs 10-file transaction', ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)))],
+  ['10 parallel write-file-atomic', ({ dir, names }) => Promise.all(names.map((n) => writeFileAtomicLib(path.join(dir, n), data)))],
+  ['floor', ({ dir, names }) => floorWrite(dir, names)],
+];
+const concurrent: ReadonlyArray<readonly [string, Contender]> = [
+  ['txfs 16 concurrent 1-file transactions', ({ store, names }) => Promise.all(names.map((n) => store.writeFile(n, data)))],
+  ['16 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))],
+];
+
+/** Milliseconds per operation of `c`, `TX_PER_ROUND` times in a fresh directory holding the files already. */
+const measure = async (root: string, c: Contender, count: number): Promise<number> => {
+  const dir = fs.mkdtempSync(path.join(root, 'r-'));
+  const names = Array.from({ length: count }, (_, i) => `f${i}.dat`);
+  for (const n of names) fs.writeFileSync(path.join(dir, n), data);
+  const store = await openStore({ root: dir, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) });
+  try {
+    await c({ dir, store, names });
+    const t0 = now();
+    for (let i = 0; i < TX_PER_ROUND; i++) await c({ dir, store, names });
+    return (now() - t0) / TX_PER_ROUND;
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** Milliseconds to open (and close) a store whose journal holds 200 committed transactions and nothing open. */
+const openClean = async (root: string): Promise<number[]> => {
+  const dir = fs.mkdtempSync(path.join(root, 'open-'));
+  const s = await openStore({ root: dir });
+  for (let i = 0; i < 200; i++) await s.writeFile(`f${i % 20}.dat`, data);
+  await s.close();
+  const times: number[] = [];
+  for (let i = 0; i < 30; i++) {
+    const t0 = now();
+    const st = await openStore({ root: dir });
+    times.push(now() - t0);
+    await st.close();
+  }
+  return times;
+};
+
+/** Plants `RECOVER_N` interrupted transactions (half staging, half committing, each with its temp file) and times recovery. */
+const recoverMany = async (root: string): Promise<{ ms: number; report: Store['recovery'] }> => {
+  const dir = fs.mkdtempSync(path.join(root, 'recover-'));
+  fs.mkdirSync(path.join(dir, '.txfs', 'backups'), { recursive: true });
+  const journal = await openLmdbJournal(path.join(dir, '.txfs', 'journal'));
+  const sha = createHash('sha256').update(data).digest('hex');
+  const recs: TxRecord[] = [];
+  for (let i = 0; i < RECOVER_N; i++) {
+    const id = `0bench${String(i).padStart(6, '0')}`;
+    const temp = `.f${i}.dat.${id}.0.txfs-tmp`;
+    fs.writeFileSync(path.join(dir, temp), data);
+    recs.push({
+      v: 1, id, state: i % 2 === 0 ? 'staging' : 'committing', startedAt: Date.now(), pid: 999_999,
+      ops: [{ kind: 'write', target: `f${i}.dat`, existed: false, keepBackup: true, temp, backup: `f${i}-x-${id}.dat.bak`, ...(i % 2 === 1 ? { staged: { sha256: sha, size: data.length } } : {}) }],
+    });
+  }
+  await journal.transact((txn) => {
+    for (const r of recs) putTx(txn, r);
+  });
+  await journal.close();
+  const t0 = now();
+  const store = await openStore({ root: dir });
+  const ms = now() - t0;
+  const report = store.recovery;
+  await store.close();
+  if (report.rolledBack.length + report.rolledForward.length !== RECOVER_N) throw new Error(`recovered ${report.rolledBack.length + report.rolledForward.length} of ${RECOVER_N}`);
+  void txKey;
+  void openKey;
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { ms, report };
+};
+
+const main = async (): Promise<void> => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-tx-'));
+  const ms: Record<string, number[]> = {};
+  for (const [n] of [...tenFile, ...concurrent]) ms[n] = [];
+  try {
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [group, count] of [[tenFile, FILES], [concurrent, WIDTH]] as const) {
+        const order = group.map((_, i) => group[(i + round) % group.length]).filter((c) => c !== undefined);
+        for (const [name, c] of order) ms[name]?.push(await measure(root, c, count));
+      }
+    }
+    const open = await openClean(root);
+    const rec = await recoverMany(root);
+    const per = (a: string, b: string): number => Number(median((ms[a] ?? []).map((x, i) => x / ((ms[b] ?? [])[i] ?? Number.NaN))).toFixed(3));
+    const ratios = {
+      /** Time ratio; target ≤ 1 (no slower than 10 parallel write-file-atomic calls). */
+      tenFileVsWriteFileAtomic: per('txfs 10-file transaction', '10 parallel write-file-atomic'),
+      /** Time ratio; target ≤ 1.5. */
+      tenFileVsFloor: per('txfs 10-file transaction', 'floor'),
+      /** Time ratio (the inverse of the throughput ratio); target ≤ 1. */
+      concurrentVsAtomically: per('txfs 16 concurrent 1-file transactions', '16 concurrent atomically'),
+    };
+    const medians = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
+    console.log(`transaction: ${ROUNDS} rounds × ${TX_PER_ROUND} operations (median ms per operation; ratios: median of per-round time ratios, lower is better)`);
+    console.table(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { 'ms/op': v }])));
+    console.table(ratios);
+    console.log(`openStore on a clean journal: median ${median(open).toFixed(2)} ms (target < 10 ms)`);
+    console.log(`recovery of ${RECOVER_N} interrupted transactions: ${rec.ms.toFixed(0)} ms wall, report.durationMs ${rec.report.durationMs.toFixed(0)} (target < 2000 ms)`);
+    const out = {
+      bench: 'transaction',
+      date: new Date().toISOString(),
+      node: process.version,
+      platform: `${os.platform()} ${os.release()}`,
+      cpus: os.cpus().length,
+      config: { rounds: ROUNDS, operationsPerRound: TX_PER_ROUND, files: FILES, width: WIDTH, bytes: data.length, recover: RECOVER_N },
+      msPerOperation: medians,
+      ratios,
+      openStoreCleanMs: median(open),
+      recovery: { transactions: RECOVER_N, wallMs: rec.ms, durationMs: rec.report.durationMs, rolledBack: rec.report.rolledBack.length, rolledForward: rec.report.rolledForward.length, tempFilesRemoved: rec.report.tempFilesRemoved },
+    };
+    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'transaction.json');
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+};
+
+await main();
