@@ -28,7 +28,6 @@ describe('crash suite: every crash point of generated workloads, under every cra
                 tornSeeds: 2,
                 recoveryCrashes: workloads % 5 === 4 ? 'nested' : 'all',
                 seed: batchSeed,
-                ...(process.env.TXFS_CRASH_PREPARED === '1' ? { dirs: ['.txfs/backups'] } : {}),
               });
               workloads += 1;
               states += r.states;
