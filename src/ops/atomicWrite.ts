@@ -9,9 +9,9 @@ import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
-import { sha256File } from '../integrity/sha256.js';
+import { sha256File, sha256Of } from '../integrity/sha256.js';
 import { writeChecksumFile } from '../integrity/sidecar.js';
-import type { BackupEntry, Data, Validator, WriteOptions, WriteResult } from '../types.js';
+import type { BackupEntry, Conflict, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
 import { absoluteFilePath } from './checkPath.js';
 import { ensureDir } from './ensureDir.js';
@@ -22,6 +22,7 @@ import { makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy } from './s
 import { stageFile, type StagedFile } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
 import { tempName } from './tempName.js';
+import { inMemoryBytes, isInMemory } from './toChunks.js';
 import { verifyWritten } from './verifyWritten.js';
 
 /** What a test or the engine may replace: the clock and the id of the temp file. */
@@ -52,10 +53,29 @@ const lookAt = async (fs: FileSystem, path: string): Promise<{ target: string; s
   return { target, st };
 };
 
+/** What a conflict callback is told about the new content: known without reading anything only for in-memory data. */
+const incomingOf = (data: Data, options: WriteOptions): Conflict['incoming'] => {
+  if (typeof options.onExists !== 'function' || !isInMemory(data)) return undefined;
+  const bytes = inMemoryBytes(data, options.encoding);
+  return { size: bytes.byteLength, sha256: sha256Of(bytes) };
+};
+
 /** The decision for an existing target, and where the new file goes. */
-const decide = async (fs: FileSystem, target: string, st: FileStat, options: WriteOptions, now: () => number): Promise<{ decision: ConflictDecision; dest: string }> => {
+const decide = async (
+  fs: FileSystem,
+  target: string,
+  st: FileStat,
+  options: WriteOptions,
+  now: () => number,
+  incoming: Conflict['incoming'],
+): Promise<{ decision: ConflictDecision; dest: string }> => {
   const readOnly = (st.mode & 0o222) === 0;
-  const conflict = { kind: readOnly ? 'read-only' : 'exists', path: target, current: { size: st.size, mtime: new Date(st.mtimeMs) } } as const;
+  const conflict: Conflict = {
+    kind: readOnly ? 'read-only' : 'exists',
+    path: target,
+    current: { size: st.size, mtime: new Date(st.mtimeMs) },
+    ...(incoming === undefined ? {} : { incoming }),
+  };
   // A read-only file is never replaced by default: only an explicit onExists says what to do with it.
   if (readOnly && options.onExists === undefined) throw conflictError(conflict, 'read-only files are replaced only when onExists says so');
   const decision = await resolveConflict(options.onExists ?? 'overwrite', conflict);
@@ -106,7 +126,8 @@ export const writeFileAtomicWith = async (
   const abs = absoluteFilePath(path);
   throwIfAborted(options.signal, abs);
   const { target, st } = await lookAt(fs, abs);
-  let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now);
+  const incoming = incomingOf(data, options);
+  let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now, incoming);
   if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await sha256File(fs, target), size: st.size };
 
   // The mode of the file it replaces; a file landing beside it ('rename', 'keep-both') is a new file.
@@ -127,7 +148,7 @@ export const writeFileAtomicWith = async (
         if (!hasCode(e, 'EEXIST') || attempt >= 100) throw e;
         const again = await lookAt(fs, dest);
         if (again.st === undefined) continue;
-        ({ decision, dest } = await decide(fs, dest, again.st, options, now));
+        ({ decision, dest } = await decide(fs, dest, again.st, options, now, incoming));
         exclusive = decision !== 'overwrite';
         if (decision === 'skip') {
           await fs.unlink(staged.tempPath);

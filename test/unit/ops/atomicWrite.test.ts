@@ -200,7 +200,7 @@ describe('writeFileAtomic onExists', () => {
       },
     });
     expect(r.status).toBe('written');
-    expect(seen[0]).toMatchObject({ kind: 'exists', path: at('a.txt') });
+    expect(seen[0]).toMatchObject({ kind: 'exists', path: at('a.txt'), current: { size: 3 }, incoming: { size: 3, sha256: sha256Of('new') } });
     await expect(writeFileAtomic(at('a.txt'), 'newer', { onExists: async () => 'cancel' })).rejects.toMatchObject({ code: 'ECONFLICT' });
     expect(fs.readFileSync(at('a.txt'), 'utf8')).toBe('new');
   });
