@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
-import { decodeRecord } from '../journal/record.js';
+import { decodeRecord, decodeRecordIfPresent } from '../journal/record.js';
 import type { StoreCore } from '../storeExtensions.js';
 import type { AfterCommitHook, StoreContext } from '../transaction/context.js';
 import { resolveStorePath } from '../transaction/paths.js';
@@ -14,9 +14,10 @@ import { decodeTx, openPrefix, txKey } from '../transaction/txRecord.js';
 import type { BackupEntry, Backups, TxResult } from '../types.js';
 import type { BackupContext } from './backupContext.js';
 import { backupFileName } from './backupFile.js';
-import { BackupRecord, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from './backupIndex.js';
+import { BackupRecord, backupKey, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from './backupIndex.js';
 import { finishPendingRemovals, pendingRemovalPrefix, pruneBackups, removeBackups } from './prune.js';
 import { compressBackups } from './compress.js';
+import { listHistoryRecords } from './history.js';
 import { readBackup } from './readBackup.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 import { backupUsage } from './usage.js';
@@ -71,7 +72,7 @@ export const missingParents = async (ctx: StoreContext, rel: string): Promise<st
  * @throws TxfsError ENOENT when the file has no backups, or none with that id.
  */
 export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupEntry | string): Promise<BackupRecord> => {
-  const records = await listBackupRecords(ctx.env, rel);
+  const records = await listHistoryRecords(ctx.env, rel);
   const id = which === undefined ? undefined : typeof which === 'string' ? which : which.id;
   const rec = id === undefined ? records[0] : records.find((r) => r.id === id);
   if (rec !== undefined) return rec;
@@ -89,7 +90,17 @@ export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupE
 export const restoreRecord = async (ctx: StoreContext, core: StoreCore, rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
   const tx = core.begin({ label });
   for (const d of await missingParents(ctx, toRel)) tx.mkdir(d);
-  return tx.writeFile(toRel, readBackup(ctx.env.fs, toBackupEntry(rec, ctx.backupDir))).commit();
+  const result = await tx.writeFile(toRel, readBackup(ctx.env.fs, toBackupEntry(rec, ctx.backupDir))).commit();
+  // The version the restore replaced is kept as any replaced version is; note why (informational: not flushed).
+  const made = result.files.flatMap((f) => (f.backup === undefined ? [] : [f.backup]));
+  await ctx.env.journal.transact((txn) => {
+    for (const b of made) {
+      const key = backupKey(b.path, b.id);
+      const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
+      if (current !== undefined) indexBackup(txn, { ...current, reason: 'restored' });
+    }
+  });
+  return result;
 };
 
 /**
@@ -136,7 +147,7 @@ export const createBackups = (ctx: StoreContext, core: StoreCore): Backups => ({
   create: (given) => createManual(ctx, given),
   async list(given) {
     const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
-    return (await listBackupRecords(ctx.env, rel)).map((r) => toBackupEntry(r, ctx.backupDir));
+    return (await listHistoryRecords(ctx.env, rel)).map((r) => toBackupEntry(r, ctx.backupDir));
   },
   async restore(given, options = {}) {
     const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { listBackupRecords } from '../../../src/backup/backupIndex.js';
 import { contextOf, openStore } from '../../../src/store.js';
 import type { BackupPolicy, Backups, Store } from '../../../src/types.js';
 import { flipByte, listFiles } from './fixture.js';
@@ -41,6 +42,35 @@ describe('store.backups', () => {
     expect(fs.readFileSync((await backups.list('doc.txt'))[0]?.file ?? '', 'utf8')).toBe('three');
     await backups.restore('doc.txt');
     expect(read('doc.txt')).toBe('three');
+  });
+
+  it('follows txfs’s own renames: the versions of a.xml stay in b.xml’s history, and restore from there', async () => {
+    await store.writeFile('a.xml', '<v1/>');
+    await store.writeFile('a.xml', '<v2/>');
+    await store.transaction((tx) => void tx.rename('a.xml', 'b.xml'));
+    await store.writeFile('b.xml', '<v3/>');
+    await store.writeFile('a.xml', '<another a/>');
+    await store.writeFile('a.xml', '<another a, again/>');
+    const history = await backups.list('b.xml');
+    expect(history.map((b) => [b.path, fs.readFileSync(b.file, 'utf8')])).toEqual([
+      ['b.xml', '<v2/>'],
+      ['a.xml', '<v1/>'],
+    ]);
+    // The new a.xml's own versions are not b.xml's.
+    expect((await backups.list('a.xml')).map((b) => fs.readFileSync(b.file, 'utf8'))).toEqual(['<another a/>', '<v1/>']);
+    await backups.restore('b.xml', { backup: history[1]?.id ?? '' });
+    expect(read('b.xml')).toBe('<v1/>');
+  });
+
+  it('notes that the version a restore replaced was replaced by a restore', async () => {
+    await store.writeFile('a.txt', 'v1');
+    await store.writeFile('a.txt', 'v2');
+    await backups.restore('a.txt');
+    const recs = await listBackupRecords(contextOf(store).env, 'a.txt');
+    expect(recs.map((r) => [r.reason, fs.readFileSync(path.join(contextOf(store).backupDir, r.file), 'utf8')])).toEqual([
+      ['restored', 'v2'],
+      ['replaced', 'v1'],
+    ]);
   });
 
   it('restores to another path, creating its directories', async () => {
