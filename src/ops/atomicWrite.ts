@@ -146,13 +146,17 @@ export const writeFileAtomicWith = async (
         break;
       } catch (e) {
         if (!hasCode(e, 'EEXIST') || attempt >= 100) throw e;
-        const again = await lookAt(fs, dest);
-        if (again.st === undefined) continue;
-        ({ decision, dest } = await decide(fs, dest, again.st, options, now, incoming));
+        // Someone took the name: decide again about the asked path as it is now (a new free name is found from it).
+        const again = await lookAt(fs, target);
+        if (again.st === undefined) {
+          dest = target;
+          continue;
+        }
+        ({ decision, dest } = await decide(fs, target, again.st, options, now, incoming));
         exclusive = decision !== 'overwrite';
         if (decision === 'skip') {
           await fs.unlink(staged.tempPath);
-          return { path: dest, status: 'skipped', sha256: await sha256File(fs, dest), size: again.st.size };
+          return { path: target, status: 'skipped', sha256: await sha256File(fs, target), size: again.st.size };
         }
       }
     }
