@@ -32,7 +32,15 @@ export const openTerminal = (argv: readonly string[], cwd: string, env: Record<s
   const name = `txfs-${randomUUID().slice(0, 8)}`;
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${quote(v)};`).join(' ');
   const script = `cd ${quote(cwd)}; ${exports} unset TXFS_DEBUG; ${argv.map(quote).join(' ')}; echo "TXFS-EXIT:$?"; sleep 600`;
-  tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', 'sh', '-c', script);
+  // Two test files may start the tmux server at the same moment; the loser's first attempt can fail.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      tmux('new-session', '-d', '-s', name, '-x', '120', '-y', '40', 'sh', '-c', script);
+      break;
+    } catch (e) {
+      if (attempt >= 3) throw e;
+    }
+  }
   const screen = (escapes = false): string => tmux('capture-pane', '-p', '-J', ...(escapes ? ['-e'] : []), '-S', '-200', '-t', name);
   const waitFor = async (pattern: RegExp | string, attempts = 300): Promise<string> => {
     let last = '';
