@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
+import { createFaultyFileSystem } from '../src/fs/faulty.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../src/ops/atomicWrite.js';
 
@@ -69,11 +70,22 @@ const run = async (write: Write, dir: string, ops: number, width: number): Promi
   return ops / seconds;
 };
 
+/** The FileSystem calls of one txfs write replacing a file (syncDir is open + fsync + close of the directory underneath). */
+const hotPath = async (root: string): Promise<string[]> => {
+  const traced = createFaultyFileSystem(nodeFileSystem);
+  const file = path.join(root, 'trace.dat');
+  fs.writeFileSync(file, data);
+  await writeFileAtomicWith(traced, file, data);
+  return traced.trace.map((c) => c.kind);
+};
+
 const main = async (): Promise<void> => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-'));
+  let calls: string[] = [];
   const results: Record<string, { sequential: number[]; concurrent: number[] }> = {};
   for (const [name] of contenders) results[name] = { sequential: [], concurrent: [] };
   try {
+    calls = await hotPath(root);
     for (let round = 0; round < ROUNDS; round++) {
       // Rotate the order every round so that no contender always runs first (or right after another's fsync storm).
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]).filter((c) => c !== undefined);
@@ -109,6 +121,7 @@ const main = async (): Promise<void> => {
     Object.fromEntries(contenders.map(([name]) => [name, { sequential: Math.round(med(name, 'sequential')), [`${WIDTH} concurrent`]: Math.round(med(name, 'concurrent')) }])),
   );
   console.table(ratios);
+  console.log(`txfs hot path: ${calls.join(' → ')} (${calls.length} calls, ${calls.length + 2} thread-pool round trips, 2 flushes)`);
   const out = {
     bench: 'atomic-write',
     date: new Date().toISOString(),
@@ -118,6 +131,7 @@ const main = async (): Promise<void> => {
     config: { rounds: ROUNDS, sequentialOps: SEQ_OPS, concurrentOps: PAR_OPS, width: WIDTH, bytes: data.length },
     opsPerSec: Object.fromEntries(contenders.map(([name]) => [name, { sequential: med(name, 'sequential'), concurrent: med(name, 'concurrent') }])),
     samples: results,
+    hotPath: { txfs: calls },
     ratios,
   };
   const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'atomic-write.json');
