@@ -68,8 +68,11 @@ const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: stri
     await fs.syncDir(path.dirname(backupDir));
     const probe = path.join(stateDir, `.probe-${process.pid}-${newTxId()}`);
     const fh = await fs.open(probe, 'wx', 0o600);
-    await fh.close();
-    await fs.unlink(probe);
+    try {
+      await fh.close();
+    } finally {
+      await fs.unlink(probe);
+    }
     if (created) await fs.syncDir(path.dirname(stateDir));
     return await fs.realpath(stateDir);
   } catch (e) {

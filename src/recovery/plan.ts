@@ -26,6 +26,8 @@ export interface OpObservation {
 /** One step of recovery. File steps tolerate what an earlier, interrupted recovery already did. */
 export type Step =
   | { readonly kind: 'rename'; readonly from: Loc; readonly to: Loc }
+  /** Put a backup back: link it to `temp` beside the target, rename that over the target. The backup stays. */
+  | { readonly kind: 'restore'; readonly backup: Loc; readonly temp: Loc; readonly target: Loc }
   | { readonly kind: 'unlink'; readonly path: Loc; readonly temp?: boolean }
   | { readonly kind: 'mkdir'; readonly path: Loc }
   | { readonly kind: 'rmdir'; readonly path: Loc }
@@ -34,12 +36,17 @@ export type Step =
 /** How a record ends. */
 export type Outcome = 'rolled-forward' | 'rolled-back' | 'closed';
 
-/** The plan for one record: file steps in order, then the directories to fsync, then the journal's final word. */
+/**
+ * The plan for one record: file steps in order, the directories to fsync, then the files that may go only once those
+ * fsyncs are done (backups a restore or a roll-forward no longer needs), then the journal's final word.
+ */
 export interface RecoveryPlan {
   readonly outcome: Outcome;
   readonly steps: readonly Step[];
   /** Directories to fsync once, after the steps. */
   readonly syncDirs: readonly Loc[];
+  /** Removed after `syncDirs` are durable (their own directories fsynced too). */
+  readonly cleanup: readonly Loc[];
   readonly problem?: { readonly path?: string; readonly code: string; readonly message: string };
 }
 
@@ -63,40 +70,79 @@ const createdFiles = (op: OpRecord): Step[] => [
 ];
 
 const fileLocs = (steps: readonly Step[]): Loc[] =>
-  steps.flatMap((s) => (s.kind === 'rename' ? [s.from, s.to] : s.kind === 'markRollBack' ? [] : [s.path]));
+  steps.flatMap((s) => {
+    switch (s.kind) {
+      case 'rename':
+        return [s.from, s.to];
+      case 'restore':
+        return [s.temp, s.target];
+      case 'markRollBack':
+        return [];
+      default:
+        return [s.path];
+    }
+  });
+
+/** The name a restore stages a backup under, beside its target: a temp name of the transaction, past its op numbers. */
+export const restoreTemp = (rec: TxRecord, target: string, n: number): Loc => {
+  const slash = target.lastIndexOf('/');
+  const dir = slash < 0 ? '' : target.slice(0, slash + 1);
+  return root(`${dir}.${target.slice(slash + 1)}.${rec.id}.${rec.ops.length + n}.txfs-tmp`);
+};
+
+const backupNames = (op: OpRecord): Loc[] => [
+  ...(op.backup === undefined ? [] : [backups(op.backup)]),
+  ...(op.sourceBackup === undefined ? [] : [backups(op.sourceBackup)]),
+];
+
+/** Backups that only protected a transaction that commits (not kept in the index), and every skipped operation's. */
+export const transientNames = (rec: TxRecord): Loc[] =>
+  rec.ops.flatMap((op) => [
+    ...(op.backup !== undefined && op.backupContent !== undefined && (op.skipped === true || op.keepBackup !== true) ? [backups(op.backup)] : []),
+    ...(op.sourceBackup === undefined ? [] : [backups(op.sourceBackup)]),
+  ]);
 
 /** Roll back a transaction that never reached its commit point. */
 export const planRollBack = (rec: TxRecord): RecoveryPlan => {
   const removals = rec.ops.flatMap(createdFiles);
   const rmdirs: Step[] = [...rec.ops].reverse().flatMap((op) => (op.kind === 'mkdir' && !op.existed ? [{ kind: 'rmdir' as const, path: root(op.target) }] : []));
   const steps = [...removals, ...rmdirs];
-  return { outcome: 'rolled-back', steps, syncDirs: uniqueDirs(fileLocs(steps)) };
+  return { outcome: 'rolled-back', steps, syncDirs: uniqueDirs(fileLocs(steps)), cleanup: [] };
 };
 
-/** Put every replaced or removed file back from its backup, remove everything new. */
+/**
+ * Put every replaced or removed file back from its backup, remove everything new. A backup is linked back, never
+ * moved: it stays until the restored file's directory is durable, so a crash in between cannot lose both.
+ */
 const planFromBackups = (rec: TxRecord, obs: readonly OpObservation[], why: RecoveryPlan['problem']): RecoveryPlan => {
   const steps: Step[] = rec.rollBack === true ? [] : [{ kind: 'markRollBack' }];
+  const restore = (backup: string, target: string, n: number): Step[] => [
+    { kind: 'restore', backup: backups(backup), temp: restoreTemp(rec, target, n), target: root(target) },
+    { kind: 'unlink', path: restoreTemp(rec, target, n), temp: true },
+  ];
   for (let i = rec.ops.length - 1; i >= 0; i--) {
     const op = rec.ops[i];
     const o = obs[i];
     if (op === undefined || o === undefined) continue;
-    if (op.skipped === true) {
-      steps.push(...createdFiles(op));
-      continue;
-    }
+    if (op.temp !== undefined) steps.push({ kind: 'unlink', path: root(op.temp), temp: true });
+    if (op.skipped === true) continue;
     if (op.kind === 'mkdir') {
       if (!op.existed) steps.push({ kind: 'rmdir', path: root(op.target) });
       continue;
     }
-    if (op.backup !== undefined && o.backupPresent) steps.push({ kind: 'rename', from: backups(op.backup), to: root(op.target) });
+    if (op.backup !== undefined && o.backupPresent) steps.push(...restore(op.backup, op.target, 2 * i));
     else if (puts(op) && !op.existed && o.targetIsNew) steps.push({ kind: 'unlink', path: root(op.target) });
     if (op.kind === 'rename' && op.source !== undefined && op.sourceBackup !== undefined && o.sourceBackupPresent) {
-      steps.push({ kind: 'rename', from: backups(op.sourceBackup), to: root(op.source) });
+      steps.push(...restore(op.sourceBackup, op.source, 2 * i + 1));
     }
-    // rename(2) between two links of one inode does nothing: remove whatever is left of the backups and the temp.
-    steps.push(...createdFiles(op));
   }
-  return { outcome: 'rolled-back', steps, syncDirs: uniqueDirs(fileLocs(steps)), ...(why === undefined ? {} : { problem: why }) };
+  return {
+    outcome: 'rolled-back',
+    steps,
+    syncDirs: uniqueDirs(fileLocs(steps)),
+    cleanup: rec.ops.flatMap(backupNames),
+    ...(why === undefined ? {} : { problem: why }),
+  };
 };
 
 /**
@@ -105,7 +151,7 @@ const planFromBackups = (rec: TxRecord, obs: readonly OpObservation[], why: Reco
  * @example planRecovery(stagingRecord, []) // { outcome: 'rolled-back', steps: [unlink temps, backups…], … }
  */
 export const planRecovery = (rec: TxRecord, obs: readonly OpObservation[]): RecoveryPlan => {
-  if (rec.state === 'committed' || rec.state === 'rolled-back') return { outcome: 'closed', steps: [], syncDirs: [] };
+  if (rec.state === 'committed' || rec.state === 'rolled-back') return { outcome: 'closed', steps: [], syncDirs: [], cleanup: rec.state === 'committed' ? transientNames(rec) : [] };
   if (rec.state === 'staging') return planRollBack(rec);
   if (rec.rollBack === true) return planFromBackups(rec, obs, undefined);
   const lost = rec.ops.findIndex((op, i) => op.skipped !== true && puts(op) && obs[i]?.tempValid !== true && obs[i]?.targetIsNew !== true);
@@ -133,5 +179,5 @@ export const planRecovery = (rec: TxRecord, obs: readonly OpObservation[]): Reco
     if (op.kind === 'mkdir' && o?.dirPresent !== true) steps.push({ kind: 'mkdir', path: root(op.target) });
   }
   const dirs = [...fileLocs(steps), ...rec.ops.flatMap((op) => (op.skipped === true ? [] : [root(op.target), ...(op.source === undefined ? [] : [root(op.source)])]))];
-  return { outcome: 'rolled-forward', steps, syncDirs: uniqueDirs(dirs) };
+  return { outcome: 'rolled-forward', steps, syncDirs: uniqueDirs(dirs), cleanup: transientNames(rec) };
 };

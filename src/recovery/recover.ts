@@ -7,6 +7,7 @@ import type { StoreContext } from '../transaction/context.js';
 import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
 import { decodeTx, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
 import type { RecoveryReport } from '../types.js';
+import { removeDurably } from '../transaction/finish.js';
 import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';
 
 type Problem = RecoveryReport['problems'][number];
@@ -43,8 +44,10 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       await acquireLocks(env, paths, lockOwner(rid, 'recovery'), { timeoutMs: ctx.lockTimeoutMs });
       const results: Array<{ rec: TxRecord; r: ReplayResult }> = [];
       for (const rec of dead) results.push({ rec, r: await replayRecord(ctx, rec) });
-      // Every file step of every record is done: one fsync per directory, then one journal transaction.
+      // Every file step of every record is done: one fsync per directory; only then may the backups that protected
+      // them go (durably); then one journal transaction.
       await syncDirsOnce(ctx, results.flatMap(({ r }) => r.dirs));
+      await removeDurably(ctx, results.flatMap(({ r }) => r.cleanup));
       await env.journal.transact((txn) => {
         for (const { r } of results) r.finish(txn);
       });

@@ -8,7 +8,7 @@ import { hasCode } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
 import type { JournalTxn } from '../journal/journal.js';
 import type { StoreContext } from '../transaction/context.js';
-import { commitWrites, removeDurably, transientBackups } from '../transaction/finish.js';
+import { commitWrites } from '../transaction/finish.js';
 import { absOf } from '../transaction/paths.js';
 import { allOrFirstError, backupAbs } from '../transaction/stage.js';
 import { putTx, type OpRecord, type TxRecord } from '../transaction/txRecord.js';
@@ -74,6 +74,8 @@ export interface ReplayResult {
   readonly finish: (txn: JournalTxn) => void;
   /** Directories to fsync before the finishing journal write. */
   readonly dirs: readonly string[];
+  /** Files to remove (durably) once `dirs` are synced, before the finishing journal write. */
+  readonly cleanup: readonly string[];
 }
 
 /**
@@ -96,6 +98,12 @@ export const replayRecord = async (ctx: StoreContext, rec: TxRecord): Promise<Re
       case 'rename':
         await tolerate(() => fs.rename(locPath(ctx, step.from), locPath(ctx, step.to)), 'ENOENT');
         break;
+      case 'restore': {
+        // A link left by an interrupted earlier recovery is the same backup: use it.
+        const linked = await tolerate(() => fs.link(locPath(ctx, step.backup), locPath(ctx, step.temp)), 'ENOENT', 'EEXIST');
+        if (linked || (await exists(ctx, locPath(ctx, step.temp)))) await tolerate(() => fs.rename(locPath(ctx, step.temp), locPath(ctx, step.target)), 'ENOENT');
+        break;
+      }
       case 'unlink':
         if ((await tolerate(() => fs.unlink(locPath(ctx, step.path)), 'ENOENT')) && step.temp === true) tempFilesRemoved++;
         break;
@@ -112,14 +120,14 @@ export const replayRecord = async (ctx: StoreContext, rec: TxRecord): Promise<Re
     }
   }
   const dirs = plan.syncDirs.map((d) => locPath(ctx, d));
+  const cleanup = plan.cleanup.map((l) => locPath(ctx, l));
   const now = ctx.env.now();
-  if (plan.outcome === 'rolled-back') {
-    return { plan, tempFilesRemoved, dirs, finish: (txn) => putTx(txn, { ...current, state: 'rolled-back', finishedAt: now }, false) };
-  }
-  // Backups that only protected the transaction go before the record closes (they are named only there).
-  await removeDurably(ctx, plan.outcome === 'rolled-forward' || rec.state === 'committed' ? transientBackups(ctx, rec) : []);
-  if (plan.outcome === 'closed') return { plan, tempFilesRemoved, dirs, finish: (txn) => putTx(txn, current, false) };
-  return { plan, tempFilesRemoved, dirs, finish: (txn) => commitWrites(txn, { ...current, state: 'committed', finishedAt: now }, new Map(), false) };
+  const finish = (txn: JournalTxn): void => {
+    if (plan.outcome === 'rolled-back') putTx(txn, { ...current, state: 'rolled-back', finishedAt: now }, false);
+    else if (plan.outcome === 'closed') putTx(txn, current, false);
+    else commitWrites(txn, { ...current, state: 'committed', finishedAt: now }, new Map(), false);
+  };
+  return { plan, tempFilesRemoved, dirs, cleanup, finish };
 };
 
 /** Fsyncs each directory once; a directory that no longer exists (an rmdir'd one) needs none. */
