@@ -35,11 +35,28 @@ interface Source {
 const validatorFor = (name: WriteFlags['validate']): Validator[] =>
   name === 'json' ? [validators.json()] : name === 'xml' ? [validators.xml()] : name === 'csv' ? [validators.csv()] : [];
 
+/** The size of stdin when it is a file redirected in (`< big.bin`), for the progress bar; undefined for a pipe. */
+const redirectedSize = async (ctx: CliContext): Promise<number | undefined> => {
+  try {
+    const st = await ctx.io.fs.stat('/dev/stdin');
+    return st.kind === 'file' ? st.size : undefined;
+  } catch (e) {
+    // No /dev/stdin on this system, or stdin is closed: then there is simply no size to show.
+    if (hasCode(e, 'ENOENT', 'ENXIO', 'EACCES')) return undefined;
+    throw e;
+  }
+};
+
 /** Opens one source: a file through the FileSystem (with a progress bar when large), or stdin. */
 const openSource = async (ctx: CliContext, from: string | undefined): Promise<Source> => {
   if (from === undefined || from === '-') {
     if (from === undefined && ctx.io.stdin.isTTY === true) {
       throw new UsageError('no content to write: pass --from PATH, or pipe the content in (txfs write FILE --from - < data)');
+    }
+    const size = ctx.progress ? await redirectedSize(ctx) : undefined;
+    if (size !== undefined && size >= progressThreshold) {
+      const chunks = ctx.io.stdin as unknown as AsyncIterable<Uint8Array>;
+      return { data: withByteProgress(chunks, size, createProgress(ctx, 'writing', 'bytes')), incoming: { size, source: 'stdin' } };
     }
     return { data: ctx.io.stdin, incoming: { source: 'stdin' } };
   }

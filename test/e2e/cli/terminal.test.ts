@@ -20,11 +20,12 @@ describe('txfs on a terminal: progress bars and colours', () => {
     removeDir(root);
   });
 
-  it('draws progress bars for a large write, verify and backups verify, in colour unless NO_COLOR is set or --json is on', async () => {
+  it('draws progress bars for large writes (from a file and from stdin), verify and backups verify, in colour unless NO_COLOR is set or --json is on', async () => {
     const txfs = cliCommand().map(quote).join(' ');
     const script = [
       'unset NO_COLOR',
       `${txfs} write big.bin --from source.bin`,
+      `${txfs} write piped.bin < source.bin`,
       'echo =1=',
       `${txfs} verify`,
       'echo =2=',
@@ -38,14 +39,14 @@ describe('txfs on a terminal: progress bars and colours', () => {
     t = openTerminal(['sh', '-c', script], root);
     expect(await t.exitCode()).toBe(0);
     const [write = '', verify = '', plain = '', json = '', backups = ''] = t.screen(true).split(/=\d=/);
-    expect(write).toMatch(/writing .* 100% \| 9\.0 MiB \/ 9\.0 MiB/);
+    expect(write.match(/writing .* 100% \| 9\.0 MiB \/ 9\.0 MiB/g)).toHaveLength(2);
     expect(write).toContain(`${esc}32mwrote`);
-    expect(verify).toMatch(/verifying .* 100% \| 1\/1/);
-    expect(verify).toContain(`${esc}32m1 file(s) checked, all intact`);
-    expect(plain).toContain('1 file(s) checked, all intact');
+    expect(verify).toMatch(/verifying .* 100% \| 2\/2/);
+    expect(verify).toContain(`${esc}32m2 file(s) checked, all intact`);
+    expect(plain).toContain('2 file(s) checked, all intact');
     expect(plain).not.toContain(`${esc}32m`);
     expect(json).not.toContain('verifying');
-    expect(json).toMatch(/"checked": 1/);
+    expect(json).toMatch(/"checked": 2/);
     expect(backups).toMatch(/verifying backups .* 100% \| 1\/1/);
     expect(backups).toContain('1 backup(s) checked, all intact');
   });
@@ -53,7 +54,7 @@ describe('txfs on a terminal: progress bars and colours', () => {
   it('draws no bar and no colour when the output is not a terminal', async () => {
     const r = await runTxfs(['--root', root, 'verify']);
     expect(r.code).toBe(0);
-    expect(r.stdout).toBe('1 file(s) checked, all intact\n');
+    expect(r.stdout).toBe('2 file(s) checked, all intact\n');
     expect(r.stderr).toBe('');
   });
 });
