@@ -4,7 +4,7 @@
  * - restoring a 100 MiB backup (`readBackup`, SHA-256 checked, staged into a temp file) vs `fs.copyFile`,
  *   plain and gzipped;
  * - gzip compression of a 100 MiB backup (`compressBackup`: verified, fsynced, index switched) in MiB/s.
- * Results go to bench/results/backup.json.
+ * Ratios are medians of per-round ratios. Results go to bench/results/backup.json.
  * Run: npx tsx bench/backup.ts
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -56,68 +56,69 @@ try {
   fs.writeFileSync(source, content);
   const sha256 = createHash('sha256').update(content).digest('hex');
 
-  // 1. Backing up the file about to be replaced.
-  const link: number[] = [];
-  const copy: number[] = [];
-  for (let r = 0; r < 12; r++) {
-    const a = path.join(backupDir, 'sub', `l${r}.bak`);
-    const b = path.join(backupDir, `c${r}.bak`);
-    link.push(await t(() => preserveFile(nodeFileSystem, source, a)));
-    copy.push(await t(() => fs.promises.copyFile(source, b)));
-    fs.rmSync(a);
-    fs.rmSync(b);
-  }
-  link.shift();
-  copy.shift();
-
-  // 2. Restoring: the backup read back (checked) into a staged temp file, vs copyFile. Plain, then gzipped.
+  // The backups read back below: one plain (a hard link), one gzipped.
   const rec: BackupRecord = {
     v: 1, id: 'R1', path: 'export.csv', file: 'export-R1.csv.bak', createdAt: Date.now(), size, sha256, compressed: false, reason: 'replaced',
   };
   await preserveFile(nodeFileSystem, source, path.join(backupDir, rec.file));
   await journal.transact((txn) => indexBackup(txn, rec));
+  const gzip: number[] = [];
+  let zipped: BackupRecord = rec;
+  const compressOnce = async (r: number): Promise<number> => {
+    const one: BackupRecord = { ...rec, id: `Z${r}`, file: `export-Z${r}.csv.bak` };
+    await preserveFile(nodeFileSystem, source, path.join(backupDir, one.file));
+    await journal.transact((txn) => indexBackup(txn, one));
+    return t(async () => {
+      zipped = await compressBackup(ctx, one);
+    });
+  };
+  gzip.push(await compressOnce(0));
+
   const restore = async (r: BackupRecord, n: number): Promise<number> => {
     const temp = path.join(dir, `.export.csv.R${n}.0.txfs-tmp`);
     const ms = await t(() => stageFile(nodeFileSystem, temp, readBackup(nodeFileSystem, toBackupEntry(r, backupDir)), { mode: 0o644, sync: false }));
     fs.rmSync(temp);
     return ms;
   };
+  const timedCopy = async (from: string, n: number): Promise<number> => {
+    const to = path.join(dir, `copy${n}`);
+    const ms = await t(() => fs.promises.copyFile(from, to));
+    fs.rmSync(to);
+    return ms;
+  };
+
+  // Every mode once per round, alternating, so that the load of the machine weighs on all of them alike.
+  const link: number[] = [];
+  const copy: number[] = [];
   const restorePlain: number[] = [];
   const copyAgain: number[] = [];
-  for (let r = 0; r < 6; r++) {
-    restorePlain.push(await restore(rec, r));
-    const b = path.join(dir, `copy${r}`);
-    copyAgain.push(await t(() => fs.promises.copyFile(path.join(backupDir, rec.file), b)));
-    fs.rmSync(b);
-  }
-
-  // 3. Compression, then restoring from the gzip.
-  const gzip: number[] = [];
-  let zipped: BackupRecord = rec;
-  for (let r = 0; r < 3; r++) {
-    const one: BackupRecord = { ...rec, id: `Z${r}`, file: `export-Z${r}.csv.bak` };
-    await preserveFile(nodeFileSystem, source, path.join(backupDir, one.file));
-    await journal.transact((txn) => indexBackup(txn, one));
-    gzip.push(await t(async () => {
-      zipped = await compressBackup(ctx, one);
-    }));
-  }
   const restoreGz: number[] = [];
-  for (let r = 0; r < 3; r++) restoreGz.push(await restore(zipped, 100 + r));
+  const rounds = 8;
+  for (let r = 0; r < rounds; r++) {
+    const a = path.join(backupDir, 'sub', `l${r}.bak`);
+    link.push(await t(() => preserveFile(nodeFileSystem, source, a)));
+    fs.rmSync(a);
+    copy.push(await timedCopy(source, r));
+    restorePlain.push(await restore(rec, r));
+    copyAgain.push(await timedCopy(path.join(backupDir, rec.file), r));
+    restoreGz.push(await restore(zipped, 100 + r));
+    if (r % 4 === 3) gzip.push(await compressOnce(r));
+  }
+  const ratio = (xs: readonly number[], ys: readonly number[]): number => median(xs.map((x, i) => x / (ys[i] ?? NaN)));
 
   const results = {
     fileMiB: size / MiB,
     preserveByLinkMs: median(link),
     copyFileMs: median(copy),
-    copyOverLink: median(copy) / median(link),
+    copyOverLink: ratio(copy, link),
     restoreVerifiedMs: median(restorePlain),
     restoreCopyFileMs: median(copyAgain),
-    restoreOverCopyFile: median(restorePlain) / median(copyAgain),
+    restoreOverCopyFile: ratio(restorePlain, copyAgain),
     gzipMs: median(gzip),
     gzipMiBps: size / MiB / (median(gzip) / 1000),
     gzipRatio: (zipped.storedSize ?? size) / size,
     restoreFromGzipMs: median(restoreGz),
-    restoreFromGzipOverCopyFile: median(restoreGz) / median(copyAgain),
+    restoreFromGzipOverCopyFile: ratio(restoreGz, copyAgain),
     rounds: { preserve: link.length, restore: restorePlain.length, gzip: gzip.length },
     node: process.version,
     date: new Date().toISOString(),
