@@ -136,7 +136,11 @@ export const writeFileAtomicWith = async (
   const policy = decision === 'overwrite' && st !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
   let backup: BackupEntry | undefined;
   try {
-    if (policy !== undefined) backup = await makeSiblingBackup(fs, target, policy, now());
+    if (policy !== undefined) {
+      backup = await makeSiblingBackup(fs, target, policy, now());
+      // The backup must be durable before the rename can be: otherwise a crash could keep the new file and lose the old one.
+      if (options.fsync !== false) await syncDirBatched(fs, policy.dir);
+    }
     throwIfAborted(options.signal, abs);
     // Anything but 'overwrite' must never clobber a file that appeared since the decision: install exclusively and decide again.
     let exclusive = decision !== 'overwrite' || (st === undefined && (options.onExists ?? 'overwrite') !== 'overwrite');
@@ -166,10 +170,7 @@ export const writeFileAtomicWith = async (
     throw e;
   }
 
-  if (options.fsync !== false) {
-    await syncDirBatched(fs, dirname(dest));
-    if (policy !== undefined && policy.dir !== dirname(dest)) await syncDirBatched(fs, policy.dir);
-  }
+  if (options.fsync !== false) await syncDirBatched(fs, dirname(dest));
   await verifyWritten(fs, dest, staged, options.verify ?? 'checksum');
   if (options.checksumFile === true) await writeChecksumFile(fs, dest, staged.sha256, { sync: options.fsync !== false });
   if (policy !== undefined && backup !== undefined) await pruneSiblingBackups(fs, target, policy, now(), backup.id);

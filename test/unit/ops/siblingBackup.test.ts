@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';
@@ -97,5 +98,19 @@ describe('sibling backups', () => {
     expect(siblingBackupPolicy(false, '/d/a')).toBeUndefined();
     expect(siblingBackupPolicy(true, '/d/a')).toEqual({ dir: '/d', keep: 5 });
     expect(siblingBackupPolicy({ keep: 0, dir: '/b' }, '/d/a')).toEqual({ dir: '/b', keep: 1 });
+  });
+});
+
+describe('sibling backup durability', () => {
+  it('fsyncs the backup directory before the rename that replaces the file', async () => {
+    const faulty = createFaultyFileSystem(nodeFileSystem);
+    fs.writeFileSync(at('d.txt'), 'v1');
+    await writeFileAtomicWith(faulty, at('d.txt'), 'v2', { backup: true }, { now: () => T0 });
+    const kinds = faulty.trace.map((c) => c.kind);
+    const link = kinds.indexOf('link');
+    const rename = kinds.indexOf('rename');
+    expect(link).toBeGreaterThan(-1);
+    expect(kinds.slice(link, rename)).toContain('syncDir');
+    expect(kinds.slice(rename)).toContain('syncDir');
   });
 });
