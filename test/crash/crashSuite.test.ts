@@ -20,6 +20,8 @@ describe('crash suite: every crash point of generated workloads, under every cra
       // Batches of a few workloads each, every batch with its own seed derived from FC_SEED, until the target is met.
       for (let batch = 0; states < target && failure === undefined; batch++) {
         const batchSeed = (seed + batch * 7919) | 0;
+        // Once a workload failed, fast-check shrinks it: each shrink step needs only one violating state.
+        let shrinking = false;
         try {
           await fc.assert(
             fc.asyncProperty(arbitraries.workload(), async (w) => {
@@ -28,6 +30,7 @@ describe('crash suite: every crash point of generated workloads, under every cra
                 tornSeeds: 2,
                 recoveryCrashes: workloads % 5 === 4 ? 'nested' : 'all',
                 seed: batchSeed,
+                stopAtFirst: shrinking,
               });
               workloads += 1;
               states += r.states;
@@ -36,6 +39,7 @@ describe('crash suite: every crash point of generated workloads, under every cra
                 ...r.findings.slice(0, 3).map((f) => describeFinding(w, f)),
                 ...r.ordering.map((o) => `ordering: ${o}\n${describeWorkload(w)}`),
               ];
+              if (problems.length > 0) shrinking = true;
               if (problems.length > 0) throw new Error(`${r.findings.length} violating crash states; first ones:\n${problems.join('\n\n')}`);
             }),
             { seed: batchSeed, numRuns: 8 },
