@@ -30,10 +30,20 @@ describe('txfs watch', () => {
     expect(change.actual).not.toBe(written.sha256);
   });
 
-  it('keeps watching until interrupted, then closes the store and exits 0', async () => {
+  it('does not report writes made through txfs, keeps watching, and exits 0 when interrupted', async () => {
+    fs.writeFileSync(path.join(root, 'src-ours.txt'), 'v1');
+    await runJson(root, ['write', 'ours.txt', '--from', path.join(root, 'src-ours.txt')]);
+    await runJson(root, ['write', 'theirs.txt'], 0, { input: 'v1' });
     const [exe, ...pre] = cliCommand();
-    const child = spawn(exe ?? process.execPath, [...pre, '--root', root, 'watch'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(exe ?? process.execPath, [...pre, '--root', root, 'watch', 'ours.txt', 'theirs.txt'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    let stdout = '';
+    const reported = new Promise<void>((resolve) =>
+      child.stdout.setEncoding('utf8').on('data', (s: string) => {
+        stdout += s;
+        if (stdout.includes('theirs.txt')) resolve();
+      }),
+    );
     await new Promise<void>((resolve) => {
       let err = '';
       child.stderr.setEncoding('utf8').on('data', (s: string) => {
@@ -41,7 +51,12 @@ describe('txfs watch', () => {
         if (err.includes('watching')) resolve();
       });
     });
+    await runJson(root, ['write', 'ours.txt'], 0, { input: 'v2 through txfs' });
+    fs.writeFileSync(path.join(root, 'theirs.txt'), 'v2 behind its back');
+    await reported;
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(stdout).toMatch(/^modified theirs\.txt/m);
+    expect(stdout).not.toContain('ours.txt');
   });
 });
