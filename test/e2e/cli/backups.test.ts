@@ -25,13 +25,16 @@ describe('txfs backups and undo, as child processes against a real store', () =>
     expect(human.stdout.split('\n')[0]).toMatch(/^ID\s+TIME\s+SIZE\s+TRANSACTION\s+SHA256/);
   });
 
-  it('restores a chosen backup, and the newest one without a terminal', async () => {
+  it('restores a chosen backup, the newest one without a terminal, and to another path', async () => {
     const list = await runJson<BackupEntry[]>(root, ['backups', 'list', 'doc.txt']);
     const oldest = list[list.length - 1]!;
     await runJson<TxResult<unknown>>(root, ['backups', 'restore', 'doc.txt', '--backup', oldest.id]);
     expect(read('doc.txt')).toBe('one');
     await runJson<TxResult<unknown>>(root, ['backups', 'restore', 'doc.txt']);
     // The newest backup is now the version the first restore replaced.
+    expect(read('doc.txt')).toBe('three');
+    await runJson<TxResult<unknown>>(root, ['backups', 'restore', 'doc.txt', '--backup', oldest.id, '--to', 'doc-first.txt']);
+    expect(read('doc-first.txt')).toBe('one');
     expect(read('doc.txt')).toBe('three');
   });
 
