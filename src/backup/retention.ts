@@ -9,7 +9,7 @@ import { backupKey, newestFirst, storedBytes, type BackupRecord } from './backup
 export interface RetentionPolicy extends Pick<BackupPolicy, 'keep' | 'maxAgeDays' | 'maxBytes' | 'compressAfter'> {
   /** Ids of transactions in progress: a backup they made may still be needed to roll them back. */
   readonly inUse?: ReadonlySet<string>;
-  /** Backups smaller than this stay uncompressed; default 4096 (one filesystem block: gzip would free nothing). */
+  /** Backups of at most this many bytes stay uncompressed; default 4096 (one filesystem block: gzip would free nothing). */
   readonly compressMinBytes?: number;
 }
 
@@ -23,7 +23,7 @@ export interface RetentionPlan {
 export const DEFAULT_KEEP = 5;
 /** Default number of newest backups per file left uncompressed. */
 export const DEFAULT_COMPRESS_AFTER = 2;
-/** Default size below which a backup is not worth compressing: it takes one block on disk either way. */
+/** Default size up to which a backup is not worth compressing: it takes one block on disk either way. */
 export const DEFAULT_COMPRESS_MIN_BYTES = 4096;
 
 const dayMs = 24 * 60 * 60 * 1000;
@@ -47,7 +47,7 @@ const byFile = (records: readonly BackupRecord[]): BackupRecord[][] => {
  * - removes backups older than `maxAgeDays`;
  * - while the store exceeds `maxBytes`, removes the oldest remaining backups across all files;
  * - gzips all but the newest `compressAfter` (default 2) surviving backups of each file, those of at least
- *   `compressMinBytes` (default 4096) bytes.
+ *   more than `compressMinBytes` (default 4096) bytes.
  * It never removes the newest backup of a file (the only copy of a deleted file, or the undo of the last change),
  * and never removes or compresses a backup whose transaction is in `inUse`. Pure; throws nothing for valid input;
  * a negative or non-integer count is a `TypeError`.
@@ -94,7 +94,7 @@ export const planRetention = (records: readonly BackupRecord[], policy: Retentio
         remove.push(r);
         continue;
       }
-      if (position >= compressAfter && !r.compressed && !pinned(r) && r.size >= minBytes) compress.push(r);
+      if (position >= compressAfter && !r.compressed && !pinned(r) && r.size > minBytes) compress.push(r);
       position += 1;
     }
   }
