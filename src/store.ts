@@ -51,6 +51,15 @@ const checkRoot = async (fs: FileSystem, root: string): Promise<string> => {
   }
 };
 
+/** Unlinks `p`; absent is fine (another process's open may have removed it). */
+const removeIfPresent = async (fs: FileSystem, p: string): Promise<void> => {
+  try {
+    await fs.unlink(p);
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT')) throw e;
+  }
+};
+
 /** Creates the state and backup directories and proves the state directory writable (a probe file, removed). */
 const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: string): Promise<string> => {
   try {
@@ -66,12 +75,17 @@ const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: stri
     await fs.mkdir(backupDir, { recursive: true });
     // The backup directory's own entry must be durable before any backup is linked into it.
     await fs.syncDir(path.dirname(backupDir));
-    const probe = path.join(stateDir, `.probe-${process.pid}-${newTxId()}`);
-    const fh = await fs.open(probe, 'wx', 0o600);
+    // One fixed name: a probe left by an open that failed half-way is simply replaced by the next open.
+    const probe = path.join(stateDir, '.probe');
+    const fh = await fs.open(probe, 'wx', 0o600).catch(async (e: unknown) => {
+      if (!hasCode(e, 'EEXIST')) throw e;
+      await removeIfPresent(fs, probe);
+      return fs.open(probe, 'wx', 0o600);
+    });
     try {
       await fh.close();
     } finally {
-      await fs.unlink(probe);
+      await removeIfPresent(fs, probe);
     }
     if (created) await fs.syncDir(path.dirname(stateDir));
     return await fs.realpath(stateDir);
