@@ -159,7 +159,7 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
         openTransactions,
         locks,
         backups: { files: usage.files, backups: usage.backups, bytes: usage.bytes, compressedBytes: usage.compressedBytes },
-        externallyChanged: externalChanges(await verifyStore(ctx)),
+        externallyChanged: externalChanges(await verifyStore(ctx, undefined, undefined, true)),
       };
     },
     async close() {

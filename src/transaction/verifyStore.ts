@@ -27,8 +27,8 @@ const entries = async (ctx: StoreContext, paths: readonly string[] | undefined):
   );
 };
 
-/** Checks one file against its manifest entry; undefined when it is intact. */
-const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undefined): Promise<Problem | undefined> => {
+/** Checks one file against its manifest entry; undefined when it is intact. `quick`: trust size, mtime and inode. */
+const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undefined, quick = false): Promise<Problem | undefined> => {
   if (m === undefined) return { path: rel, kind: 'unindexed', message: `${rel} was not written through the store: nothing to compare with` };
   const abs = absOf(ctx.root, rel);
   let st;
@@ -38,6 +38,7 @@ const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undef
     if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { path: rel, kind: 'missing', expected: m.sha256, message: `${rel} is missing` };
     throw e;
   }
+  if (quick && matchesManifest(st, m)) return undefined;
   const actual = await sha256File(ctx.env.fs, abs);
   if (actual === m.sha256) return undefined;
   const kind = matchesManifest(st, m) ? 'corrupted' : 'changed';
@@ -46,15 +47,21 @@ const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undef
 };
 
 /**
- * Hashes every file the manifest knows (or just `paths`) and reports what differs.
+ * Hashes every file the manifest knows (or just `paths`) and reports what differs. `quick` (for status): a file whose
+ * size, mtime and inode are what the store left is not hashed.
  * @throws TxfsError EJOURNAL, EOUTSIDE, or an OS error other than ENOENT.
  */
-export const verifyStore = async (ctx: StoreContext, paths?: readonly string[], onProgress?: (done: number, total: number) => void): Promise<VerifyReport> => {
+export const verifyStore = async (
+  ctx: StoreContext,
+  paths?: readonly string[],
+  onProgress?: (done: number, total: number) => void,
+  quick = false,
+): Promise<VerifyReport> => {
   const list = await entries(ctx, paths);
   const problems: Problem[] = [];
   let done = 0;
   for (const [rel, m] of list) {
-    const p = await checkOne(ctx, rel, m);
+    const p = await checkOne(ctx, rel, m, quick);
     if (p !== undefined) problems.push(p);
     onProgress?.(++done, list.length);
   }
