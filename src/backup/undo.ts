@@ -12,6 +12,7 @@ import type { Tx, TxOptions, TxResult } from '../types.js';
 import { listBackupRecords, toBackupEntry, type BackupRecord } from './backupIndex.js';
 import { missingParents } from './backups.js';
 import { readBackup } from './readBackup.js';
+import { recordUndo } from './undoLinks.js';
 
 const absOf = (ctx: StoreContext, rel: string): string => path.join(ctx.root, ...rel.split('/'));
 
@@ -93,5 +94,7 @@ export const undoTransaction = async (ctx: StoreContext, core: StoreCore, txId: 
     await tx.rollback();
     throw e;
   }
-  return tx.commit();
+  const result = await tx.commit();
+  if (result.status === 'committed') await recordUndo(ctx.env, txId, result.id);
+  return result;
 };
