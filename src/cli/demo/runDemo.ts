@@ -26,12 +26,12 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
   const { fs } = ctx.io;
   const c = ctx.colors;
   const step = (n: number, title: string): void => say(`\n${c.bold(c.cyan(`${n}. ${title}`))}`);
-  const showDisk = async (): Promise<Map<string, string>> => {
+  const showDisk = async (notes: Record<string, string> = {}): Promise<Map<string, string>> => {
     const files = await listDisk(fs, path.join(dir, 'export'));
     say(c.dim('   on disk in export/:'));
     for (const f of files) {
-      const temp = f.path.endsWith('.txfs-tmp') ? c.yellow('  ← temp file of an unfinished transaction') : '';
-      say(`     ${f.path.padEnd(44)} ${formatBytes(f.size).padStart(8)}  sha256 ${shortSha(f.sha256)}${temp}`);
+      const note = f.path.endsWith('.txfs-tmp') ? 'temp file of an unfinished transaction' : notes[f.path];
+      say(`     ${f.path.padEnd(44)} ${formatBytes(f.size).padStart(8)}  sha256 ${shortSha(f.sha256)}${note === undefined ? '' : c.yellow(`  ← ${note}`)}`);
     }
     return new Map(files.map((f) => [`export/${f.path}`, f.sha256]));
   };
@@ -87,6 +87,7 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
   if (!refused) fail('a write with onExists "fail" replaced an existing file');
   const both = await store.writeFile(target, theirs, { onExists: 'keep-both' });
   say(`   with --on-exists keep-both the new version lands beside it: ${both.path}`);
+  await showDisk({ [path.basename(both.path)]: 'the new version, kept beside the existing one' });
 
   step(6, 'A corrupted file, caught by verify');
   const victim = 'export/orders.json';
@@ -102,11 +103,12 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
   const detected = report.problems.some((p) => p.path === victim);
   if (!detected) fail(`verify did not report the corruption of ${victim}`);
   say(`   verify checked ${report.checked} file(s) and found the damage (txfs verify exits with 1)`);
+  await showDisk({ 'orders.json': 'damaged: its checksum no longer matches the one recorded' });
 
   step(7, 'A restore from backup');
   const kept = await store.backups.list(victim);
   const newest = kept[0] ?? fail(`no backup of ${victim} was kept`);
-  say(`   ${kept.length} backup(s) of ${victim}; restoring the newest, ${newest.id} (checksum verified first)`);
+  say(`   ${kept.length} backup(s) of ${victim}; restoring the newest, ${newest.id}: the version export 2 replaced (its checksum is verified first)`);
   const restored = await store.backups.restore(victim, { backup: newest });
   const again = await store.verify([victim]);
   if (again.problems.length > 0) fail(`${victim} still fails verification after the restore`);
