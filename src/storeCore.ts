@@ -3,6 +3,8 @@
  * deletes, verified reads, the integrity scan, the log, the status and close.
  */
 import * as path from 'node:path';
+import { formerNames } from './backup/history.js';
+import { readUndoLinks, withUndoLinks } from './backup/undoLinks.js';
 import { backupUsage } from './backup/usage.js';
 import { TxfsError } from './errors.js';
 import { sha256File, sha256Of } from './integrity/sha256.js';
@@ -39,6 +41,7 @@ const opOptionsOf = (o: WriteOptions): OpOptions => ({
   ...(o.mode === undefined ? {} : { mode: o.mode }),
   ...(o.validate === undefined ? {} : { validate: o.validate }),
   ...(o.onExists === undefined ? {} : { onExists: o.onExists }),
+  ...(o.checksumFile === undefined ? {} : { checksumFile: o.checksumFile }),
 });
 
 /** The core members of the store of `ctx`. `ownsJournal`: close() closes the journal too. */
@@ -90,12 +93,14 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
         ...(options.onExists === undefined ? {} : { onExists: options.onExists }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       });
+      let dirs = 0;
       if (options.mkdirp === true) {
         const { rel } = await resolveStorePath(env.fs, ctx, p);
-        for (const d of await missingParents(ctx, rel)) tx.mkdir(d);
+        for (const d of await missingParents(ctx, rel)) tx.mkdir(d), dirs++;
       }
       const r = await tx.writeFile(p, data, opOptionsOf(options)).commit();
-      const f = r.files[r.files.length - 1];
+      // The file's own entry follows the directories made for it (a `.sha256` sidecar comes after it).
+      const f = r.files[dirs];
       if (f === undefined) throw new TypeError('a write transaction reported no file');
       if (f.action === 'skipped') {
         const abs = path.join(ctx.root, ...f.path.split('/'));
@@ -129,15 +134,18 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
         async *[Symbol.asyncIterator]() {
           ensureOpen();
           const rel = options.path === undefined ? undefined : (await resolveStorePath(env.fs, ctx, options.path)).rel;
+          // A file's history follows txfs's renames: what happened to it under a former name, before the rename.
+          const names = rel === undefined ? undefined : await formerNames(env, rel);
+          const links = await readUndoLinks(env);
           const rows = await env.journal.range(txPrefix);
           let n = 0;
           for (let i = rows.length - 1; i >= 0 && (options.limit === undefined || n < options.limit); i--) {
             const row = rows[i];
             if (row === undefined) continue;
             const rec = decodeTx(row.key, row.value);
-            if (rel !== undefined && !touches(rec, rel)) continue;
+            if (names !== undefined && !names.some((name) => rec.startedAt <= name.until && touches(rec, name.path))) continue;
             n++;
-            yield toSummary(rec);
+            yield withUndoLinks(toSummary(rec), links);
           }
         },
       };

@@ -70,4 +70,26 @@ describe('undoTransaction', () => {
     await expect(undo(r.id)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining('a.txt') as string });
     expect(snapshot()).toEqual({ 'a.txt': 'v2' });
   });
+
+  it('shows in the log which transaction undid which', async () => {
+    write('a.txt', 'v1');
+    const r = await store.transaction((tx) => void tx.writeFile('a.txt', 'v2'), { label: 'edit' });
+    const u = await undo(r.id);
+    const log = [];
+    for await (const s of store.log({ path: 'a.txt' })) log.push(s);
+    expect(log.map((s) => [s.id, s.state, s.undoes])).toEqual([
+      [u.id, 'committed', r.id],
+      [r.id, 'undone', undefined],
+    ]);
+  });
+
+  it('follows renames in the log: b.txt’s history holds what happened to it as a.txt', async () => {
+    const w = await store.transaction((tx) => void tx.writeFile('a.txt', 'v1'));
+    const m = await store.transaction((tx) => void tx.rename('a.txt', 'b.txt'));
+    const later = await store.transaction((tx) => void tx.writeFile('a.txt', 'a new a.txt'));
+    const ids = [];
+    for await (const s of store.log({ path: 'b.txt' })) ids.push(s.id);
+    expect(ids).toEqual([m.id, w.id]);
+    expect(ids).not.toContain(later.id);
+  });
 });
