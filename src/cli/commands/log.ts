@@ -31,7 +31,7 @@ export const registerLog = (program: Command, io: CliIo, exit: ExitBox): void =>
           return out;
         });
         printResult(ctx, entries, () => {
-          if (entries.length === 0) return ['no transactions yet'];
+          if (entries.length === 0) return [file === '' ? 'no transactions yet' : `no transaction touched ${file}`];
           const c = ctx.colors;
           return entries.flatMap((t) => [
             `${c.yellow(t.id)}  ${formatTime(t.startedAt)}  ${t.state}${t.label === undefined ? '' : `  ${t.label}`}${t.undoes === undefined ? '' : `  (undoes ${t.undoes})`}`,

@@ -18,7 +18,7 @@ export const verifyLines = (ctx: CliContext, r: VerifyReport, what: 'file' | 'ba
     r.problems.length === 0
       ? c.green(`${r.checked} ${what}(s) checked, all intact`)
       : c.red(`${r.checked} ${what}(s) checked, ${r.problems.length} problem(s)`) +
-          (what === 'file' ? ' — restore a good version with txfs backups restore <file>' : ''),
+          (what === 'file' && r.problems.some((p) => p.kind !== 'unindexed') ? ' — restore a good version with txfs backups restore <file>' : ''),
   );
   return lines;
 };
