@@ -96,7 +96,10 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
       let dirs = 0;
       if (options.mkdirp === true) {
         const { rel } = await resolveStorePath(env.fs, ctx, p);
-        for (const d of await missingParents(ctx, rel)) tx.mkdir(d), dirs++;
+        for (const d of await missingParents(ctx, rel)) {
+          tx.mkdir(d);
+          dirs++;
+        }
       }
       const r = await tx.writeFile(p, data, opOptionsOf(options)).commit();
       // The file's own entry follows the directories made for it (a `.sha256` sidecar comes after it).

@@ -9,16 +9,17 @@ import { TxfsError } from '../errors.js';
 import { isInMemory, inMemoryBytes } from '../ops/toChunks.js';
 import type { Conflict, ConflictPolicy, TxOptions } from '../types.js';
 import type { StoreContext } from './context.js';
-import { noted, rejectRepeatedPaths, settleNotes, type Draft } from './draft.js';
+import { notePath, noted, rejectRepeatedPaths, settleNotes, type Draft } from './draft.js';
 import { isReadOnly, type Fingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
 
 /**
- * The planned operations of `draft`, in the caller's order.
+ * The planned operations of `draft`, in the caller's order, followed by a `<target>.sha256` sidecar write for each
+ * operation asking for `checksumFile`.
  * @throws TxfsError EOUTSIDE, EINVAL (a path in two operations), EJOURNAL, or the OS error of a failed lstat.
  */
-export const planOps = async (draft: Draft, options: TxOptions): Promise<PlannedOp[]> => {
+export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOptions): Promise<PlannedOp[]> => {
   await settleNotes(draft);
   const ops: PlannedOp[] = [];
   for (const [index, d] of draft.ops.entries()) {
@@ -37,8 +38,13 @@ export const planOps = async (draft: Draft, options: TxOptions): Promise<Planned
       keepBackup: d.kind === 'delete' || options.backup !== false,
     });
   }
+  for (const op of [...ops]) {
+    if (op.options.checksumFile !== true || (op.kind !== 'write' && op.kind !== 'copy')) continue;
+    const n = await notePath(ctx, `${op.target.rel}.sha256`);
+    ops.push({ index: ops.length, kind: 'write', target: n.path, options: {}, before: n.before, manifest: n.manifest, skipped: false, keepBackup: op.keepBackup, sidecarOf: op.index });
+  }
   rejectRepeatedPaths(ops.flatMap((op, i) => {
-    const d = draft.ops[i];
+    const d = op.sidecarOf === undefined ? draft.ops[i] : undefined;
     const given = d?.path ?? op.target.rel;
     return op.source === undefined ? [{ rel: op.target.rel, given }] : [{ rel: op.target.rel, given }, { rel: op.source.rel, given: d?.from ?? op.source.rel }];
   }));
@@ -96,6 +102,21 @@ export const retarget = async (ctx: StoreContext, op: PlannedOp, how: 'rename' |
   op.manifest = undefined;
 };
 
+/** A sidecar goes where its operation's file goes: skipped with it, moved beside its new name. */
+const followMain = async (ctx: StoreContext, sidecar: PlannedOp, main: PlannedOp | undefined, lock: (rel: string) => Promise<void>): Promise<void> => {
+  if (main === undefined || main.skipped) {
+    sidecar.skipped = true;
+    return;
+  }
+  if (sidecar.target.rel === `${main.target.rel}.sha256`) return;
+  const rel = `${main.target.rel}.sha256`;
+  await lock(rel);
+  const n = await notePath(ctx, rel);
+  sidecar.target = n.path;
+  sidecar.before = n.before;
+  sidecar.manifest = n.manifest;
+};
+
 /**
  * Applies each operation's `onExists` policy (default 'overwrite', a backup being kept) to targets that exist:
  * conflict kind 'read-only' when the mode has no write bit, 'exists' otherwise.
@@ -103,6 +124,10 @@ export const retarget = async (ctx: StoreContext, op: PlannedOp, how: 'rename' |
  */
 export const settleExisting = async (ctx: StoreContext, ops: readonly PlannedOp[], options: TxOptions, lock: (rel: string) => Promise<void>): Promise<void> => {
   for (const op of ops) {
+    if (op.sidecarOf !== undefined) {
+      await followMain(ctx, op, ops[op.sidecarOf], lock);
+      continue;
+    }
     if (!putsFile(op) || !op.before.exists) continue;
     const policy: ConflictPolicy = op.options.onExists ?? options.onExists ?? 'overwrite';
     if (policy === 'overwrite') continue;

@@ -44,7 +44,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
   const { signal } = options;
   const startedAt = env.now();
   // Every path resolved and checked (EOUTSIDE, EINVAL) before anything is touched.
-  const ops = await planOps(draft, options);
+  const ops = await planOps(ctx, draft, options);
   checkShapes(ops);
   throwIfAborted(signal, id);
   const owner = lockOwner(id, options.label);

@@ -13,8 +13,10 @@ export interface PlannedOp {
   readonly kind: OpKind;
   target: StorePath;
   readonly source?: StorePath;
-  readonly data?: Data;
+  data?: Data;
   readonly options: OpOptions;
+  /** A `<target>.sha256` sidecar: the index of the operation whose checksum it holds (its data is known once that is staged). */
+  readonly sidecarOf?: number;
   /** The target's fingerprint when the operation was added (or pinned by `expect`). */
   before: Fingerprint;
   manifest: ManifestEntry | undefined;

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
 import { hasCode } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
+import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode } from '../ops/fileMode.js';
 import { stageFile, type StageOptions } from '../ops/stageFile.js';
 import { tempName } from '../ops/tempName.js';
@@ -88,7 +89,15 @@ export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], sig
     if (op.kind !== 'mkdir' || op.skipped || op.before.exists) continue;
     await ctx.env.fs.mkdir(op.target.abs);
   }
-  await allOrFirstError(ops.filter((op) => !op.skipped && op.temp !== undefined).map((op) => stageOne(ctx, op, signal, sync)));
+  await allOrFirstError(ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf === undefined).map((op) => stageOne(ctx, op, signal, sync)));
+  // Sidecars hold the checksum of what was just staged.
+  const sidecars = ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf !== undefined);
+  for (const op of sidecars) {
+    const main = ops[op.sidecarOf ?? -1];
+    if (main?.staged === undefined) throw new TypeError(`sidecar ${op.target.rel} has no staged file to describe`);
+    op.data = checksumLine(main.target.abs, main.staged.sha256);
+  }
+  await allOrFirstError(sidecars.map((op) => stageOne(ctx, op, signal, sync)));
 };
 
 /** The backup's directories that must be fsynced: each backup's parent, and theirs up to the backup directory. */

@@ -285,3 +285,20 @@ const collect = async <A>(it: AsyncIterable<A>): Promise<A[]> => {
   for await (const a of it) out.push(a);
   return out;
 };
+
+describe('checksum sidecars', () => {
+  it('writes <path>.sha256 in sha256sum format in the same transaction, beside a renamed target too', async () => {
+    const f = await setup({ 'b.txt': 'B' });
+    const r = await f.store.transaction((tx) => {
+      tx.writeFile('a.txt', 'hello', { checksumFile: true }).writeFile('b.txt', 'new b', { checksumFile: true, onExists: 'rename' });
+    });
+    const sha = (s: string): string => createHash('sha256').update(s).digest('hex');
+    expect(r.files.map((x) => x.path)).toEqual(['a.txt', 'b (1).txt', 'a.txt.sha256', 'b (1).txt.sha256']);
+    expect(f.read('a.txt.sha256')).toBe(`${sha('hello')}  a.txt\n`);
+    expect(f.read('b (1).txt.sha256')).toBe(`${sha('new b')}  b (1).txt\n`);
+    const w = await f.store.writeFile('c/d.txt', 'deep', { checksumFile: true, mkdirp: true });
+    expect(w.path).toBe('c/d.txt');
+    expect(f.read('c/d.txt.sha256')).toBe(`${sha('deep')}  d.txt\n`);
+    expect(await codeOf(f.store.transaction((tx) => void tx.writeFile('x.txt', 'x', { checksumFile: true }).writeFile('x.txt.sha256', 'mine')))).toBe('EINVAL');
+  });
+});
