@@ -6,7 +6,7 @@
  * a watcher cannot go through the FileSystem interface. What a file holds is still read through `deps.fs`.
  */
 import * as path from 'node:path';
-import { watch as chokidarWatch } from 'chokidar';
+import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
 import { fromOsError, hasCode } from './errors.js';
 import type { FileSystem } from './fs/fileSystem.js';
 import { sha256File } from './integrity/sha256.js';
@@ -115,29 +115,45 @@ const start = (deps: WatchStoreDeps): AsyncIterator<ExternalChange, undefined> =
     timer ??= setTimeout(flush, deps.settleMs ?? 100);
   };
 
-  const targets = scope.length === 0 ? [root] : scope.map((s) => path.join(root, s));
-  const watcher = chokidarWatch(targets, {
-    ignoreInitial: true,
-    ignored: (p: string) => p === stateDir || p.startsWith(`${stateDir}${path.sep}`) || p.endsWith('.txfs-tmp'),
-  });
-  const onEvent = (abs: string): void => schedule(toRel(root, abs));
-  watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
-  watcher.on('error', (e: unknown) => out.fail(fromOsError(e, root, 'watch')));
-  // Once the watcher is ready, every later change raises an event; what changed before is found by one scan.
-  watcher.on('ready', () => {
-    deps.manifest().then(
-      (m) => {
-        for (const rel of m.keys()) schedule(rel);
-      },
-      (e: unknown) => out.fail(fromOsError(e)),
-    );
-  });
+  // Directories holding no file of the manifest when the watch starts are not descended into: a root such as a
+  // project directory may hold trees (node_modules) that would use up the inotify watches for nothing.
+  const knownDirs = new Set<string>(['']);
+  const isIgnored = (p: string, stats?: { isDirectory(): boolean }): boolean => {
+    if (p === stateDir || p.startsWith(`${stateDir}${path.sep}`) || p.endsWith('.txfs-tmp')) return true;
+    return stats?.isDirectory() === true && !knownDirs.has(toRel(root, p));
+  };
+  let watcher: FSWatcher | undefined;
+  const started = deps
+    .manifest()
+    .then((m) => {
+      if (closed) return;
+      for (const rel of m.keys()) {
+        for (let d = path.posix.dirname(rel); d !== '.' && d !== '/' && !knownDirs.has(d); d = path.posix.dirname(d)) knownDirs.add(d);
+      }
+      const targets = scope.length === 0 ? [root] : scope.map((s) => path.join(root, s));
+      const w = chokidarWatch(targets, { ignoreInitial: true, ignored: isIgnored });
+      watcher = w;
+      const onEvent = (abs: string): void => schedule(toRel(root, abs));
+      w.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
+      w.on('error', (e: unknown) => out.fail(fromOsError(e, root, 'watch')));
+      // Once the watcher is ready, every later change raises an event; what changed before is found by one scan.
+      w.on('ready', () => {
+        deps.manifest().then(
+          (now) => {
+            for (const rel of now.keys()) schedule(rel);
+          },
+          (e: unknown) => out.fail(fromOsError(e)),
+        );
+      });
+    })
+    .catch((e: unknown) => out.fail(fromOsError(e)));
 
   const close = async (): Promise<IteratorResult<ExternalChange, undefined>> => {
     if (!closed) {
       closed = true;
       if (timer !== undefined) clearTimeout(timer);
-      await watcher.close();
+      await started;
+      await watcher?.close();
       out.end();
     }
     return { done: true, value: undefined };
@@ -147,7 +163,8 @@ const start = (deps: WatchStoreDeps): AsyncIterator<ExternalChange, undefined> =
 
 /**
  * Reports files of the manifest that change behind the store's back: `modified` (content differs from the recorded
- * SHA-256) or `deleted`. Files already differing when the watch starts are reported first. Each iteration starts
+ * SHA-256) or `deleted`. Files already differing when the watch starts are reported first. Directories that held no
+ * file of the manifest when the watch started are not watched. Each iteration starts
  * its own watcher; leaving the loop (`break`, or `return()` on the iterator) stops it. Iteration rejects with a
  * TxfsError carrying the errno (ENOSPC for too many inotify watches, EACCES, …) when watching fails.
  * @example for await (const change of watchStore({ root, fs, manifest })) console.log(change.path, change.kind);
