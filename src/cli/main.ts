@@ -15,6 +15,14 @@ const interrupted = (): Promise<void> =>
     process.once('SIGTERM', () => resolve());
   }));
 
+// `txfs log | head -3`: once the reader has gone, there is nobody left to tell; end quietly as other tools do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
+}
+
 const io: CliIo = {
   stdout: process.stdout,
   stderr: process.stderr,
