@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import type { FileStat } from '../fs/fileSystem.js';
+import { syncDirBatched } from '../ops/syncDirBatched.js';
 import type { StoreContext } from './context.js';
 import type { PlannedOp } from './plannedOp.js';
 import { allOrFirstError } from './stage.js';
@@ -47,7 +48,8 @@ export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], 
     .map(async (op) => {
       stats.set(op.target.rel, await fs.lstat(op.target.abs));
     });
-  const syncJobs = sync ? touchedDirs(ops).map((d) => fs.syncDir(d)) : [];
+  // Concurrent transactions in one directory share its fsyncs (group commit); a failed one fails each of them.
+  const syncJobs = sync ? touchedDirs(ops).map((d) => syncDirBatched(fs, d)) : [];
   await allOrFirstError([...syncJobs, ...statJobs]);
   return stats;
 };

@@ -9,6 +9,7 @@ import { sha256File } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode } from '../ops/fileMode.js';
 import { stageFile, type StageOptions } from '../ops/stageFile.js';
+import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
 import type { Validator } from '../types.js';
 import type { StoreContext } from './context.js';
@@ -123,7 +124,7 @@ export const hashBackup = async (ctx: StoreContext, op: PlannedOp, size: number,
 
 /** Fsyncs the directories holding `files` (absolute backup paths), each once. */
 export const syncBackupDirs = (ctx: StoreContext, files: readonly string[]): Promise<void> =>
-  allOrFirstError(backupDirsToSync(ctx, files).map((d) => ctx.env.fs.syncDir(d)));
+  allOrFirstError(backupDirsToSync(ctx, files).map((d) => syncDirBatched(ctx.env.fs, d)));
 
 /**
  * Step 4: preserves every target that will be replaced or deleted (and every rename's source) in the backup
