@@ -128,6 +128,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     logger: options.logger,
     stuck: new Set(),
     afterCommit: undefined,
+    recoverNow: undefined,
     background: owned ? new Set() : undefined,
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };
@@ -137,6 +138,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     if (owned) await journal.close().catch(() => undefined);
     throw e;
   }
+  ctx.recoverNow = () => recoverStore(ctx);
   const core: StoreCore = createStoreCore(ctx, recovery, owned);
   const ext = storeExtensions(ctx, core);
   ctx.afterCommit = ext.afterCommit;

@@ -3,9 +3,10 @@
  * commit point), and finishes it — forward or back — from the journal alone. Run by `openStore`, and callable.
  * A clean journal costs two range scans (locks, open markers).
  */
+import { hasCode } from '../errors.js';
 import type { StoreContext } from '../transaction/context.js';
 import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
-import { decodeTx, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
+import { decodeTx, openKey, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
 import type { RecoveryReport } from '../types.js';
 import { removeDurably } from '../transaction/finish.js';
 import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';
@@ -38,12 +39,34 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
   const report = { rolledForward: [] as string[], rolledBack: [] as string[], tempFilesRemoved: 0, staleLocksBroken, problems: [] as Problem[] };
   if (dead.length > 0) {
     const rid = env.newId();
-    const paths = pathsOf(dead);
+    const owner = lockOwner(rid, 'recovery');
+    const taken: string[] = [];
+    const lock = async (paths: readonly string[]): Promise<boolean> => {
+      try {
+        await acquireLocks(env, paths, owner, { timeoutMs: ctx.lockTimeoutMs });
+        taken.push(...paths);
+        return true;
+      } catch (e) {
+        if (!hasCode(e, 'ELOCKED')) throw e;
+        return false;
+      }
+    };
     markRunning(rid);
     try {
-      await acquireLocks(env, paths, lockOwner(rid, 'recovery'), { timeoutMs: ctx.lockTimeoutMs });
+      // All locks at once; if a live transaction holds one, record by record, leaving the blocked ones for later.
+      const all = await lock(pathsOf(dead));
+      const todo: TxRecord[] = [];
+      for (const rec of dead) {
+        if (all || (await lock(pathsOf([rec])))) todo.push(rec);
+        else report.problems.push({ txId: rec.id, code: 'ELOCKED', message: `transaction ${rec.id} was left unfinished: a live transaction holds one of its paths; run recovery again later` });
+      }
       const results: Array<{ rec: TxRecord; r: ReplayResult }> = [];
-      for (const rec of dead) results.push({ rec, r: await replayRecord(ctx, rec) });
+      for (const seen of todo) {
+        // Another process's recovery may have finished it while this one waited for the locks: read it again.
+        if ((await env.journal.get(openKey(seen.id))) === undefined) continue;
+        const rec = decodeTx(txKey(seen.id), await env.journal.get(txKey(seen.id)));
+        results.push({ rec, r: await replayRecord(ctx, rec) });
+      }
       // Every file step of every record is done: one fsync per directory; only then may the backups that protected
       // them go (durably); then one journal transaction.
       await syncDirsOnce(ctx, results.flatMap(({ r }) => r.dirs));
@@ -61,7 +84,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       // The locks of the dead transactions were broken above; nothing of theirs is left to release.
     } finally {
       markDone(rid);
-      await releaseLocks(env, rid, paths).catch(() => undefined);
+      await releaseLocks(env, rid, taken).catch((e: unknown) => ctx.logger?.warn({ err: e }, 'releasing the recovery locks failed'));
     }
   }
   return { ...report, durationMs: performance.now() - started };

@@ -26,6 +26,8 @@ export interface StoreContext {
   /** Transactions of this store that failed after their commit point: their locks stay held until recovery. */
   readonly stuck: Set<string>;
   afterCommit: AfterCommitHook | undefined;
+  /** Runs recovery on this store: used when a lock a transaction needs is held by a dead transaction that is still open. */
+  recoverNow: (() => Promise<unknown>) | undefined;
   /**
    * After-commit work still running. It runs in the background when the store owns its journal (a commit resolves once
    * durable, not once housekeeping is done), inline when the journal is injected (a simulated world stays deterministic).

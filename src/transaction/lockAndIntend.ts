@@ -9,11 +9,11 @@ import { decodeRecord, encodeRecord } from '../journal/record.js';
 import type { TxOptions } from '../types.js';
 import { settleExisting } from './begin.js';
 import type { StoreContext } from './context.js';
-import { ownProcessStart } from './liveness.js';
+import { isHolderAlive, ownProcessStart } from './liveness.js';
 import { LockRecord, acquireLocks, lockKey, type LockOwner } from './locks.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
 import { nameFiles } from './stage.js';
-import { putTx, type TxRecord } from './txRecord.js';
+import { openKey, putTx, type TxRecord } from './txRecord.js';
 
 const heldBy = (txn: JournalTxn, path: string): string | undefined => {
   const raw = txn.get(lockKey(path));
@@ -40,6 +40,28 @@ export const releaseIn = (txn: JournalTxn, txId: string, paths: readonly string[
   for (const p of paths) if (heldBy(txn, p) === txId) txn.remove(lockKey(p));
 };
 
+/**
+ * True when one of `paths` is locked by a transaction that is dead but not finished: its lock must not simply be
+ * broken (a half-applied transaction would be overwritten and later rolled forward over the new content) —
+ * recovery finishes it first. Throws EJOURNAL.
+ */
+const blockedByDeadTx = async (env: Env, paths: readonly string[], self: string): Promise<boolean> => {
+  for (const p of paths) {
+    const raw = await env.journal.get(lockKey(p));
+    if (raw === undefined) continue;
+    const lock = decodeRecord(lockKey(p), raw, LockRecord);
+    if (lock.txId === self || (await isHolderAlive(env.fs, lock))) continue;
+    if ((await env.journal.get(openKey(lock.txId))) !== undefined) return true;
+  }
+  return false;
+};
+
+/** Takes the locks (waiting), after recovery has finished any dead transaction holding one of them. */
+const acquireAfterRecovery = async (ctx: StoreContext, paths: readonly string[], owner: LockOwner, signal: AbortSignal | undefined): Promise<void> => {
+  if (ctx.recoverNow !== undefined && (await blockedByDeadTx(ctx.env, paths, owner.txId))) await ctx.recoverNow();
+  await acquireLocks(ctx.env, paths, owner, { timeoutMs: ctx.lockTimeoutMs, signal });
+};
+
 /** True when an operation's existing target waits for an `onExists` decision other than the default overwrite. */
 const needsDecision = (op: PlannedOp, options: TxOptions): boolean =>
   putsFile(op) && op.before.exists && (op.options.onExists ?? options.onExists ?? 'overwrite') !== 'overwrite';
@@ -60,7 +82,7 @@ export const lockAndIntend = async (
 ): Promise<TxRecord | undefined> => {
   const { env } = ctx;
   const lockOne = async (rel: string): Promise<void> => {
-    await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal: options.signal });
+    await acquireAfterRecovery(ctx, [rel], owner, options.signal);
     locked.push(rel);
   };
   if (!ops.some((op) => needsDecision(op, options))) {
@@ -68,7 +90,7 @@ export const lockAndIntend = async (
     const rec = intent();
     if (await tryLockWith(env, locked, owner, (txn) => putTx(txn, rec))) return rec;
   }
-  await acquireLocks(env, locked, owner, { timeoutMs: ctx.lockTimeoutMs, signal: options.signal });
+  await acquireAfterRecovery(ctx, locked, owner, options.signal);
   await settleExisting(ctx, ops, options, lockOne);
   if (ops.every((op) => op.skipped)) return undefined;
   nameFiles(ctx, txId, ops);

@@ -122,6 +122,22 @@ describe('faults after the commit point are finished by recovery', () => {
     expect((await w.store.status()).openTransactions).toEqual([]);
   });
 
+  it('is finished by recovery before another store breaks its locks, so it can never be rolled forward over newer data', async () => {
+    const w = await world(files);
+    w.ffs.inject({ kind: 'rename', nth: 2, errno: 'EIO' });
+    await failing(commitBoth(w.store));
+    // A second store on the same root, opened without recovery: its transaction meets the dead transaction's locks.
+    const other = await openStore({ root: w.root, recover: false, lockTimeoutMs: 2000 });
+    worlds[worlds.length - 1]?.stores.push(other);
+    await other.writeFile('a.txt', 'newest a');
+    expect([w.read('a.txt'), w.read('b.txt'), w.read('c.txt')]).toEqual(['newest a', 'new b', 'new c']);
+    expect((await other.status()).openTransactions).toEqual([]);
+    const again = await openStore({ root: w.root });
+    worlds[worlds.length - 1]?.stores.push(again);
+    expect(again.recovery.rolledForward).toEqual([]);
+    expect(w.read('a.txt')).toBe('newest a');
+  });
+
   it('is finished by the next openStore after the process is gone', async () => {
     const w = await world(files);
     w.ffs.inject({ kind: 'syncDir', nth: 2, errno: 'EIO' });
