@@ -37,8 +37,11 @@ export const mapJournal = (events: string[] = [], data = new Map<string, unknown
     transact,
     put: (k, v) => transact((t) => t.put(k, v)),
     remove: (k) => transact((t) => t.remove(k)),
+    // A flush that takes a while, so that a step that does not await it shows up before 'journal:flushed'.
     flush: async () => {
       events.push('journal:flush');
+      await new Promise((r) => setTimeout(r, 5));
+      events.push('journal:flushed');
     },
     close: async () => undefined,
   };

@@ -45,14 +45,14 @@ const run = async (breaks = {}): Promise<string[]> => {
 const first = (events: string[], pred: (e: string) => boolean): number => events.findIndex(pred);
 
 describe('durable points of the commit protocol', () => {
-  it('flushes the intent before the first temp file exists, and the commit point before the first rename', async () => {
+  it('awaits the intent flush before the first temp file exists, and the commit point flush before the first rename', async () => {
     const ev = await run();
     const intent = first(ev, (e) => e === 'journal:staging');
-    const intentFlush = ev.indexOf('journal:flush', intent);
+    const intentFlush = ev.indexOf('journal:flushed', intent);
     const firstTemp = first(ev, (e) => e.startsWith('fs:open-wx:') && e.endsWith('.txfs-tmp'));
     const firstBackup = first(ev, (e) => e.startsWith('fs:link:') && e.endsWith('.bak'));
     const commitPoint = first(ev, (e) => e === 'journal:committing');
-    const commitFlush = ev.indexOf('journal:flush', commitPoint);
+    const commitFlush = ev.indexOf('journal:flushed', commitPoint);
     const firstRename = first(ev, (e) => e.startsWith('fs:rename:'));
     const firstUnlink = first(ev, (e) => e === 'fs:unlink:gone.txt');
     const lastDirSync = ev.lastIndexOf(ev.filter((e) => e.startsWith('fs:syncDir:')).at(-1) ?? '');
