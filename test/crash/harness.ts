@@ -111,6 +111,16 @@ const recoverOn = async (world: CrashWorld, gen: number): Promise<Violation[]> =
   }
 };
 
+/** I4 as the store itself sees it: `backups.verify()` on a fresh open reports no problem. */
+const verifyBackups = async (world: CrashWorld): Promise<Violation[]> => {
+  try {
+    const report = await (await openOn(world, 5)).backups.verify();
+    return report.problems.map((p) => ({ invariant: 'I4' as const, path: p.path, message: `backups.verify(): ${p.kind}: ${p.message}` }));
+  } catch (e) {
+    return [{ invariant: 'I4', message: `backups.verify() failed: ${String(e)}` }];
+  }
+};
+
 /** Runs `w` once, then checks every crash state it can leave. */
 export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<Explored> => {
   const world = createCrashWorld({ files: w.files, dirs: o.dirs ?? [], recordCrashPoints: true });
@@ -155,6 +165,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
         v.push(...(await recoverOn(after, 2)));
         v.push(...checkIdempotence(once, filesOf(after), 'second recovery'));
         v.push(...checkOrdering(after.trace, true).map((message) => ({ invariant: 'I5' as const, message: `recovery ordering: ${message}` })));
+        v.push(...(await verifyBackups(after)));
       }
       if (v.length > 0) {
         findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [], violations: v });
