@@ -4,7 +4,6 @@
 import * as path from 'node:path';
 import { Option, type Command } from 'commander';
 import { hasCode, TxfsError } from '../../errors.js';
-import { writeChecksumFile } from '../../integrity/sidecar.js';
 import { validators } from '../../integrity/validators.js';
 import type { ConflictPolicy, Data, TxResult, Validator, WriteResult } from '../../types.js';
 import { action, argList, type ExitBox } from '../action.js';
@@ -98,13 +97,6 @@ const explainMissingDir = async (ctx: CliContext, targets: readonly string[], e:
   throw e;
 };
 
-/** Writes the sha256sum sidecar of each written file (the store may not write it within the transaction). */
-const writeSidecars = async (ctx: CliContext, files: ReadonlyArray<{ path: string; sha256?: string | undefined }>): Promise<void> => {
-  for (const f of files) {
-    if (f.sha256 !== undefined) await writeChecksumFile(ctx.io.fs, path.resolve(ctx.root, f.path), f.sha256);
-  }
-};
-
 const humanWrite = (ctx: CliContext, r: WriteResult, asked: string): string[] => {
   const c = ctx.colors;
   if (r.status === 'skipped') return [`${c.yellow('skipped')} ${asked}: it exists and was left as it is`];
@@ -168,7 +160,6 @@ Examples:
               ...(flags.mkdir === true ? { mkdirp: true } : {}),
             }),
           ).catch((e: unknown) => explainMissingDir(ctx, [target], e));
-          if (flags.checksum === true && result.status === 'written') await writeSidecars(ctx, [result]);
           printResult(ctx, result, () => humanWrite(ctx, result, target));
           return;
         }
@@ -189,7 +180,6 @@ Examples:
             { onExists, label: `txfs write ${files.length} files` },
           ),
         ).catch((e: unknown) => explainMissingDir(ctx, [...sources.keys()], e));
-        if (flags.checksum === true) await writeSidecars(ctx, result.files.filter((f) => f.action === 'written'));
         printResult(ctx, result, () => humanTx(ctx, result));
       }),
     );

@@ -61,19 +61,21 @@ describe('txfs commands, each run as a child process against a real store', () =
     fs.mkdirSync(path.join(staging, 'out'), { recursive: true });
     fs.mkdirSync(path.join(root, 'out'));
     for (const n of ['x', 'y', 'z']) fs.writeFileSync(path.join(staging, `out/${n}.txt`), `content ${n}`);
-    const tx = await runJson<TxResult<unknown>>(root, ['write', 'out/x.txt', 'out/y.txt', 'out/z.txt', '--from', staging]);
+    const tx = await runJson<TxResult<unknown>>(root, ['write', 'out/x.txt', 'out/y.txt', 'out/z.txt', '--from', staging, '--checksum']);
     expect(tx.status).toBe('committed');
-    expect(tx.files.map((f) => [f.path, f.action])).toEqual([
+    // The sidecars are written in the same transaction.
+    expect(tx.files.filter((f) => f.path.endsWith('.sha256')).map((f) => f.path)).toEqual(['out/x.txt.sha256', 'out/y.txt.sha256', 'out/z.txt.sha256']);
+    expect(tx.files.filter((f) => !f.path.endsWith('.sha256')).map((f) => [f.path, f.action])).toEqual([
       ['out/x.txt', 'written'],
       ['out/y.txt', 'written'],
       ['out/z.txt', 'written'],
     ]);
     expect(read('out/y.txt')).toBe('content y');
+    expect(read('out/z.txt.sha256')).toBe(`${sha('content z')}  z.txt\n`);
     const log = await runJson<TxSummary[]>(root, ['log', 'out/y.txt']);
     expect(log.map((t) => t.id)).toEqual([tx.id]);
-    const all = await runJson<TxSummary[]>(root, ['log', '--limit', '3']);
-    expect(all).toHaveLength(3);
-    expect(all[0]?.id).toBe(tx.id);
+    const latest = await runJson<TxSummary[]>(root, ['log', '--limit', '1']);
+    expect(latest.map((t) => t.id)).toEqual([tx.id]);
   });
 
   it('deletes into the backup store', async () => {
