@@ -19,6 +19,7 @@ import {
 } from '../../src/testing/index.js';
 import { applyTx, initialState, parentOf, pathsOf, targetsOf, type ModelState } from '../../src/testing/workload.js';
 import { openOn } from './harness.js';
+import { checkOrdering } from './ordering.js';
 import { countStates } from './totals.js';
 
 /** Keeps, of each transaction, the operations whose paths (and their parents) no earlier transaction touched (or would have). */
@@ -85,13 +86,15 @@ const explore = async (w: Workload, seed: number): Promise<{ states: number; pro
       addOps(tx, ops, k);
       await tx.commit();
       resolvedAt.set(k, world.calls);
+      world.mark(`resolved tx${k} ${tx.id}`);
     }),
   );
   // Interleaved: between two calls on one transaction's temp files, a call on another's.
   const temps = world.trace.filter((r) => r.path.endsWith('.txfs-tmp')).map((r) => /\.([^./]+)\.\d+\.txfs-tmp$/.exec(r.path)?.[1]);
   interleaved ||= temps.some((t, i) => i > 1 && t !== temps[i - 1] && temps.slice(0, i - 1).includes(t));
   const seen = new Set<string>();
-  const problems: string[] = [];
+  // The protocol's ordering rules hold with commits interleaved too (a flush or a directory fsync may be another's).
+  const problems: string[] = checkOrdering(world.trace).map((o) => `ordering: ${o}`);
   let states = 0;
   const choices: Array<{ model: CrashModel; seed: number }> = [{ model: 'lose-unsynced', seed: 0 }, { model: 'reorder', seed }, { model: 'reorder', seed: seed + 1 }, { model: 'torn', seed }];
   for (let n = 0; n <= world.calls; n++) {
