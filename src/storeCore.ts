@@ -12,7 +12,7 @@ import { recoverStore } from './recovery/recover.js';
 import type { StoreCore } from './storeExtensions.js';
 import { commitDraft } from './transaction/commit.js';
 import { settleBackground, type StoreContext } from './transaction/context.js';
-import { createTx, type Committer } from './transaction/createTx.js';
+import { committedResult, createTx, type Committer } from './transaction/createTx.js';
 import { readManifest } from './transaction/draft.js';
 import { describeHolder, listLocks } from './transaction/locks.js';
 import { resolveStorePath } from './transaction/paths.js';
@@ -84,7 +84,8 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
         await tx.rollback().catch(() => undefined);
         throw e;
       }
-      const result = await tx.commit();
+      // The callback may have committed (or rolled back) the transaction itself.
+      const result = committedResult(tx) ?? (await tx.commit());
       return { ...result, value };
     },
     async writeFile(p: string, data: Data, options: WriteOptions = {}): Promise<WriteResult> {

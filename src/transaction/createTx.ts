@@ -11,6 +11,11 @@ import { emptyDraft, noteLater, type DraftOp, type Expectation } from './draft.j
 /** Runs a commit for the store (the store wraps `commitDraft` to finish stuck transactions first and run hooks). */
 export type Committer = (id: string, draft: ReturnType<typeof emptyDraft>, options: TxOptions) => Promise<TxResult<void>>;
 
+const results = new WeakMap<Tx, TxResult<void>>();
+
+/** The result of `tx` when it was already committed (by the caller, inside a `transaction` callback). */
+export const committedResult = (tx: Tx): TxResult<void> | undefined => results.get(tx);
+
 const closed = (id: string, state: string): TxfsError =>
   new TxfsError('EINVAL', `EINVAL: transaction ${id} is already ${state}; start a new one`);
 
@@ -61,6 +66,7 @@ export const createTx = (ctx: StoreContext, id: string, options: TxOptions, comm
       try {
         const result = await committer(id, draft, options);
         state = 'committed';
+        results.set(tx, result);
         return result;
       } catch (e) {
         state = 'rolled back';

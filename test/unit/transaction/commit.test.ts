@@ -114,6 +114,16 @@ describe('store.transaction', () => {
     expect(s?.label).toBe('explicit');
   });
 
+  it('returns the result when the callback committed the transaction itself', async () => {
+    const f = await setup();
+    const r = await f.store.transaction(async (tx) => {
+      await tx.writeFile('x.txt', 'x').commit();
+      return 'done';
+    });
+    expect(r.value).toBe('done');
+    expect(r.files.map((x) => x.path)).toEqual(['x.txt']);
+  });
+
   it('rejects one path named in two operations with EINVAL, before touching anything', async () => {
     const f = await setup({ 'a.txt': 'old' });
     expect(await codeOf(f.store.transaction((tx) => void tx.writeFile('a.txt', '1').writeFile('./a.txt', '2')))).toBe('EINVAL');
