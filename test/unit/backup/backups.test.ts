@@ -115,6 +115,21 @@ describe('store.backups', () => {
     await expect(backups.list('../elsewhere.txt')).rejects.toMatchObject({ code: 'EOUTSIDE' });
   });
 
+  it('refuses to restore to a path outside the root with EOUTSIDE, before anything is touched', async () => {
+    await store.writeFile('a.txt', 'v1');
+    await store.writeFile('a.txt', 'v2');
+    const outside = path.join(path.dirname(root), `${path.basename(root)}-outside.txt`);
+    for (const to of ['../escaped.txt', outside, 'sub/../../escaped.txt']) {
+      await expect(backups.restore('a.txt', { to })).rejects.toMatchObject({ code: 'EOUTSIDE' });
+    }
+    fs.symlinkSync(path.dirname(root), path.join(root, 'link'));
+    await expect(backups.restore('a.txt', { to: 'link/escaped.txt' })).rejects.toMatchObject({ code: 'EOUTSIDE' });
+    expect(fs.existsSync(outside)).toBe(false);
+    expect(fs.existsSync(path.join(path.dirname(root), 'escaped.txt'))).toBe(false);
+    expect(read('a.txt')).toBe('v2');
+    expect(await backups.list('a.txt')).toHaveLength(1);
+  });
+
   it('keeps a deleted file in the backup store, from where it comes back with its directory', async () => {
     await store.writeFile('sub/dir/gone.txt', 'precious', { mkdirp: true });
     await store.deleteFile('sub/dir/gone.txt');
@@ -144,6 +159,8 @@ describe('store.backups', () => {
     const report = await backups.verify();
     expect(report).toMatchObject({ checked: 1, ok: 1 });
     expect(report.problems).toEqual([expect.objectContaining({ kind: 'unindexed', path: stray })]);
+    expect(fs.existsSync(stray)).toBe(true);
+    await backups.prune();
     expect(fs.existsSync(stray)).toBe(true);
   });
 

@@ -71,6 +71,71 @@ describe('undoTransaction', () => {
     expect(snapshot()).toEqual({ 'a.txt': 'v2' });
   });
 
+  it('refuses to undo an already undone transaction with ECONFLICT naming the undo, touching nothing; after a redo it may go again', async () => {
+    write('a.txt', 'v1');
+    const r = await store.transaction((tx) => void tx.writeFile('a.txt', 'v2').writeFile('b.txt', 'created'));
+    const u = await undo(r.id);
+    const before = snapshot();
+    const backups = (await store.backups.list('a.txt')).map((e) => e.id);
+    await expect(undo(r.id)).rejects.toMatchObject({ code: 'ECONFLICT', message: expect.stringContaining(`${r.id} was already undone by ${u.id}`) as string });
+    expect(snapshot()).toEqual(before);
+    expect((await store.backups.list('a.txt')).map((e) => e.id)).toEqual(backups);
+    expect(listFiles(root).filter((f) => f.endsWith('.txfs-tmp'))).toEqual([]);
+
+    const redo = await undo(u.id);
+    expect(snapshot()).toEqual({ 'a.txt': 'v2', 'b.txt': 'created' });
+    await expect(undo(u.id)).rejects.toMatchObject({ code: 'ECONFLICT', message: expect.stringContaining(`already undone by ${redo.id}`) as string });
+    const again = await undo(r.id);
+    expect(snapshot()).toEqual({ 'a.txt': 'v1' });
+    await expect(undo(r.id)).rejects.toMatchObject({ code: 'ECONFLICT', message: expect.stringContaining(`already undone by ${again.id}`) as string });
+  });
+
+  it('refuses with ECONFLICT, not ENOENT, when a file the transaction created was deleted since', async () => {
+    const r = await store.transaction((tx) => void tx.writeFile('new.txt', 'fresh'));
+    await store.deleteFile('new.txt');
+    const e: unknown = await undo(r.id).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'ECONFLICT', path: 'new.txt', message: expect.stringContaining('new.txt was deleted since') as string });
+    expect(snapshot()).toEqual({});
+  });
+
+  it('refuses with ECONFLICT when a file the transaction deleted is back', async () => {
+    write('a.txt', 'v1');
+    const r = await store.deleteFile('a.txt');
+    await store.writeFile('a.txt', 'someone else’s');
+    await expect(undo(r.id)).rejects.toMatchObject({ code: 'ECONFLICT', message: expect.stringContaining('a.txt was created since') as string });
+    expect(snapshot()).toEqual({ 'a.txt': 'someone else’s' });
+  });
+
+  it('refuses with EINTEGRITY when the backup to put back is corrupted, and with ENOENT when its file is gone', async () => {
+    write('a.txt', 'version one');
+    const r = await store.transaction((tx) => void tx.writeFile('a.txt', 'version two'));
+    const entry = (await store.backups.list('a.txt'))[0];
+    if (entry === undefined) throw new Error('no backup');
+    fs.writeFileSync(entry.file, 'version 0ne');
+    await expect(undo(r.id)).rejects.toMatchObject({ code: 'EINTEGRITY' });
+    expect(snapshot()).toEqual({ 'a.txt': 'version two' });
+    fs.rmSync(entry.file);
+    await expect(undo(r.id)).rejects.toMatchObject({ code: 'ENOENT' });
+    expect(snapshot()).toEqual({ 'a.txt': 'version two' });
+    expect(listFiles(root).filter((f) => f.endsWith('.txfs-tmp'))).toEqual([]);
+  });
+
+  it('removes the directories the transaction created once the undo leaves them empty, and keeps one that holds a later file', async () => {
+    const r = await store.transaction((tx) => void tx.mkdir('made').mkdir('made/inner').writeFile('made/inner/f.txt', 'x').mkdir('kept'));
+    write('kept/later.txt', 'written since');
+    await undo(r.id);
+    expect(fs.existsSync(path.join(root, 'made'))).toBe(false);
+    expect(snapshot()).toEqual({ 'kept/later.txt': 'written since' });
+  });
+
+  it('leaves a directory that existed before the transaction', async () => {
+    fs.mkdirSync(path.join(root, 'there'));
+    const r = await store.transaction((tx) => void tx.mkdir('there').writeFile('there/f.txt', 'x'));
+    await undo(r.id);
+    expect(fs.statSync(path.join(root, 'there')).isDirectory()).toBe(true);
+    expect(snapshot()).toEqual({});
+  });
+
   it('shows in the log which transaction undid which', async () => {
     write('a.txt', 'v1');
     const r = await store.transaction((tx) => void tx.writeFile('a.txt', 'v2'), { label: 'edit' });
