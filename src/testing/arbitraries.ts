@@ -4,7 +4,7 @@
  * resolved against the model, so every generated operation is valid and shrinking keeps it so.
  */
 import fc from 'fast-check';
-import { applyTx, initialState, parentOf, pathsOf, whyInvalid, type ModelState, type Workload, type WorkloadOp } from './workload.js';
+import { applyTx, initialState, parentOf, pathsOf, whyInvalid, type ExistsPolicy, type ModelState, type Workload, type WorkloadOp } from './workload.js';
 
 /** Options of `arbitraries.workload`. */
 export interface WorkloadOptions {
@@ -17,6 +17,8 @@ export interface WorkloadOptions {
   readonly maxSize?: number;
   /** Operation kinds to draw from, default all. */
   readonly ops?: ReadonlyArray<WorkloadOp['op']>;
+  /** Draw an `onExists` per transaction ('skip', 'fail', 'rename'; mostly 'overwrite'); default true. */
+  readonly policies?: boolean;
 }
 
 /** The paths files may live at: two directories, one of which a workload may create. */
@@ -50,11 +52,16 @@ const resolveOp = (state: ModelState, op: AbstractOp): WorkloadOp => {
 };
 
 /** Keeps the valid operations of each transaction: every path touched once per transaction, parents existing at its start. */
-export const resolveWorkload = (files: Readonly<Record<string, string>>, txs: ReadonlyArray<ReadonlyArray<AbstractOp>>): Workload => {
+export const resolveWorkload = (
+  files: Readonly<Record<string, string>>,
+  txs: ReadonlyArray<ReadonlyArray<AbstractOp>>,
+  policies: ReadonlyArray<ExistsPolicy> = [],
+): Workload => {
   const base: Workload = { files, txs: [] };
   let state = initialState(base);
   const out: WorkloadOp[][] = [];
-  for (const abstract of txs) {
+  const kept: ExistsPolicy[] = [];
+  for (const [t, abstract] of txs.entries()) {
     const tx: WorkloadOp[] = [];
     const used = new Set<string>();
     let inTx = state;
@@ -69,10 +76,13 @@ export const resolveWorkload = (files: Readonly<Record<string, string>>, txs: Re
       inTx = applyTx(inTx, [op], out.length);
     }
     if (tx.length === 0) continue;
+    const policy = policies[t] ?? 'overwrite';
     out.push(tx);
-    state = applyTx(state, tx, out.length - 1);
+    kept.push(policy);
+    state = applyTx(state, tx, out.length - 1, policy);
   }
-  return { files, txs: out.length > 0 ? out : [[{ op: 'write', path: 'a.txt', size: 3 }]] };
+  if (out.length === 0) return { files, txs: [[{ op: 'write', path: 'a.txt', size: 3 }]] };
+  return kept.every((p) => p === 'overwrite') ? { files, txs: out } : { files, txs: out, policies: kept };
 };
 
 const size = (max: number): fc.Arbitrary<number> =>
@@ -98,6 +108,10 @@ export const arbitraries = {
       .chain((names) => fc.tuple(...names.map((n) => fc.string({ maxLength: 40 }).map((s) => [n, `old ${n}: ${s}`] as const))))
       .map((entries) => ({ [BASE_FILE]: 'base', ...Object.fromEntries(entries) }));
     const txs = fc.array(fc.array(op, { minLength: 1, maxLength: options.maxOps ?? 6 }), { minLength: options.minTxs ?? 1, maxLength: options.maxTxs ?? 5 });
-    return fc.tuple(files, txs).map(([f, t]) => resolveWorkload(f, t));
+    const policy = fc.oneof(
+      { weight: options.policies === false ? 1 : 8, arbitrary: fc.constant<ExistsPolicy>('overwrite') },
+      { weight: options.policies === false ? 0 : 1, arbitrary: fc.constantFrom<ExistsPolicy>('skip', 'fail', 'rename') },
+    );
+    return fc.tuple(files, txs, fc.array(policy, { minLength: 5, maxLength: 5 })).map(([f, t, p]) => resolveWorkload(f, t, p));
   },
 };

@@ -60,11 +60,18 @@ const bodyOf = (raw: unknown): Record<string, unknown> | undefined => {
 /** I1 and I2: every tracked path holds the model's state after the last acknowledged transaction, the in-flight one all old or all new. */
 const checkContent = (after: CrashWorld, w: Workload, acked: Acknowledged): Violation[] => {
   const { states, inFlight } = modelStates(w, acked);
-  const tracked = new Map<string, boolean>([...FILE_PATHS, ...Object.keys(w.files)].map((p) => [p, false]));
+  const modelled = states.flatMap((s) => [...s.files.keys()]);
+  const tracked = new Map<string, boolean>([...FILE_PATHS, ...Object.keys(w.files), ...modelled].map((p) => [p, false]));
   for (const d of DIR_PATHS) tracked.set(d, true);
   const out: Violation[] = [];
   const settled = inFlight === undefined ? (states[states.length - 1] as ModelState) : (states[inFlight] as ModelState);
-  const inFlightTargets = new Set(inFlight === undefined ? [] : (w.txs[inFlight] ?? []).flatMap(targetsOf));
+  // The in-flight transaction's targets: what it names, and wherever a 'rename' policy moved them.
+  const inFlightTargets = new Set<string>();
+  if (inFlight !== undefined) {
+    for (const p of (w.txs[inFlight] ?? []).flatMap(targetsOf)) inFlightTargets.add(p);
+    const [oldS, newS] = [states[inFlight] as ModelState, states[inFlight + 1] as ModelState];
+    for (const p of new Set([...oldS.files.keys(), ...newS.files.keys()])) if (!same(oldS.files.get(p), newS.files.get(p))) inFlightTargets.add(p);
+  }
   for (const [p, isDir] of tracked) {
     if (inFlightTargets.has(p)) continue;
     const got = observe(after, p, isDir);

@@ -13,6 +13,6 @@ export type { RunOptions } from './runWorkload.js';
 export { checkInvariants, checkIdempotence, filesOf, describeBytes } from './checkInvariants.js';
 export type { Violation, CheckOptions } from './checkInvariants.js';
 export { contentOf, describeWorkload, modelStates } from './workload.js';
-export type { Workload, WorkloadOp, Acknowledged, TxOutcome, ModelState } from './workload.js';
+export type { Workload, WorkloadOp, Acknowledged, TxOutcome, ModelState, ExistsPolicy } from './workload.js';
 export { createFaultyFileSystem } from '../fs/faulty.js';
 export type { Fault, FaultyFileSystem, FsCallKind, FsCallRecord } from '../fs/faulty.js';

@@ -41,7 +41,8 @@ export const runWorkload = async (store: Store, w: Workload, options: RunOptions
     }
     options.world?.mark(`begin tx${k}`);
     try {
-      const tx = store.begin();
+      const policy = w.policies?.[k];
+      const tx = store.begin(policy === undefined ? {} : { onExists: policy });
       ops.forEach((op, i) => add(tx, op, k, i));
       const result = await tx.commit();
       options.world?.mark(`resolved tx${k} ${result.id}`);

@@ -11,10 +11,15 @@ export type WorkloadOp =
   | { readonly op: 'copy'; readonly from: string; readonly to: string }
   | { readonly op: 'mkdir'; readonly path: string };
 
+/** How a transaction treats a target that exists (its `onExists`; default 'overwrite'). */
+export type ExistsPolicy = 'overwrite' | 'skip' | 'fail' | 'rename';
+
 /** Files present before the workload (durable), then transactions run one after the other. */
 export interface Workload {
   readonly files: Readonly<Record<string, string>>;
   readonly txs: ReadonlyArray<ReadonlyArray<WorkloadOp>>;
+  /** Each transaction's `onExists` (by index; absent: 'overwrite'). */
+  readonly policies?: ReadonlyArray<ExistsPolicy | undefined>;
 }
 
 /** What became of each transaction of a workload run. */
@@ -82,27 +87,58 @@ export const whyInvalid = (state: ModelState, op: WorkloadOp): string | undefine
   }
 };
 
-/** The state after transaction `tx` (its index `k`) applied to `state`; ops are assumed valid. */
-export const applyTx = (state: ModelState, tx: ReadonlyArray<WorkloadOp>, k: number): ModelState => {
+/** `name (1).ext`, `name (2).ext`, … : the first name beside `rel` that `taken` does not hold (as a store's 'rename' picks). */
+export const renamedRel = (rel: string, taken: (p: string) => boolean): string => {
+  const dir = parentOf(rel);
+  const base = rel.slice(dir === '' ? 0 : dir.length + 1);
+  const dot = base.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
+  for (let i = 1; ; i++) {
+    const name = `${dir === '' ? '' : `${dir}/`}${stem} (${i})${ext}`;
+    if (!taken(name)) return name;
+  }
+};
+
+/**
+ * The state after transaction `tx` (its index `k`) applied to `state` under `policy` for targets that exist
+ * when it starts ('fail' with such a target: nothing changes); ops are assumed valid.
+ */
+export const applyTx = (state: ModelState, tx: ReadonlyArray<WorkloadOp>, k: number, policy: ExistsPolicy = 'overwrite'): ModelState => {
   const files = new Map(state.files);
   const dirs = new Set(state.dirs);
+  const exists = (p: string): boolean => state.files.has(p);
+  const puts = (op: WorkloadOp): string | undefined => (op.op === 'write' ? op.path : op.op === 'rename' || op.op === 'copy' ? op.to : undefined);
+  if (policy === 'fail' && tx.some((op) => exists(puts(op) ?? ''))) return state;
+  const chosen = new Set<string>();
+  const target = (p: string): string | undefined => {
+    if (!exists(p) || policy === 'overwrite') return p;
+    if (policy === 'skip') return undefined;
+    const name = renamedRel(p, (q) => files.has(q) || dirs.has(q) || chosen.has(q) || state.files.has(q));
+    chosen.add(name);
+    return name;
+  };
   tx.forEach((op, i) => {
     switch (op.op) {
-      case 'write':
-        files.set(op.path, contentOf(k, i, op.size));
+      case 'write': {
+        const to = target(op.path);
+        if (to !== undefined) files.set(to, contentOf(k, i, op.size));
         break;
+      }
       case 'delete':
         files.delete(op.path);
         break;
       case 'rename': {
+        const to = target(op.to);
         const content = files.get(op.from);
+        if (to === undefined) break;
         files.delete(op.from);
-        if (content !== undefined) files.set(op.to, content);
+        if (content !== undefined) files.set(to, content);
         break;
       }
       case 'copy': {
+        const to = target(op.to);
         const content = files.get(op.from);
-        if (content !== undefined) files.set(op.to, content);
+        if (content !== undefined && to !== undefined) files.set(to, content);
         break;
       }
       case 'mkdir':
@@ -125,7 +161,7 @@ export const modelStates = (w: Workload, acked: Acknowledged): { states: ModelSt
   w.txs.forEach((tx, k) => {
     const before = states[k] as ModelState;
     const outcome = acked.outcomes[k] ?? { status: 'not-run' };
-    states.push(outcome.status === 'acked' || k === inFlight ? applyTx(before, tx, k) : before);
+    states.push(outcome.status === 'acked' || k === inFlight ? applyTx(before, tx, k, w.policies?.[k]) : before);
   });
   return { states, inFlight };
 };
@@ -135,5 +171,6 @@ export const describeWorkload = (w: Workload): string => {
   const op = (o: WorkloadOp): string =>
     o.op === 'write' ? `write ${o.path} (${o.size} B)` : o.op === 'rename' || o.op === 'copy' ? `${o.op} ${o.from} -> ${o.to}` : `${o.op} ${o.path}`;
   const files = Object.entries(w.files).map(([p, c]) => `${p} (${Buffer.byteLength(c)} B)`);
-  return [`files: ${files.join(', ') || '(none)'}`, ...w.txs.map((tx, k) => `tx${k}: ${tx.map(op).join('; ')}`)].join('\n');
+  const policy = (k: number): string => (w.policies?.[k] ?? 'overwrite') === 'overwrite' ? '' : ` (onExists: ${w.policies?.[k] ?? ''})`;
+  return [`files: ${files.join(', ') || '(none)'}`, ...w.txs.map((tx, k) => `tx${k}${policy(k)}: ${tx.map(op).join('; ')}`)].join('\n');
 };

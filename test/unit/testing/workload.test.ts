@@ -21,7 +21,7 @@ describe('arbitraries.workload', () => {
             for (const p of pathsOf(op)) expect(state.dirs.has(parentOf(p))).toBe(true);
             inTx = applyTx(inTx, [op], k);
           }
-          state = applyTx(state, tx, k);
+          state = applyTx(state, tx, k, w.policies?.[k]);
         });
       }),
     );
