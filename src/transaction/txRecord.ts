@@ -67,9 +67,11 @@ export const OpenMarker = t.type({ v: t.literal(1), id: t.string });
 /** Marker of an unfinished transaction. */
 export type OpenMarker = t.TypeOf<typeof OpenMarker>;
 
-/** Key prefixes. */
+/** Key prefix of transaction records. */
 export const txPrefix = 'tx/';
+/** Key prefix of open markers (transactions not final yet). */
 export const openPrefix = 'open/';
+/** Key prefix of manifest entries. */
 export const manifestPrefix = 'manifest/';
 
 /** The key of transaction `id`'s record. */
