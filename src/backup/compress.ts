@@ -100,13 +100,16 @@ export interface CompressResult {
   readonly compressed: BackupRecord[];
   /** Backups removed or compressed by someone else meanwhile: nothing to do. */
   readonly skipped: BackupRecord[];
+  /** Backups still indexed whose file is gone (`verify` reports them as missing): left as they are. */
+  readonly missing: BackupRecord[];
 }
 
 /**
  * Gzips the backups `recs` as one batch: each is staged (verified against its SHA-256 on the way, fdatasynced) and
  * renamed to `<file>.gz`; their directories are fsynced once; the index is switched in one journal transaction
  * made durable; only then are the originals unlinked. A backup whose staging fails is left as it was (no temp
- * left); the others still complete, then the first failure is thrown.
+ * left); the others still complete, then the first failure is thrown — except for a backup whose file is gone,
+ * which is returned in `missing` (there is nothing to compress, and verification reports it).
  * @throws TxfsError EINTEGRITY (a backup is already corrupted), ENOSPC, EIO, EJOURNAL … ; TypeError for a backup
  *   that is already compressed.
  */
@@ -115,12 +118,17 @@ export const compressBackups = async (ctx: BackupContext, recs: readonly BackupR
   const settled = await settleLimited(recs.map((rec) => () => stageGzip(ctx, rec)), 4);
   const staged: Staged[] = [];
   const skipped: BackupRecord[] = [];
+  const missing: BackupRecord[] = [];
   let failure: unknown;
   for (const [i, s] of settled.entries()) {
     const rec = recs[i];
     if (s.status === 'fulfilled') staged.push(s.value);
-    else if (rec !== undefined && hasCode(s.reason, 'ENOENT') && !(await isIndexedAs(ctx, rec))) skipped.push(rec);
-    else failure ??= s.reason;
+    else if (rec !== undefined && hasCode(s.reason, 'ENOENT')) {
+      // Gone from the index meanwhile: nothing to do. Still indexed: the file is lost, which `verify` reports as
+      // missing; failing here would only make every later retention run fail on it, and stop the rest.
+      if (await isIndexedAs(ctx, rec)) missing.push(rec);
+      else skipped.push(rec);
+    } else failure ??= s.reason;
   }
   const compressed: BackupRecord[] = [];
   if (staged.length > 0) {
@@ -153,7 +161,7 @@ export const compressBackups = async (ctx: BackupContext, recs: readonly BackupR
     );
   }
   if (failure !== undefined) throw failure;
-  return { compressed, skipped };
+  return { compressed, skipped, missing };
 };
 
 /** True when the index still names `rec` with its (uncompressed) file. */
@@ -169,9 +177,12 @@ const isIndexedAs = async (ctx: BackupContext, rec: BackupRecord): Promise<boole
  * @example const zipped = await compressBackup(ctx, record);
  */
 export const compressBackup = async (ctx: BackupContext, rec: BackupRecord): Promise<BackupRecord> => {
-  const { compressed } = await compressBackups(ctx, [rec]);
+  const { compressed, missing } = await compressBackups(ctx, [rec]);
   const next = compressed[0];
   if (next !== undefined) return next;
+  if (missing.length > 0) {
+    throw new TxfsError('ENOENT', `ENOENT: the file of the backup of ${rec.path} (${rec.id}) is gone; nothing to compress`, { path: path.join(ctx.backupDir, rec.file) });
+  }
   throw new TxfsError('ENOENT', `ENOENT: the backup of ${rec.path} (${rec.id}) was removed or compressed by someone else while it was being compressed`, {
     path: path.join(ctx.backupDir, rec.file),
   });

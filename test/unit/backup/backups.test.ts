@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listBackupRecords } from '../../../src/backup/backupIndex.js';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
 import { contextOf, openStore } from '../../../src/store.js';
 import type { BackupPolicy, Backups, Store } from '../../../src/types.js';
 import { flipByte, listFiles } from './fixture.js';
@@ -179,6 +181,64 @@ describe('store.backups', () => {
     expect(usage).toMatchObject({ files: 1, backups: 3 });
     expect(usage.compressedBytes).toBeGreaterThan(0);
     expect(usage.compressedBytes).toBeLessThan(usage.bytes);
+  });
+
+  it('goes on with retention past an indexed backup whose file is gone: it stays reported as missing, the rest is gzipped', async () => {
+    await store.close();
+    const warnings: unknown[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (o: unknown) => void warnings.push(o), error: () => undefined };
+    store = await openStore({ root, logger, backups: { keep: 5, compressAfter: 1 } });
+    backups = store.backups;
+    const version = (n: number): string => `${n} `.repeat(4000);
+    await store.writeFile('big.txt', version(0));
+    await store.writeFile('big.txt', version(1));
+    const [gone] = await backups.list('big.txt');
+    if (gone === undefined) throw new Error('no backup');
+    fs.rmSync(gone.file);
+    await store.writeFile('big.txt', version(2));
+    await store.writeFile('big.txt', version(3));
+    expect(await backups.prune()).toEqual({ removed: 0, freedBytes: 0 });
+    const list = await backups.list('big.txt');
+    expect(list.map((b) => [b.id === gone.id, b.compressed])).toEqual([
+      [false, false],
+      [false, true],
+      [true, false],
+    ]);
+    expect((await backups.verify()).problems).toEqual([expect.objectContaining({ kind: 'missing', path: gone.file })]);
+    expect(warnings).toEqual([]);
+    await backups.restore('big.txt', { backup: list[1]?.id ?? '' });
+    expect(read('big.txt')).toBe(version(1));
+    expect(await backups.list('big.txt')).toHaveLength(4); // settles the retention run after the restore
+    expect(noTemps()).toEqual([]);
+  });
+
+  it('keeps the commit when gzip meets a full disk: the backup stays uncompressed and restorable, a later prune gzips it', async () => {
+    await store.close();
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    const warnings: unknown[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (o: unknown) => void warnings.push(o), error: () => undefined };
+    store = await openStore({ root, fs: ffs, logger, backups: { keep: 5, compressAfter: 1 } });
+    backups = store.backups;
+    const version = (n: number): string => `${n} `.repeat(4000);
+    await store.writeFile('big.txt', version(0));
+    await store.writeFile('big.txt', version(1));
+    ffs.inject({ kind: 'write', nth: 1, errno: 'ENOSPC', mode: 'always', pathIncludes: '.bak.gz.' });
+    await store.writeFile('big.txt', version(2));
+    expect(read('big.txt')).toBe(version(2));
+    expect((await backups.list('big.txt')).map((b) => b.compressed)).toEqual([false, false]);
+    expect(ffs.fired.length).toBeGreaterThan(0);
+    expect(warnings).toEqual([expect.objectContaining({ err: expect.objectContaining({ code: 'ENOSPC' }) as unknown })]);
+    expect(noTemps()).toEqual([]);
+    expect(await backups.verify()).toMatchObject({ checked: 2, ok: 2, problems: [] });
+    await expect(backups.prune()).rejects.toMatchObject({ code: 'ENOSPC' });
+    ffs.clearFaults();
+    const pruned = await backups.prune();
+    expect(pruned.removed).toBe(0);
+    expect(pruned.freedBytes).toBeGreaterThan(0);
+    const list = await backups.list('big.txt');
+    expect(list.map((b) => b.compressed)).toEqual([false, true]);
+    await backups.restore('big.txt', { backup: list[1]?.id ?? '' });
+    expect(read('big.txt')).toBe(version(0));
   });
 
   it('prunes on demand by the store’s policy', async () => {

@@ -99,6 +99,19 @@ describe('compressBackup', () => {
     expect(listFiles(fx.backupDir)).toEqual([rec.file]);
   });
 
+  it('leaves an indexed backup whose file is gone as it is — reported as missing, not a failure — and compresses the rest', async () => {
+    const good = await fx.addBackup('a.txt', content);
+    const lost = await fx.addBackup('a-b.txt', content);
+    fs.rmSync(path.join(fx.backupDir, lost.file));
+    const r = await compressBackups(fx.ctx, [lost, good]);
+    expect(r.missing).toEqual([lost]);
+    expect(r.compressed.map((x) => x.id)).toEqual([good.id]);
+    expect(await listBackupRecords(fx.ctx.env, 'a-b.txt')).toEqual([lost]);
+    expect(listFiles(fx.backupDir)).toEqual([`${good.file}.gz`]);
+    expect((await verifyBackups(fx.ctx)).problems).toEqual([expect.objectContaining({ kind: 'missing' })]);
+    await expect(compressBackup(fx.ctx, lost)).rejects.toMatchObject({ code: 'ENOENT', message: expect.stringContaining('is gone') as string });
+  });
+
   it('compresses a batch with one directory fsync and one durable index switch, and a bad one does not stop the rest', async () => {
     const good = [await fx.addBackup('d/a.txt', content), await fx.addBackup('d/b.txt', content), await fx.addBackup('d/c.txt', content)];
     const bad = await fx.addBackup('d/bad.txt', content);
