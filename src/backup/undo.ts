@@ -138,9 +138,9 @@ const removeCreatedDirs = async (ctx: StoreContext, rec: TxRecord): Promise<void
  * deleted (into the backup store), deleted files come back, renames are reversed; directories it created go too,
  * when the undo leaves them empty. The undo is itself undoable (undoing an undo redoes the transaction).
  * @throws TxfsError ENOENT (no such transaction, or a needed backup is gone), EINVAL (the transaction is not
- *   committed), ECONFLICT (a file changed since the transaction, or the transaction was already undone and that
- *   undo still stands — the message names it; nothing is touched), EINTEGRITY (a corrupted backup), ELOCKED,
- *   EJOURNAL, or an OS error.
+ *   committed), ECONFLICT (a file changed, appeared or disappeared since the transaction; or the transaction was
+ *   already undone and that undo still stands — "transaction X was already undone by Y"; nothing is touched),
+ *   EINTEGRITY (a corrupted backup), ELOCKED, EJOURNAL, or an OS error.
  * @example await store.undo(result.id);
  */
 export const undoTransaction = async (ctx: StoreContext, core: StoreCore, txId: string, options: TxOptions = {}): Promise<TxResult<void>> => {

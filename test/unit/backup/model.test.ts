@@ -151,11 +151,14 @@ class RestoreCommand implements fc.AsyncCommand<Model, Real> {
 }
 
 class UndoCommand implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number) {}
+  constructor(
+    readonly pick: number,
+    readonly recent: boolean,
+  ) {}
   check = (m: Readonly<Model>): boolean => m.txs.length > 0;
   async run(m: Model, r: Real): Promise<void> {
-    // Mostly recent ones: those are the undos that can succeed.
-    const t = m.txs[m.txs.length - 1 - (this.pick % Math.min(m.txs.length, 5))];
+    // A recent one (those are the undos that can succeed), or any (whose kept versions may have been pruned since).
+    const t = m.txs[m.txs.length - 1 - (this.pick % (this.recent ? Math.min(m.txs.length, 5) : m.txs.length))];
     if (t === undefined) throw new Error('no transaction to undo');
     const { error, value } = await codeOf(r.store.undo(t.id));
     const needed = t.changes.filter((c) => c.before !== undefined);
@@ -177,7 +180,7 @@ class UndoCommand implements fc.AsyncCommand<Model, Real> {
     }
     await check(m, r);
   }
-  toString = (): string => `undo(#${this.pick})`;
+  toString = (): string => `undo(${this.recent ? 'recent ' : ''}#${this.pick})`;
 }
 
 class PruneCommand implements fc.AsyncCommand<Model, Real> {
@@ -206,8 +209,8 @@ const commandsArb = fc.commands(
     txArb,
     txArb,
     fc.record({ path: pathArb, pick: fc.nat(5) }).map(({ path: p, pick }) => new RestoreCommand(p, pick)),
-    fc.nat(20).map((pick) => new UndoCommand(pick)),
-    fc.nat(20).map((pick) => new UndoCommand(pick)),
+    fc.nat(20).map((pick) => new UndoCommand(pick, true)),
+    fc.nat(20).map((pick) => new UndoCommand(pick, false)),
     fc.constant(new PruneCommand()),
   ],
   { maxCommands: 15, size: 'max' },
