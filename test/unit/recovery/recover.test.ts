@@ -16,8 +16,9 @@ const initial: Record<string, string> = { 'a.txt': 'old a', 'd.txt': 'doomed', '
 const oldState = { 'a.txt': 'old a', 'd.txt': 'doomed', 'e.txt': 'moving' };
 const newState = { 'a.txt': 'new a', 'c.txt': 'new c', 'sub/e.txt': 'moving', 'sub/n.txt': 'in new dir' };
 
+let keepBackups = true;
 const txBody = (s: Store): Promise<unknown> =>
-  s.transaction((tx) => void tx.writeFile('a.txt', 'new a').writeFile('c.txt', 'new c').delete('d.txt').mkdir('sub').rename('e.txt', 'sub/e.txt').writeFile('sub/n.txt', 'in new dir'));
+  s.transaction((tx) => void tx.writeFile('a.txt', 'new a').writeFile('c.txt', 'new c').delete('d.txt').mkdir('sub').rename('e.txt', 'sub/e.txt').writeFile('sub/n.txt', 'in new dir'), { backup: keepBackups });
 
 let n = 0;
 const freshRoot = (): string => {
@@ -93,6 +94,24 @@ describe('recovery after an interruption at every file-system call of a commit',
       await store.close();
     }
     expect([...outcomes].sort()).toEqual(['acked', 'back', 'clean', 'forward']);
+  });
+
+  it('does the same when the transaction keeps no backups (they only protect it, and go once it is finished)', async () => {
+    keepBackups = false;
+    try {
+      const calls = await callsOfOneCommit();
+      for (let k = 1; k <= calls + 1; k++) {
+        const { root, acked } = await interrupted(k);
+        const store = await checkRecovered(root, acked);
+        expect(store.recovery.problems, `interrupted at call ${k}`).toEqual([]);
+        // Only the deleted file's backup is kept (a deletion always goes to the backup store), and only once it committed.
+        const left = fs.readdirSync(path.join(root, '.txfs', 'backups'));
+        expect(left.length, `interrupted at call ${k}: ${left.join(', ')}`).toBe(contents(root)['c.txt'] === undefined ? 0 : 1);
+        await store.close();
+      }
+    } finally {
+      keepBackups = true;
+    }
   });
 
   it('is idempotent: a recovery interrupted at any call, then run again, ends the same way', async () => {
