@@ -312,3 +312,36 @@ describe('checksum sidecars', () => {
     expect(await codeOf(f.store.transaction((tx) => void tx.writeFile('x.txt', 'x', { checksumFile: true }).writeFile('x.txt.sha256', 'mine')))).toBe('EINVAL');
   });
 });
+
+describe('locks', () => {
+  it('makes a second transaction on a locked path wait, then fail with ELOCKED naming the holder', async () => {
+    const f = await setup({ 'a.txt': 'A' });
+    const impatient = await f.reopen({ lockTimeoutMs: 100, recover: false });
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let entered = (): void => undefined;
+    const inside = new Promise<void>((r) => (entered = r));
+    // The first transaction holds the lock on a.txt while its onExists callback waits.
+    const first = f.store.transaction((tx) => void tx.writeFile('a.txt', 'first'), {
+      label: 'slow export',
+      onExists: async () => {
+        entered();
+        await held;
+        return 'overwrite';
+      },
+    });
+    await inside;
+    const e = await impatient.writeFile('a.txt', 'second').then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(TxfsError);
+    expect((e as TxfsError).code).toBe('ELOCKED');
+    expect((e as TxfsError).holder).toMatch(new RegExp(`^pid ${process.pid} \\(slow export\\) since \\d{4}-`));
+    release();
+    await first;
+    expect(f.read('a.txt')).toBe('first');
+    await impatient.writeFile('a.txt', 'second');
+    expect(f.read('a.txt')).toBe('second');
+  });
+});
