@@ -119,7 +119,8 @@ const undoneBy = async (ctx: StoreContext, txId: string): Promise<string | undef
 /**
  * Removes the directories the undone transaction created, innermost first, each only when empty: one that holds
  * a file (written since, or by someone else) stays. Outside the undo transaction and without an fsync: a crash
- * here leaves, at worst, an empty directory. Throws the OS error of a failed rmdir other than "not empty / gone".
+ * here leaves, at worst, an empty directory. The undo has committed by then, so a failed rmdir (EIO, EACCES …)
+ * must not report it as failed: it is logged as a warning and the directory stays.
  */
 const removeCreatedDirs = async (ctx: StoreContext, rec: TxRecord): Promise<void> => {
   for (const op of [...rec.ops].reverse()) {
@@ -127,7 +128,7 @@ const removeCreatedDirs = async (ctx: StoreContext, rec: TxRecord): Promise<void
     try {
       await ctx.env.fs.rmdir(absOf(ctx, op.target));
     } catch (e) {
-      if (!hasCode(e, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) throw e;
+      if (!hasCode(e, 'ENOENT', 'ENOTEMPTY', 'EEXIST', 'ENOTDIR')) ctx.logger?.warn({ err: e, txId: rec.id, path: op.target }, 'undo: could not remove a directory the transaction created');
     }
   }
 };

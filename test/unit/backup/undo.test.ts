@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openStore } from '../../../src/store.js';
 import type { Store, TxResult } from '../../../src/types.js';
 import { listFiles } from './fixture.js';
@@ -126,6 +128,21 @@ describe('undoTransaction', () => {
     await undo(r.id);
     expect(fs.existsSync(path.join(root, 'made'))).toBe(false);
     expect(snapshot()).toEqual({ 'kept/later.txt': 'written since' });
+  });
+
+  it('reports a committed undo as done when removing a created directory fails, and logs it', async () => {
+    await store.close();
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    const warnings: unknown[] = [];
+    const logger = { debug: () => undefined, info: () => undefined, warn: (o: unknown) => void warnings.push(o), error: () => undefined };
+    store = await openStore({ root, fs: ffs, logger });
+    const r = await store.transaction((tx) => void tx.mkdir('made').writeFile('made/f.txt', 'x'));
+    ffs.inject({ kind: 'rmdir', nth: 1, errno: 'EIO', mode: 'always' });
+    const u = await undo(r.id);
+    expect(u.status).toBe('committed');
+    expect(snapshot()).toEqual({});
+    expect(fs.statSync(path.join(root, 'made')).isDirectory()).toBe(true);
+    expect(warnings).toEqual([expect.objectContaining({ path: 'made', err: expect.objectContaining({ code: 'EIO' }) as unknown })]);
   });
 
   it('leaves a directory that existed before the transaction', async () => {
