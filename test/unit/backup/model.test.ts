@@ -238,6 +238,9 @@ const checkKeptVersions = async (m: Model, r: Real): Promise<void> => {
   }
   const report = await r.store.backups.verify();
   expect(report.problems).toEqual([]);
+  const kept = PATHS.map((p) => m.backups.get(p) ?? []).filter((l) => l.length > 0);
+  // The scratch restores replaced nothing: they made no backups.
+  expect(await r.store.backups.usage()).toMatchObject({ files: kept.length, backups: kept.flat().length });
 };
 
 describe('the backup store against a model', () => {
