@@ -37,11 +37,11 @@ describe('the crash suite has teeth', () => {
   it.each(breaks)('catches the broken protocol %s by I1–I5 on the crash states', async (_name, b) => {
     const found: string[] = [];
     for (const w of workloads) {
+      // Not added to the suite's totals: here violations are the expected outcome.
       const r = await exploreWorkload(w, { ...options, breaks: b });
-      countStates(r.states, r.findings.length);
       found.push(...r.findings.map((f) => describeFinding(w, f, b)));
     }
-    console.log(`${_name}: ${found.length} violating crash states; first:\n${found[0] ?? '(none)'}`);
+    console.log(`broken protocol ${_name}: ${found.length} violating crash states found (as it must); first:\n${found[0] ?? '(none)'}`);
     expect(found.length).toBeGreaterThan(0);
   });
 
