@@ -6,21 +6,33 @@
 import { hasCode } from '../errors.js';
 import type { StoreContext } from '../transaction/context.js';
 import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
-import { decodeTx, openKey, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
+import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
 import type { RecoveryReport } from '../types.js';
 import { removeDurably } from '../transaction/finish.js';
 import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';
 
 type Problem = RecoveryReport['problems'][number];
 
-/** The open records whose owner is gone (no live lock held by them). Throws EJOURNAL for a record that does not decode. */
-const deadOpenRecords = async (ctx: StoreContext): Promise<TxRecord[]> => {
+/** The checksum of a journal envelope (to tell, without decoding again, that a record did not change). */
+const sumOf = (raw: unknown): unknown => (typeof raw === 'object' && raw !== null ? (raw as { sum?: unknown }).sum : undefined);
+
+/**
+ * The open records whose owner is gone (no live lock held by them), with the checksum they were read with.
+ * Throws EJOURNAL for a record that does not decode.
+ */
+const deadOpenRecords = async (ctx: StoreContext): Promise<Array<{ rec: TxRecord; sum: unknown }>> => {
   const { journal } = ctx.env;
   const open = await journal.range(openPrefix);
   if (open.length === 0) return [];
-  const records = await Promise.all(open.map(async ({ key }) => decodeTx(txKey(key.slice(openPrefix.length)), await journal.get(txKey(key.slice(openPrefix.length))))));
+  const records = await Promise.all(
+    open.map(async ({ key }) => {
+      const k = txKey(key.slice(openPrefix.length));
+      const raw = await journal.get(k);
+      return { rec: decodeTx(k, raw), sum: sumOf(raw) };
+    }),
+  );
   const live = new Set((await listLocks(ctx.env)).filter((l) => !l.stale).map((l) => l.txId));
-  return records.filter((r) => !live.has(r.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return records.filter(({ rec }) => !live.has(rec.id)).sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
 };
 
 const pathsOf = (recs: readonly TxRecord[]): string[] =>
@@ -35,7 +47,9 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
   const started = performance.now();
   const { env } = ctx;
   const staleLocksBroken = await breakStaleLocks(env);
-  const dead = await deadOpenRecords(ctx);
+  const found = await deadOpenRecords(ctx);
+  const dead = found.map((d) => d.rec);
+  const sums = new Map(found.map((d) => [d.rec.id, d.sum]));
   const report = { rolledForward: [] as string[], rolledBack: [] as string[], tempFilesRemoved: 0, staleLocksBroken, problems: [] as Problem[] };
   if (dead.length > 0) {
     const rid = env.newId();
@@ -61,12 +75,29 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
         else report.problems.push({ txId: rec.id, code: 'ELOCKED', message: `transaction ${rec.id} was left unfinished: a live transaction holds one of its paths; run recovery again later` });
       }
       const results: Array<{ rec: TxRecord; r: ReplayResult }> = [];
-      for (const seen of todo) {
-        // Another process's recovery may have finished it while this one waited for the locks: read it again.
-        if ((await env.journal.get(openKey(seen.id))) === undefined) continue;
-        const rec = decodeTx(txKey(seen.id), await env.journal.get(txKey(seen.id)));
+      const replay = async (seen: TxRecord): Promise<void> => {
+        // Another process's recovery may have moved it on while this one waited for the locks: read it again.
+        const raw = await env.journal.get(txKey(seen.id));
+        const rec = sumOf(raw) === sums.get(seen.id) ? seen : decodeTx(txKey(seen.id), raw);
+        if (isFinal(rec.state) && (await env.journal.get(openKey(rec.id))) === undefined) return;
         results.push({ rec, r: await replayRecord(ctx, rec) });
+      };
+      // Records on disjoint paths are replayed together (in batches); one sharing a path with the batch waits for it.
+      let batch: TxRecord[] = [];
+      let batchPaths = new Set<string>();
+      const flush = async (): Promise<void> => {
+        await Promise.all(batch.map(replay));
+        batch = [];
+        batchPaths = new Set();
+      };
+      for (const rec of todo) {
+        const paths = pathsOf([rec]);
+        if (batch.length >= 128 || paths.some((p) => batchPaths.has(p))) await flush();
+        batch.push(rec);
+        for (const p of paths) batchPaths.add(p);
       }
+      await flush();
+      results.sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
       // Every file step of every record is done: one fsync per directory; only then may the backups that protected
       // them go (durably); then one journal transaction.
       await syncDirsOnce(ctx, results.flatMap(({ r }) => r.dirs));
