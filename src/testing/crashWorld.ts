@@ -44,6 +44,11 @@ export interface CrashChoice {
   readonly model?: CrashModel;
   readonly seed?: number;
   readonly recordCrashPoints?: boolean;
+  /**
+   * Which unflushed journal commits survive: by default none under 'lose-unsynced' and a seeded prefix otherwise;
+   * 'all' keeps every committed one (the disk lost its unsynced changes, the journal's last fsync happened to land).
+   */
+  readonly journal?: 'default' | 'none' | 'all';
 }
 
 /** An in-memory disk and journal that can be cut off after any call (API.md). */
@@ -152,7 +157,9 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
     const m = choice.model ?? model;
     const s = choice.seed ?? seed;
     const rnd = seededRandom(mixSeed(s, n));
-    const survivingJournal = JournalState.surviving(image.journal, m === 'lose-unsynced' ? 0 : Math.floor(rnd() * (image.journal.unflushed.length + 1)));
+    const pending = image.journal.unflushed.length;
+    const keep = choice.journal === 'all' ? pending : choice.journal === 'none' || m === 'lose-unsynced' ? 0 : Math.floor(rnd() * (pending + 1));
+    const survivingJournal = JournalState.surviving(image.journal, keep);
     return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false);
   };
 

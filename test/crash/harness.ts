@@ -57,6 +57,8 @@ export interface Finding {
   readonly crashPoint: number;
   readonly model: CrashModel;
   readonly seed: number;
+  /** 'all': every committed journal write survived (see CrashChoice.journal). */
+  readonly journal?: 'all';
   /** Crash points inside recovery, outermost first (empty: recovery ran uninterrupted). */
   readonly recoveryCrash: readonly number[];
   readonly violations: readonly Violation[];
@@ -133,8 +135,10 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
   let states = 0;
   let recoveryCrashStates = 0;
   let nestedStates = 0;
-  const choices: Array<{ model: CrashModel; seed: number }> = [
+  const choices: Array<{ model: CrashModel; seed: number; journal?: 'all' }> = [
     { model: 'lose-unsynced', seed: 0 },
+    // The disk lost everything unsynced while every journal commit landed: the other extreme.
+    { model: 'lose-unsynced', seed: 0, journal: 'all' },
     ...Array.from({ length: o.reorderSeeds }, (_, i) => ({ model: 'reorder' as const, seed: o.seed + i })),
     ...Array.from({ length: o.tornSeeds }, (_, i) => ({ model: 'torn' as const, seed: o.seed + 1000 + i })),
   ];
@@ -168,7 +172,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
         v.push(...(await verifyBackups(after)));
       }
       if (v.length > 0) {
-        findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [], violations: v });
+        findings.push({ crashPoint: n, model: c.model, seed: c.seed, ...(c.journal === undefined ? {} : { journal: c.journal }), recoveryCrash: [], violations: v });
         if (o.stopAtFirst === true) return { calls, states, recoveryCrashStates, nestedStates, findings, ordering, outcomes };
         continue;
       }
@@ -186,7 +190,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
         recoveryCrashStates += 1;
         const v2 = await checkState(again, acked, 3, once, `recovery crashed after call ${m}`);
         if (v2.length > 0) {
-          findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [m], violations: v2 });
+          findings.push({ crashPoint: n, model: c.model, seed: c.seed, ...(c.journal === undefined ? {} : { journal: c.journal }), recoveryCrash: [m], violations: v2 });
           continue;
         }
         if (o.recoveryCrashes !== 'nested' || !didWork(again)) continue;
@@ -199,7 +203,7 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
           states += 1;
           nestedStates += 1;
           const v3 = await checkState(third, acked, 4, once, `recovery crashed after call ${m}, its re-run after call ${m2}`);
-          if (v3.length > 0) findings.push({ crashPoint: n, model: c.model, seed: c.seed, recoveryCrash: [m, m2], violations: v3 });
+          if (v3.length > 0) findings.push({ crashPoint: n, model: c.model, seed: c.seed, ...(c.journal === undefined ? {} : { journal: c.journal }), recoveryCrash: [m, m2], violations: v3 });
         }
       }
     }
@@ -215,7 +219,7 @@ const didWork = (world: CrashWorld): boolean => world.trace.some((r) => WORK.has
 /** A failure message naming the workload, the crash point and what broke. */
 export const describeFinding = (w: Workload, f: Finding, breaks: ProtocolBreaks = {}): string =>
   [
-    `crash after call ${f.crashPoint}, model ${f.model}, seed ${f.seed}${f.recoveryCrash.length > 0 ? `, recovery crashed after call(s) ${f.recoveryCrash.join(' then ')}` : ''}${Object.keys(breaks).length > 0 ? `, breaks ${JSON.stringify(breaks)}` : ''}`,
+    `crash after call ${f.crashPoint}, model ${f.model}, seed ${f.seed}${f.journal === undefined ? '' : ', every journal commit kept'}${f.recoveryCrash.length > 0 ? `, recovery crashed after call(s) ${f.recoveryCrash.join(' then ')}` : ''}${Object.keys(breaks).length > 0 ? `, breaks ${JSON.stringify(breaks)}` : ''}`,
     describeWorkload(w),
     ...f.violations.map((v) => `  ${v.invariant}: ${v.message}`),
   ].join('\n');

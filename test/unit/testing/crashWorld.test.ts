@@ -118,6 +118,7 @@ describe('createCrashWorld', () => {
     const lost = createCrashWorld();
     await lost.journal.put('b', 2);
     expect(await lost.afterCrash().journal.get('b')).toBeUndefined();
+    expect(await lost.afterCrash({ journal: 'all' }).journal.get('b')).toBe(2);
   });
 
   it('treats a failed fsync as data lost even after a later successful fsync', async () => {
