@@ -18,7 +18,7 @@ import { BackupRecord, backupKey, indexBackup, listAllBackupRecords, listBackupR
 import { finishPendingRemovals, pendingRemovalPrefix, pruneBackups, removeBackups } from './prune.js';
 import { compressBackups } from './compress.js';
 import { listHistoryRecords } from './history.js';
-import { readBackup } from './readBackup.js';
+import { readIndexedBackup } from './readIndexedBackup.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 import { backupUsage } from './usage.js';
 import { verifyBackups } from './verifyBackups.js';
@@ -90,7 +90,7 @@ export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupE
 export const restoreRecord = async (ctx: StoreContext, core: StoreCore, rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
   const tx = core.begin({ label });
   for (const d of await missingParents(ctx, toRel)) tx.mkdir(d);
-  const result = await tx.writeFile(toRel, readBackup(ctx.env.fs, toBackupEntry(rec, ctx.backupDir))).commit();
+  const result = await tx.writeFile(toRel, readIndexedBackup(contextOf(ctx), rec)).commit();
   // The version the restore replaced is kept as any replaced version is; note why (informational: not flushed).
   const made = result.files.flatMap((f) => (f.backup === undefined ? [] : [f.backup]));
   await ctx.env.journal.transact((txn) => {

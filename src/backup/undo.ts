@@ -9,9 +9,9 @@ import type { StoreContext } from '../transaction/context.js';
 import { backupRecordOf } from '../transaction/finish.js';
 import { decodeTx, txKey, type OpRecord, type TxRecord } from '../transaction/txRecord.js';
 import type { Tx, TxOptions, TxResult } from '../types.js';
-import { listBackupRecords, toBackupEntry, type BackupRecord } from './backupIndex.js';
+import { listBackupRecords, type BackupRecord } from './backupIndex.js';
 import { missingParents } from './backups.js';
-import { readBackup } from './readBackup.js';
+import { readIndexedBackup } from './readIndexedBackup.js';
 import { readUndoLinks, recordUndo } from './undoLinks.js';
 
 const absOf = (ctx: StoreContext, rel: string): string => path.join(ctx.root, ...rel.split('/'));
@@ -37,7 +37,7 @@ const undoOp = async (ctx: StoreContext, tx: Tx, rec: TxRecord, op: OpRecord, in
       if (!dirs.has(d)) tx.mkdir(d);
       dirs.add(d);
     }
-    tx.writeFile(rel, readBackup(ctx.env.fs, toBackupEntry(bk, ctx.backupDir)));
+    tx.writeFile(rel, readIndexedBackup({ env: ctx.env, backupDir: ctx.backupDir }, bk));
   };
   switch (op.kind) {
     case 'write':

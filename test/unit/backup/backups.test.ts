@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listBackupRecords } from '../../../src/backup/backupIndex.js';
+import { compressBackup } from '../../../src/backup/compress.js';
+import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { contextOf, openStore } from '../../../src/store.js';
@@ -239,6 +241,46 @@ describe('store.backups', () => {
     expect(list.map((b) => b.compressed)).toEqual([false, true]);
     await backups.restore('big.txt', { backup: list[1]?.id ?? '' });
     expect(read('big.txt')).toBe(version(0));
+  });
+
+  it('restores and undoes from a backup gzipped between finding it in the index and opening it', async () => {
+    await store.close();
+    // Another process's retention, striking just before the backup is first read.
+    let strike: ((file: string) => Promise<void>) | undefined;
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      readStream: (file, options) =>
+        (async function* () {
+          const s = strike;
+          strike = undefined;
+          if (s !== undefined) await s(file);
+          yield* nodeFileSystem.readStream(file, options);
+        })(),
+    };
+    store = await openStore({ root, fs: racing, backups: { keep: 5, compressAfter: 5 } });
+    backups = store.backups;
+    const version = (n: number): string => `${n} `.repeat(4000);
+    await store.writeFile('big.txt', version(0));
+    const r = await store.transaction((tx) => void tx.writeFile('big.txt', version(1)));
+    await store.writeFile('big.txt', version(2));
+    const gzipIt = async (file: string): Promise<void> => {
+      const rec = (await listBackupRecords(contextOf(store).env, 'big.txt')).find((x) => path.join(contextOf(store).backupDir, x.file) === file);
+      if (rec === undefined) throw new Error(`not a backup: ${file}`);
+      await compressBackup({ env: { ...contextOf(store).env, fs: nodeFileSystem }, backupDir: contextOf(store).backupDir }, rec);
+    };
+
+    strike = gzipIt;
+    const [newest] = await backups.list('big.txt');
+    await backups.restore('big.txt', { backup: newest?.id ?? '' });
+    expect(strike).toBeUndefined();
+    expect(read('big.txt')).toBe(version(1));
+
+    strike = gzipIt;
+    await store.undo(r.id);
+    expect(strike).toBeUndefined();
+    expect(read('big.txt')).toBe(version(0));
+    expect((await backups.list('big.txt')).filter((b) => b.compressed)).toHaveLength(2);
+    expect((await backups.verify()).problems).toEqual([]);
   });
 
   it('prunes on demand by the store’s policy', async () => {
