@@ -5,8 +5,8 @@
 import { TxfsError } from '../errors.js';
 import type { Data, OpOptions } from '../types.js';
 import type { StoreContext } from './context.js';
-import { takeFingerprint, type Fingerprint } from './fingerprint.js';
-import { resolveStorePath, type StorePath } from './paths.js';
+import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
+import { checkNoLinkOut, lexicalStorePath, type StorePath } from './paths.js';
 import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from './txRecord.js';
 
 /** An operation as the caller gave it. `path` is the target; `from` the source of copy/rename. */
@@ -48,9 +48,14 @@ export const readManifest = async (ctx: StoreContext, rel: string): Promise<Mani
 
 /** Resolves and fingerprints `given` now. Throws EOUTSIDE, EINVAL, EJOURNAL, or an OS error. */
 export const notePath = async (ctx: StoreContext, given: string): Promise<NotedPath> => {
-  const path = await resolveStorePath(ctx.env.fs, ctx, given);
-  const manifest = await readManifest(ctx, path.rel);
-  return { path, manifest, before: await takeFingerprint(ctx.env.fs, path.abs, manifest) };
+  const path = lexicalStorePath(ctx, given);
+  // The link check, the manifest and the fingerprint are independent round trips: take them together.
+  const [, manifest, before] = await Promise.all([
+    checkNoLinkOut(ctx.env.fs, ctx, given, path.abs),
+    readManifest(ctx, path.rel),
+    takeFingerprint(ctx.env.fs, path.abs, undefined),
+  ]);
+  return { path, manifest, before: withManifest(before, manifest) };
 };
 
 /** Starts noting `given` unless it is noted already (or always, with `pin`); the outcome is awaited at commit. */

@@ -41,6 +41,10 @@ export const takeFingerprint = async (fs: FileSystem, abs: string, manifest: Man
   return matchesManifest(st, manifest) ? { ...base, sha256: manifest.sha256 } : base;
 };
 
+/** `fp` with the manifest's checksum when the manifest vouches for this exact file. */
+export const withManifest = (fp: Fingerprint, m: ManifestEntry | undefined): Fingerprint =>
+  fp.exists && matchesManifest(fp, m) ? { ...fp, sha256: m.sha256 } : fp;
+
 /**
  * True when `abs` still holds what `before` saw: same existence and kind; same size, mtime and inode — or,
  * when those differ but the size does not, the same SHA-256 as `before` was known to have.

@@ -51,17 +51,34 @@ const realOfDeepestExisting = async (fs: FileSystem, abs: string): Promise<strin
  * @example await resolveStorePath(fs, scope, 'docs/a.txt') // { rel: 'docs/a.txt', abs: '/srv/r/docs/a.txt' }
  */
 export const resolveStorePath = async (fs: FileSystem, scope: PathScope, given: string): Promise<StorePath> => {
+  const p = lexicalStorePath(scope, given);
+  await checkNoLinkOut(fs, scope, given, p.abs);
+  return p;
+};
+
+/**
+ * The store path of `given` by its spelling alone (`..`, absolute paths, the state directory): the first half of
+ * `resolveStorePath`, for callers that run the link check alongside other work.
+ * @throws TxfsError EOUTSIDE, EINVAL; TypeError for a non-string.
+ */
+export const lexicalStorePath = (scope: PathScope, given: string): StorePath => {
   if (typeof given !== 'string') throw new TypeError(`a store path must be a string, got ${typeof given}`);
   if (given.length === 0 || given.includes('\0')) throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} is not a file path`, { path: given });
   const abs = path.resolve(scope.root, given);
   if (!isWithin(scope.root, abs)) throw outside(given, 'is outside the root');
   if (abs === scope.root) throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} is the store's root, not a file in it`, { path: given });
   if (isWithin(scope.stateDir, abs)) throw outside(given, "is inside the store's state directory");
+  return { rel: path.relative(scope.root, abs).split(path.sep).join('/'), abs };
+};
+
+/**
+ * The second half of `resolveStorePath`: no symbolic link at any depth of `abs` leads outside the root or into the
+ * state directory. @throws TxfsError EOUTSIDE; ELOOP, EACCES … from realpath.
+ */
+export const checkNoLinkOut = async (fs: FileSystem, scope: PathScope, given: string, abs: string): Promise<void> => {
   const real = await realOfDeepestExisting(fs, abs);
   if (!isWithin(scope.rootReal, real) || real === scope.rootReal) throw outside(given, 'leads outside the root through a symbolic link');
   if (isWithin(scope.stateDirReal, real)) throw outside(given, "leads into the store's state directory");
-  const rel = path.relative(scope.root, abs).split(path.sep).join('/');
-  return { rel, abs };
 };
 
 /** The absolute path of a root-relative `rel`. */
