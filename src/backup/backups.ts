@@ -156,7 +156,7 @@ export const createBackups = (ctx: StoreContext, core: StoreCore): Backups => ({
     return restoreRecord(ctx, core, rec, to, `restore ${rel} from backup ${rec.id}`);
   },
   async verify(options = {}) {
-    const { files } = await inFlight(ctx);
+    const files = async (): Promise<ReadonlySet<string>> => (await inFlight(ctx)).files;
     return verifyBackups(contextOf(ctx), { inFlight: files, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
   },
   async prune() {

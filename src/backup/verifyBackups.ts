@@ -7,7 +7,7 @@ import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import type { VerifyReport } from '../types.js';
 import type { BackupContext } from './backupContext.js';
-import { listAllBackupRecords, type BackupRecord } from './backupIndex.js';
+import { listAllBackupRecords, listBackupRecords, type BackupRecord } from './backupIndex.js';
 import { hashBackup } from './readBackup.js';
 
 /** Options of `verifyBackups`. */
@@ -18,9 +18,10 @@ export interface VerifyBackupsOptions {
   readonly concurrency?: number;
   /**
    * Files (relative to the backup directory) that belong to operations still under way — the backups of open
-   * transactions, removals being finished — and are not reported as unindexed.
+   * transactions, removals being finished — and are not reported as unindexed. A function is asked only when
+   * some file looks unindexed, after the walk, so that operations begun during the scan count too.
    */
-  readonly inFlight?: ReadonlySet<string>;
+  readonly inFlight?: ReadonlySet<string> | (() => Promise<ReadonlySet<string>>);
 }
 
 type Problem = VerifyReport['problems'][number];
@@ -44,8 +45,22 @@ const walk = async (fs: FileSystem, root: string, rel = ''): Promise<string[]> =
   return out;
 };
 
-/** Checks one backup; undefined when it is sound. */
-const check = async (ctx: BackupContext, rec: BackupRecord): Promise<Problem | undefined> => {
+/** Whether `file` exists. Throws the OS error of a failed lstat other than ENOENT. */
+const exists = async (fs: FileSystem, file: string): Promise<boolean> => {
+  try {
+    await fs.lstat(file);
+    return true;
+  } catch (e) {
+    if (hasCode(e, 'ENOENT')) return false;
+    throw e;
+  }
+};
+
+/**
+ * Checks one backup; undefined when it is sound. A file gone is looked up again first: retention may have gzipped
+ * the backup (then the new file is checked) or removed it (then there is nothing to check) since the index was read.
+ */
+const check = async (ctx: BackupContext, rec: BackupRecord, again = true): Promise<Problem | undefined> => {
   const file = path.join(ctx.backupDir, rec.file);
   const what = `the backup of ${rec.path} (${rec.id})`;
   try {
@@ -60,6 +75,9 @@ const check = async (ctx: BackupContext, rec: BackupRecord): Promise<Problem | u
     };
   } catch (e) {
     if (hasCode(e, 'ENOENT')) {
+      const now = again ? (await listBackupRecords(ctx.env, rec.path)).find((r) => r.id === rec.id) : rec;
+      if (now === undefined) return undefined;
+      if (now.file !== rec.file) return check(ctx, now, false);
       return { path: file, kind: 'missing', expected: rec.sha256, message: `${what} is in the index but its file is gone` };
     }
     const reason = e instanceof Error ? e.message : String(e);
@@ -96,8 +114,15 @@ export const verifyBackups = async (ctx: BackupContext, options: VerifyBackupsOp
 
   const problems: Problem[] = found.filter((p): p is Problem => p !== undefined);
   const indexed = new Set(records.map((r) => r.file));
-  for (const rel of await walk(ctx.env.fs, ctx.backupDir)) {
-    if (indexed.has(rel) || options.inFlight?.has(rel) === true) continue;
+  let strays = (await walk(ctx.env.fs, ctx.backupDir)).filter((rel) => !indexed.has(rel));
+  if (strays.length > 0) {
+    // Read the index again: a file may have been made and indexed (a gzip, a transaction's backup) during the scan.
+    const now = new Set((await listAllBackupRecords(ctx.env)).map((r) => r.file));
+    const inFlight = typeof options.inFlight === 'function' ? await options.inFlight() : options.inFlight;
+    strays = strays.filter((rel) => !now.has(rel) && inFlight?.has(rel) !== true);
+  }
+  for (const rel of strays) {
+    if (!(await exists(ctx.env.fs, path.join(ctx.backupDir, rel)))) continue; // removed meanwhile
     problems.push({
       path: path.join(ctx.backupDir, rel),
       kind: 'unindexed',

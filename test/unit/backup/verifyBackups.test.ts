@@ -2,6 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compressBackup } from '../../../src/backup/compress.js';
+import { removeBackups } from '../../../src/backup/prune.js';
+import type { FileSystem } from '../../../src/fs/fileSystem.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
 import { verifyBackups } from '../../../src/backup/verifyBackups.js';
 import { createFixture, flipByte, type Fixture } from './fixture.js';
 
@@ -70,5 +73,44 @@ describe('verifyBackups', () => {
     expect(report).toMatchObject({ checked: 1, ok: 1 });
     expect(report.problems).toEqual([expect.objectContaining({ kind: 'unindexed', path: stray })]);
     expect(fs.readFileSync(stray, 'utf8')).toBe('who am I');
+  });
+
+  it('raises no false alarm when retention gzips or removes backups while it scans', async () => {
+    const content = 'an export line\n'.repeat(1000);
+    const zipped = await fx.addBackup('a.txt', content);
+    const removed = await fx.addBackup('a-b.txt', content);
+    const kept = await fx.addBackup('b.txt', content);
+    // Another process's retention, striking as the scan reaches its first backup (the index is already read).
+    let strike = true;
+    const racing: FileSystem = {
+      ...nodeFileSystem,
+      readStream: (file, options) =>
+        (async function* () {
+          if (strike) {
+            strike = false;
+            await compressBackup(fx.ctx, zipped);
+            await removeBackups(fx.ctx, [removed]);
+          }
+          yield* nodeFileSystem.readStream(file, options);
+        })(),
+    };
+    const report = await verifyBackups(fx.withFs(racing), { concurrency: 1 });
+    expect(strike).toBe(false);
+    expect(report).toEqual({ checked: 3, ok: 3, problems: [] });
+    expect(fs.existsSync(path.join(fx.backupDir, kept.file))).toBe(true);
+  });
+
+  it('asks for the files of operations under way only when something looks unindexed, after the walk', async () => {
+    await fx.addBackup('a.txt', 'hello');
+    let asked = 0;
+    const inFlight = async (): Promise<ReadonlySet<string>> => {
+      asked += 1;
+      return new Set(['b-20250101-000000-TX.txt.bak']);
+    };
+    expect(await verifyBackups(fx.ctx, { inFlight })).toMatchObject({ problems: [] });
+    expect(asked).toBe(0);
+    fs.writeFileSync(path.join(fx.backupDir, 'b-20250101-000000-TX.txt.bak'), 'of a transaction under way');
+    expect(await verifyBackups(fx.ctx, { inFlight })).toMatchObject({ checked: 1, ok: 1, problems: [] });
+    expect(asked).toBe(1);
   });
 });
