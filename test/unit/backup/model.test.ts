@@ -1,6 +1,6 @@
 /**
  * The backup store against a model: random sequences of transactions (writes, deletes), restores, undos and prunes
- * on a real store (temp dir, LMDB) with a small policy, so that retention and gzip really happen. After each command
+ * (one after the other, or a transaction, a restore and a prune at once) on a real store (temp dir, LMDB) with a small policy, so that retention and gzip really happen. After each command
  * the files on disk equal the model's and each file's backups are exactly the versions the policy keeps; at the end
  * every kept version restores byte-identical.
  */
@@ -15,7 +15,7 @@ import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { contextOf, openStore } from '../../../src/store.js';
 import { settleBackground } from '../../../src/transaction/context.js';
-import type { BackupEntry, Store, TxResult } from '../../../src/types.js';
+import type { BackupEntry, Store, Tx, TxResult } from '../../../src/types.js';
 import { collect, listFiles } from './fixture.js';
 
 const PATHS = ['a.txt', 'a-b.txt', 'b.txt', 'd/c.txt'] as const;
@@ -109,21 +109,23 @@ class TxCommand implements fc.AsyncCommand<Model, Real> {
   check = (): boolean => true;
   async run(m: Model, r: Real): Promise<void> {
     const refused = this.ops.some((o) => o.content === null && !m.files.has(o.path));
-    const { error, value } = await codeOf(
-      r.store.transaction((tx) => {
-        for (const d of new Set(this.ops.flatMap((o) => missingDir(r.root, o.path) ?? []))) tx.mkdir(d);
-        for (const o of this.ops) {
-          if (o.content === null) tx.delete(o.path);
-          else tx.writeFile(o.path, o.content);
-        }
-      }),
-    );
+    const { error, value } = await codeOf(r.store.transaction((tx) => this.build(tx, r.root)));
     if (refused) expect(error?.code).toBe('ENOENT');
     else {
       expect(error).toBeUndefined();
-      commit(m, (value as TxResult<void>).id, this.ops.map((o) => ({ path: o.path, before: m.files.get(o.path), after: o.content ?? undefined })));
+      this.apply(m, (value as TxResult<void>).id);
     }
     await check(m, r);
+  }
+  build(tx: Tx, root: string): void {
+    for (const d of new Set(this.ops.flatMap((o) => missingDir(root, o.path) ?? []))) tx.mkdir(d);
+    for (const o of this.ops) {
+      if (o.content === null) tx.delete(o.path);
+      else tx.writeFile(o.path, o.content);
+    }
+  }
+  apply(m: Model, id: string): void {
+    commit(m, id, this.ops.map((o) => ({ path: o.path, before: m.files.get(o.path), after: o.content ?? undefined })));
   }
   toString = (): string => `tx(${this.ops.map((o) => (o.content === null ? `delete ${o.path}` : `write ${o.path} ${o.content.length}B`)).join(', ')})`;
 }
@@ -193,6 +195,42 @@ class PruneCommand implements fc.AsyncCommand<Model, Real> {
   toString = (): string => 'prune()';
 }
 
+/**
+ * A transaction, a restore of another file and a prune, all at once: each commit's retention then runs alongside
+ * the other operations. Touching distinct files, they land as if one after the other.
+ */
+class ParallelCommand implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly tx: TxCommand,
+    readonly restore: RestoreCommand,
+  ) {}
+  check = (): boolean => !this.tx.ops.some((o) => o.path === this.restore.path);
+  async run(m: Model, r: Real): Promise<void> {
+    const txRefused = this.tx.ops.some((o) => o.content === null && !m.files.has(o.path));
+    const versions = m.backups.get(this.restore.path) ?? [];
+    const i = versions.length === 0 ? 0 : this.restore.pick % versions.length;
+    const listed = await r.store.backups.list(this.restore.path);
+    const [txOutcome, restoreOutcome] = await Promise.all([
+      codeOf(r.store.transaction((tx) => this.tx.build(tx, r.root))),
+      codeOf(r.store.backups.restore(this.restore.path, listed[i] === undefined ? {} : { backup: listed[i] })),
+      r.store.backups.prune(),
+    ]);
+    const v = versions[i];
+    if (txRefused) expect(txOutcome.error?.code).toBe('ENOENT');
+    else {
+      expect(txOutcome.error).toBeUndefined();
+      this.tx.apply(m, (txOutcome.value as TxResult<void>).id);
+    }
+    if (v === undefined) expect(restoreOutcome.error?.code).toBe('ENOENT');
+    else {
+      expect(restoreOutcome.error).toBeUndefined();
+      commit(m, (restoreOutcome.value as TxResult<void>).id, [{ path: this.restore.path, before: m.files.get(this.restore.path), after: v.content }]);
+    }
+    await check(m, r);
+  }
+  toString = (): string => `parallel(${this.tx.toString()}, ${this.restore.toString()}, prune())`;
+}
+
 /** Small contents, or ones above the compression threshold (a pattern repeated: gzip shrinks it). */
 const contentArb: fc.Arbitrary<string> = fc
   .tuple(fc.string({ maxLength: 6 }), fc.boolean())
@@ -203,15 +241,17 @@ const pathArb = fc.constantFrom('a.txt', 'a.txt', 'a-b.txt', 'b.txt', 'd/c.txt')
 const txArb = fc
   .uniqueArray(fc.record({ path: pathArb, content: fc.option(contentArb, { freq: 5 }) }), { minLength: 1, maxLength: 2, selector: (o) => o.path })
   .map((ops) => new TxCommand(ops));
+const restoreArb = fc.record({ path: pathArb, pick: fc.nat(5) }).map(({ path: p, pick }) => new RestoreCommand(p, pick));
 const commandsArb = fc.commands(
   [
     txArb,
     txArb,
     txArb,
-    fc.record({ path: pathArb, pick: fc.nat(5) }).map(({ path: p, pick }) => new RestoreCommand(p, pick)),
+    restoreArb,
     fc.nat(20).map((pick) => new UndoCommand(pick, true)),
     fc.nat(20).map((pick) => new UndoCommand(pick, false)),
     fc.constant(new PruneCommand()),
+    fc.tuple(txArb, restoreArb).map(([tx, restore]) => new ParallelCommand(tx, restore)),
   ],
   { maxCommands: 15, size: 'max' },
 );
