@@ -126,6 +126,7 @@ describe('store.backups', () => {
     for (const to of ['../escaped.txt', outside, 'sub/../../escaped.txt']) {
       await expect(backups.restore('a.txt', { to })).rejects.toMatchObject({ code: 'EOUTSIDE' });
     }
+    await expect(backups.restore('../a.txt')).rejects.toMatchObject({ code: 'EOUTSIDE' });
     fs.symlinkSync(path.dirname(root), path.join(root, 'link'));
     await expect(backups.restore('a.txt', { to: 'link/escaped.txt' })).rejects.toMatchObject({ code: 'EOUTSIDE' });
     expect(fs.existsSync(outside)).toBe(false);

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readBackup } from '../../../src/backup/readBackup.js';
+import { DEFAULT_COMPRESS_MIN_BYTES } from '../../../src/backup/retention.js';
 import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { contextOf, openStore } from '../../../src/store.js';
@@ -21,8 +22,8 @@ import { collect, listFiles } from './fixture.js';
 const PATHS = ['a.txt', 'a-b.txt', 'b.txt', 'd/c.txt'] as const;
 const KEEP = 3;
 const COMPRESS_AFTER = 1;
-/** Backups up to this size stay uncompressed (retention's default): the model needs to know. */
-const COMPRESS_MIN_BYTES = 4096;
+/** Backups up to this size stay uncompressed: the model needs to know. */
+const COMPRESS_MIN_BYTES = DEFAULT_COMPRESS_MIN_BYTES;
 
 /** One kept version of a file: its content and the transaction that replaced or deleted it. */
 interface Version {
