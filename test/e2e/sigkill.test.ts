@@ -93,9 +93,12 @@ describe('SIGKILL at random moments', () => {
       for (let k = 0; k < KILLS; k++) {
         const child = pool.shift() ?? start();
         pool.push(start());
-        await child.loaded;
+        // A child that dies before it is ready (a failed open, say) fails the test instead of hanging it.
+        const early = child.exited.then(() => Promise.reject(new Error(`child ${k} exited before it was ready`)));
+        early.catch(() => undefined);
+        await Promise.race([child.loaded, early]);
         child.proc.stdin?.write('go\n');
-        await child.ready;
+        await Promise.race([child.ready, early]);
         const before = landed;
         await new Promise((r) => setTimeout(r, 20 + Math.floor(rnd() * 280)));
         child.proc.kill('SIGKILL');
