@@ -2,7 +2,8 @@
  * A transaction being built: the operations in the caller's order, and what each path looked like when its
  * operation was added (its fingerprint), noted at that moment so that a change before the commit point shows.
  */
-import { TxfsError } from '../errors.js';
+import { TxfsError, hasCode } from '../errors.js';
+import { sha256File } from '../integrity/sha256.js';
 import type { Data, OpOptions } from '../types.js';
 import type { StoreContext } from './context.js';
 import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
@@ -55,7 +56,28 @@ export const notePath = async (ctx: StoreContext, given: string): Promise<NotedP
     readManifest(ctx, path.rel),
     takeFingerprint(ctx.env.fs, path.abs, undefined),
   ]);
-  return { path, manifest, before: withManifest(before, manifest) };
+  return { path, manifest, before: await withEarlierHash(ctx, path.abs, withManifest(before, manifest)) };
+};
+
+/** Files up to this size that the manifest does not vouch for are hashed when noted. */
+const HASH_WHEN_NOTED = 1024 * 1024;
+
+/**
+ * `fp` with the SHA-256 of a small file the manifest does not know, so that touching it without changing it is not
+ * taken for a concurrent change. Kept only if the file did not change while it was read.
+ */
+const withEarlierHash = async (ctx: StoreContext, abs: string, fp: Fingerprint): Promise<Fingerprint> => {
+  if (!fp.exists || fp.kind !== 'file' || fp.sha256 !== undefined || fp.size > HASH_WHEN_NOTED) return fp;
+  let sha256: string;
+  try {
+    sha256 = await sha256File(ctx.env.fs, abs);
+  } catch (e) {
+    // Gone since the lstat: the check at the commit point sees that as the change it is.
+    if (hasCode(e, 'ENOENT')) return fp;
+    throw e;
+  }
+  const again = await takeFingerprint(ctx.env.fs, abs, undefined);
+  return again.exists && again.size === fp.size && again.mtimeMs === fp.mtimeMs && again.ino === fp.ino ? { ...fp, sha256 } : fp;
 };
 
 /** Starts noting `given` unless it is noted already (or always, with `pin`); the outcome is awaited at commit. */

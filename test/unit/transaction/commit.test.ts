@@ -217,6 +217,20 @@ describe('concurrent modification', () => {
     expect(f.read('a.txt')).toBe('next');
   });
 
+  it('does not call a file the store never wrote a conflict when it is touched but identical', async () => {
+    const f = await setup({ 'mine.txt': 'written by hand' });
+    const tx = f.store.begin().writeFile('mine.txt', 'next');
+    await new Promise((r) => setTimeout(r, 20));
+    const t = new Date(Date.now() + 5000);
+    fs.utimesSync(path.join(f.root, 'mine.txt'), t, t);
+    await tx.commit();
+    expect(f.read('mine.txt')).toBe('next');
+    const tx2 = f.store.begin().writeFile('mine.txt', 'later');
+    await new Promise((r) => setTimeout(r, 20));
+    f.write('mine.txt', 'changed for real');
+    expect(await codeOf(tx2.commit())).toBe('ECONFLICT');
+  });
+
   it("honours expect(): 'absent', a sha256, and 'unchanged' pinned when called", async () => {
     const f = await setup({ 'a.txt': 'A' });
     expect(await codeOf(f.store.transaction((tx) => void tx.expect('a.txt', 'absent').writeFile('b.txt', 'b')))).toBe('ECONFLICT');
