@@ -121,7 +121,7 @@ describe('concurrent transactions under crashes', () => {
     await fc.assert(
       fc.asyncProperty(
         arbitraries
-          .workload({ minTxs: 2, maxTxs: 4, maxOps: 3 })
+          .workload({ minTxs: 2, maxTxs: 4, maxOps: 3, policies: false })
           .map(disjoint)
           .filter((w) => w.txs.length >= 2),
         async (w) => {
