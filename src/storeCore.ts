@@ -8,6 +8,7 @@ import { readUndoLinks, withUndoLinks } from './backup/undoLinks.js';
 import { backupUsage } from './backup/usage.js';
 import { TxfsError } from './errors.js';
 import { sha256File, sha256Of } from './integrity/sha256.js';
+import { missingParents } from './ops/missingParents.js';
 import { recoverStore } from './recovery/recover.js';
 import type { StoreCore } from './storeExtensions.js';
 import { commitDraft } from './transaction/commit.js';
@@ -20,21 +21,6 @@ import { toSummary, touches } from './transaction/summary.js';
 import { decodeTx, openPrefix, txKey, txPrefix } from './transaction/txRecord.js';
 import { externalChanges, verifyStore } from './transaction/verifyStore.js';
 import type { Data, OpOptions, RecoveryReport, Tx, TxOptions, TxResult, TxSummary, WriteOptions, WriteResult } from './types.js';
-
-/** Missing parent directories of `rel` inside the root, outermost first (for `mkdirp`). */
-const missingParents = async (ctx: StoreContext, rel: string): Promise<string[]> => {
-  const out: string[] = [];
-  for (let d = path.posix.dirname(rel); d !== '.' && d !== ''; d = path.posix.dirname(d)) {
-    try {
-      await ctx.env.fs.lstat(path.join(ctx.root, ...d.split('/')));
-      break;
-    } catch (e) {
-      if (!(e instanceof TxfsError) || (e.code !== 'ENOENT' && e.code !== 'ENOTDIR')) throw e;
-      out.unshift(d);
-    }
-  }
-  return out;
-};
 
 const opOptionsOf = (o: WriteOptions): OpOptions => ({
   ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
@@ -97,7 +83,7 @@ export const createStoreCore = (ctx: StoreContext, recovery: RecoveryReport, own
       let dirs = 0;
       if (options.mkdirp === true) {
         const { rel } = await resolveStorePath(env.fs, ctx, p);
-        for (const d of await missingParents(ctx, rel)) {
+        for (const d of await missingParents(ctx.env.fs, ctx.root, rel)) {
           tx.mkdir(d);
           dirs++;
         }

@@ -3,8 +3,9 @@
  * transactions (a restore is a transaction, so it backs up what it replaces and can itself be undone).
  */
 import * as path from 'node:path';
-import { TxfsError, hasCode } from '../errors.js';
+import { TxfsError } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
+import { missingParents } from '../ops/missingParents.js';
 import { decodeRecord, decodeRecordIfPresent } from '../journal/record.js';
 import type { StoreCore } from '../storeExtensions.js';
 import type { AfterCommitHook, StoreContext } from '../transaction/context.js';
@@ -52,21 +53,6 @@ const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[
   await compressBackups(bctx, plan.compress);
 };
 
-/** Missing parent directories of `rel` inside the root, outermost first. Throws the OS error of a failed lstat (not ENOENT). */
-export const missingParents = async (ctx: StoreContext, rel: string): Promise<string[]> => {
-  const out: string[] = [];
-  for (let d = path.posix.dirname(rel); d !== '.' && d !== ''; d = path.posix.dirname(d)) {
-    try {
-      await ctx.env.fs.lstat(path.join(ctx.root, ...d.split('/')));
-      break;
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-      out.unshift(d);
-    }
-  }
-  return out;
-};
-
 /**
  * The backup of `rel` called for: the newest, or the one with the given id.
  * @throws TxfsError ENOENT when the file has no backups, or none with that id.
@@ -89,7 +75,7 @@ export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupE
  */
 export const restoreRecord = async (ctx: StoreContext, core: StoreCore, rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
   const tx = core.begin({ label });
-  for (const d of await missingParents(ctx, toRel)) tx.mkdir(d);
+  for (const d of await missingParents(ctx.env.fs, ctx.root, toRel)) tx.mkdir(d);
   const result = await tx.writeFile(toRel, readIndexedBackup(contextOf(ctx), rec)).commit();
   // The version the restore replaced is kept as any replaced version is; note why (informational: not flushed).
   const made = result.files.flatMap((f) => (f.backup === undefined ? [] : [f.backup]));

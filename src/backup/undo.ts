@@ -10,7 +10,7 @@ import { backupRecordOf } from '../transaction/finish.js';
 import { decodeTx, txKey, type OpRecord, type TxRecord } from '../transaction/txRecord.js';
 import type { Tx, TxOptions, TxResult } from '../types.js';
 import { listBackupRecords, type BackupRecord } from './backupIndex.js';
-import { missingParents } from './backups.js';
+import { missingParents } from '../ops/missingParents.js';
 import { readIndexedBackup } from './readIndexedBackup.js';
 import { readUndoLinks, recordUndo } from './undoLinks.js';
 
@@ -33,7 +33,7 @@ const undoOp = async (ctx: StoreContext, tx: Tx, rec: TxRecord, op: OpRecord, in
   const left = op.staged === undefined ? 'unchanged' : { sha256: op.staged.sha256 };
   const restore = async (rel: string): Promise<void> => {
     const bk = await keptBackup(ctx, rec, op, index);
-    for (const d of await missingParents(ctx, rel)) {
+    for (const d of await missingParents(ctx.env.fs, ctx.root, rel)) {
       if (!dirs.has(d)) tx.mkdir(d);
       dirs.add(d);
     }
