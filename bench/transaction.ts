@@ -16,7 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
 import { openLmdbJournal } from '../src/journal/lmdb.js';
-import { openStore } from '../src/store.js';
+import { openStore, openStoreWith } from '../src/store.js';
+import type { CommitTuning } from '../src/transaction/tuning.js';
 import { openKey, putTx, txKey, type TxRecord } from '../src/transaction/txRecord.js';
 import type { Store } from '../src/types.js';
 
@@ -58,23 +59,40 @@ const floorWrite = async (dir: string, names: readonly string[]): Promise<void> 
 };
 
 type Contender = (ctx: { dir: string; store: Store; names: readonly string[] }) => Promise<unknown>;
+/** A contender, and the store tuning it runs with (txfs contenders only). */
+type Entry = readonly [string, Contender, CommitTuning?];
 
-const tenFile: ReadonlyArray<readonly [string, Contender]> = [
-  ['txfs 10-file transaction', ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)))],
+/** BENCH_AB=1 adds the txfs contenders with each tuning switch off (see CommitTuning), for an A/B in the same run. */
+const AB = process.env.BENCH_AB !== undefined;
+const variants: ReadonlyArray<readonly [string, CommitTuning]> = AB
+  ? [
+      [' (overlappingSync)', { overlappingSync: true }],
+      [' (stage, then protect)', { stageWithProtect: false }],
+      [' (a retention run per commit)', { coalesceRetention: false }],
+      [' (before: all off)', { overlappingSync: false, stageWithProtect: false, coalesceRetention: false }],
+    ]
+  : [];
+const tenFileTx: Contender = ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)));
+const concurrentTx: Contender = ({ store, names }) => Promise.all(names.map((n) => store.writeFile(n, data)));
+
+const tenFile: readonly Entry[] = [
+  ['txfs 10-file transaction', tenFileTx],
   ['10 parallel write-file-atomic', ({ dir, names }) => Promise.all(names.map((n) => writeFileAtomicLib(path.join(dir, n), data)))],
   ['floor', ({ dir, names }) => floorWrite(dir, names)],
+  ...variants.map(([suffix, tuning]): Entry => [`txfs 10-file transaction${suffix}`, tenFileTx, tuning]),
 ];
-const concurrent: ReadonlyArray<readonly [string, Contender]> = [
-  ['txfs 16 concurrent 1-file transactions', ({ store, names }) => Promise.all(names.map((n) => store.writeFile(n, data)))],
+const concurrent: readonly Entry[] = [
+  ['txfs 16 concurrent 1-file transactions', concurrentTx],
   ['16 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))],
+  ...variants.map(([suffix, tuning]): Entry => [`txfs 16 concurrent 1-file transactions${suffix}`, concurrentTx, tuning]),
 ];
 
 /** Milliseconds per operation of `c`, `TX_PER_ROUND` times in a fresh directory holding the files already. */
-const measure = async (root: string, c: Contender, count: number): Promise<number> => {
+const measure = async (root: string, c: Contender, count: number, tuning: CommitTuning = {}): Promise<number> => {
   const dir = fs.mkdtempSync(path.join(root, 'r-'));
   const names = Array.from({ length: count }, (_, i) => `f${i}.dat`);
   for (const n of names) fs.writeFileSync(path.join(dir, n), data);
-  const store = await openStore({ root: dir, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) });
+  const store = await openStoreWith({ root: dir, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) }, { tuning });
   try {
     await c({ dir, store, names });
     const t0 = now();
@@ -142,7 +160,7 @@ const main = async (): Promise<void> => {
     for (let round = 0; round < ROUNDS; round++) {
       for (const [group, count] of [[tenFile, FILES], [concurrent, WIDTH]] as const) {
         const order = group.map((_, i) => group[(i + round) % group.length]).filter((c) => c !== undefined);
-        for (const [name, c] of order) ms[name]?.push(await measure(root, c, count));
+        for (const [name, c, tuning] of order) ms[name]?.push(await measure(root, c, count, tuning));
       }
     }
     const open = await openClean(root);
@@ -156,10 +174,17 @@ const main = async (): Promise<void> => {
       /** Time ratio (the inverse of the throughput ratio); target ≤ 1. */
       concurrentVsAtomically: per('txfs 16 concurrent 1-file transactions', '16 concurrent atomically'),
     };
+    const ab = Object.fromEntries(
+      variants.flatMap(([suffix]) => [
+        [`tenFile${suffix} vs floor`, per(`txfs 10-file transaction${suffix}`, 'floor')],
+        [`concurrent${suffix} vs atomically`, per(`txfs 16 concurrent 1-file transactions${suffix}`, '16 concurrent atomically')],
+      ]),
+    );
     const medians = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
     console.log(`transaction: ${ROUNDS} rounds × ${TX_PER_ROUND} operations (median ms per operation; ratios: median of per-round time ratios, lower is better)`);
     console.table(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { 'ms/op': v }])));
     console.table(ratios);
+    if (AB) console.table(ab);
     console.log(`openStore on a clean journal: median ${median(open).toFixed(2)} ms (target < 10 ms)`);
     console.log(`recovery of ${RECOVER_N} interrupted transactions: ${rec.ms.toFixed(0)} ms wall, report.durationMs ${rec.report.durationMs.toFixed(0)} (target < 2000 ms)`);
     const out = {
@@ -171,6 +196,7 @@ const main = async (): Promise<void> => {
       config: { rounds: ROUNDS, operationsPerRound: TX_PER_ROUND, files: FILES, width: WIDTH, bytes: data.length, recover: RECOVER_N },
       msPerOperation: medians,
       ratios,
+      ...(AB ? { abRatios: ab } : {}),
       openStoreCleanMs: median(open),
       recovery: { transactions: RECOVER_N, wallMs: rec.ms, durationMs: rec.report.durationMs, rolledBack: rec.report.rolledBack.length, rolledForward: rec.report.rolledForward.length, tempFilesRemoved: rec.report.tempFilesRemoved },
     };

@@ -13,6 +13,8 @@ import type { ProtocolBreaks } from './transaction/breaks.js';
 import { settleBackground, type StoreContext } from './transaction/context.js';
 import { createStoreCore } from './storeCore.js';
 import { newTxId } from './transaction/txId.js';
+import { coalesceAfterCommit } from './transaction/coalesceAfterCommit.js';
+import { defaultTuning, type CommitTuning } from './transaction/tuning.js';
 import type { Backups, RecoveryReport, Store, StoreOptions } from './types.js';
 
 /** Test-only internals of a store: a broken protocol, a fixed clock, fixed ids. */
@@ -20,6 +22,8 @@ export interface StoreInternals {
   readonly breaks?: ProtocolBreaks;
   readonly now?: () => number;
   readonly newId?: () => string;
+  /** Benchmark switches (see `CommitTuning`); absent: the defaults. */
+  readonly tuning?: CommitTuning;
 }
 
 const contexts = new WeakMap<object, StoreContext>();
@@ -94,12 +98,12 @@ const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: stri
   }
 };
 
-const openJournal = async (options: StoreOptions, stateDir: string): Promise<{ journal: Journal; owned: boolean }> => {
+const openJournal = async (options: StoreOptions, stateDir: string, tuning: CommitTuning): Promise<{ journal: Journal; owned: boolean }> => {
   if (options.journal !== undefined) return { journal: options.journal, owned: false };
   // Loaded only when needed: a store on an injected journal never loads LMDB.
   const { openLmdbJournal } = await import('./journal/lmdb.js');
   try {
-    return { journal: await openLmdbJournal(path.join(stateDir, 'journal')), owned: true };
+    return { journal: await openLmdbJournal(path.join(stateDir, 'journal'), { overlappingSync: tuning.overlappingSync ?? defaultTuning.overlappingSync }), owned: true };
   } catch (e) {
     throw e instanceof TxfsError && e.code === 'EJOURNAL' ? e : stateError(stateDir, e);
   }
@@ -117,7 +121,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const stateDir = path.resolve(root, options.stateDir ?? '.txfs');
   const backupDir = path.resolve(root, options.backups?.dir ?? path.join(stateDir, 'backups'));
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
-  const { journal, owned } = await openJournal(options, stateDir);
+  const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
   const now = internals.now ?? Date.now;
   const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())) };
   const ctx: StoreContext = {
@@ -130,6 +134,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     afterCommit: undefined,
     recoverNow: undefined,
     background: owned ? new Set() : undefined,
+    ...(internals.tuning === undefined ? {} : { tuning: internals.tuning }),
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };
   try {
@@ -141,7 +146,8 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   ctx.recoverNow = () => recoverStore(ctx);
   const core: StoreCore = createStoreCore(ctx, recovery, owned);
   const ext = storeExtensions(ctx, core);
-  ctx.afterCommit = ext.afterCommit;
+  const coalesce = internals.tuning?.coalesceRetention ?? defaultTuning.coalesceRetention;
+  ctx.afterCommit = ext.afterCommit === undefined || !coalesce ? ext.afterCommit : coalesceAfterCommit(ext.afterCommit);
   // What the backup store reports includes the housekeeping of every commit that resolved before the call.
   const settled = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
     await settleBackground(ctx);

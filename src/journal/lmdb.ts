@@ -14,6 +14,13 @@
  * and concurrent commits share one LMDB commit (and one fsync) in both modes. So the simpler and safer mode wins:
  * a durable point cannot be lost to a missing `flush()`. `flush()` still awaits `db.flushed` and is counted in
  * `stats`, so the protocol stays explicit and correct under either mode.
+ * Measured again for the transaction bench (`BENCH_AB=1 npx tsx bench/transaction.ts`, contender "(overlappingSync)"):
+ * no difference beyond noise for a 10-file transaction or 16 concurrent ones. With lmdb-js 3.5, an asynchronous
+ * commit (`transactionAsync`, which `transact` uses) resolves after its `fdatasync` in BOTH modes (seen with
+ * `strace -f -e fdatasync`: pwrite of the pages and meta, fdatasync, then the promise), so the `committed` mark costs
+ * one fdatasync either way and overlappingSync cannot take it off the commit path; `flush()` right after a commit
+ * then resolves at once. Every journal write of the protocol is durable-or-redone by design (DESIGN step 9), so
+ * switching modes stays correct: only the intent and the commit point must be durable before the next disk step.
  */
 import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';

@@ -14,7 +14,8 @@ import { backupRecordOf, finishCommitted, undoStaged } from './finish.js';
 import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
 import { lockAndIntend } from './lockAndIntend.js';
-import { protectOps, stageOps } from './stage.js';
+import { allOrFirstError, protectOps, stageOps } from './stage.js';
+import { defaultTuning } from './tuning.js';
 import { putTx, type TxRecord, type TxState } from './txRecord.js';
 
 const recordOf = (ctx: StoreContext, id: string, startedAt: number, options: TxOptions, ops: readonly PlannedOp[], state: TxState): TxRecord => ({
@@ -63,8 +64,11 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
     await env.journal.flush();
     let rec: TxRecord = intent;
     try {
-      await stageOps(ctx, ops, signal, breaks.noTempSync !== true); // 3. Stage (temps synced)
-      await protectOps(ctx, ops); // 4. Protect (backups, their directories synced)
+      // 3. Stage (temps synced) and 4. Protect (backups, their directories synced): independent, both named in the
+      // intent flushed above, so they run at the same time; both have settled before a failure is handled.
+      const stage = (): Promise<void> => stageOps(ctx, ops, signal, breaks.noTempSync !== true);
+      if (ctx.tuning?.stageWithProtect ?? defaultTuning.stageWithProtect) await allOrFirstError([stage(), protectOps(ctx, ops)]);
+      else await stage().then(() => protectOps(ctx, ops));
       await checkOps(ctx, draft, ops, options, lock(locked)); // 5. Check (concurrent changes)
       throwIfAborted(signal, id);
       if (breaks.renameBeforeCommitPoint === true) await applyOps(ctx, ops);

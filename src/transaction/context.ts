@@ -5,6 +5,7 @@
 import type { Env } from '../env.js';
 import type { BackupPolicy, Logger } from '../types.js';
 import type { ProtocolBreaks } from './breaks.js';
+import type { CommitTuning } from './tuning.js';
 
 /** Something the backup module may do after each commit (retention); errors are logged, never thrown to the committer. */
 export type AfterCommitHook = (txId: string, rels: readonly string[]) => Promise<void>;
@@ -33,6 +34,8 @@ export interface StoreContext {
    * durable, not once housekeeping is done), inline when the journal is injected (a simulated world stays deterministic).
    */
   readonly background: Set<Promise<void>> | undefined;
+  /** Benchmark switches of the commit protocol (absent: the defaults). */
+  readonly tuning?: CommitTuning;
 }
 
 /** Resolves once no after-commit work of the store is running. */

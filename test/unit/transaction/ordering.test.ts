@@ -61,6 +61,10 @@ describe('durable points of the commit protocol', () => {
     expect(intentFlush).toBeGreaterThan(intent);
     expect(firstTemp).toBeGreaterThan(intentFlush);
     expect(firstBackup).toBeGreaterThan(intentFlush);
+    // Stage and protect may run at the same time, but both end before the commit point: the backup directory is synced.
+    const backupDirSync = first(ev, (e) => e === 'fs:syncDir:backups');
+    expect(backupDirSync).toBeGreaterThan(firstBackup);
+    expect(backupDirSync).toBeLessThan(commitPoint);
     expect(commitFlush).toBeGreaterThan(commitPoint);
     // Every temp is synced before the commit point.
     expect(ev.filter((e, i) => e.startsWith('fs:datasync:') && i > commitPoint)).toEqual([]);

@@ -1,0 +1,20 @@
+/**
+ * Performance switches of the commit protocol, for benchmarks that compare both settings in one run. Each setting
+ * keeps the protocol correct (the crash suite runs with the defaults); never needed outside benchmarks and tests.
+ */
+
+/** How a store's commits spend their round trips. Every field defaults to the setting measured best. */
+export interface CommitTuning {
+  /**
+   * The LMDB journal's `overlappingSync` (default false: see `lmdb.ts`). True is also correct — the protocol awaits
+   * `flush()` wherever it needs durability (intent, commit point) — but measured no faster.
+   */
+  readonly overlappingSync?: boolean;
+  /** Step 3 (stage) and step 4 (protect) run at the same time (default true); false: one after the other. */
+  readonly stageWithProtect?: boolean;
+  /** Commits that land while backup retention runs share its next run (default true); false: one run per commit. */
+  readonly coalesceRetention?: boolean;
+}
+
+/** The defaults. */
+export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true };
