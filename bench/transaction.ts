@@ -69,7 +69,8 @@ const variants: ReadonlyArray<readonly [string, CommitTuning]> = AB
       [' (overlappingSync)', { overlappingSync: true }],
       [' (stage, then protect)', { stageWithProtect: false }],
       [' (a retention run per commit)', { coalesceRetention: false }],
-      [' (before: all off)', { overlappingSync: false, stageWithProtect: false, coalesceRetention: false }],
+      [' (a realpath per path)', { realpathPerDirectory: false }],
+      [' (before: all off)', { overlappingSync: false, stageWithProtect: false, coalesceRetention: false, realpathPerDirectory: false }],
     ]
   : [];
 const tenFileTx: Contender = ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)));

@@ -2,12 +2,14 @@
  * A transaction being built: the operations in the caller's order, and what each path looked like when its
  * operation was added (its fingerprint), noted at that moment so that a change before the commit point shows.
  */
+import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
 import type { Data, OpOptions } from '../types.js';
 import type { StoreContext } from './context.js';
 import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
-import { checkNoLinkOut, lexicalStorePath, type StorePath } from './paths.js';
+import { checkNoLinkOut, checkNoLinkOutOf, lexicalStorePath, realParentOf, type StorePath } from './paths.js';
+import { defaultTuning } from './tuning.js';
 import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from './txRecord.js';
 
 /** An operation as the caller gave it. `path` is the target; `from` the source of copy/rename. */
@@ -36,10 +38,29 @@ export interface Draft {
   readonly ops: DraftOp[];
   readonly notes: Map<string, Promise<Settled<NotedPath>>>;
   readonly expectations: Array<{ readonly path: string; readonly state: Expectation }>;
+  /** Directory → its canonical form, shared by the paths noted in one synchronous run (see `sharedRealParent`). */
+  readonly realDirs: Map<string, Promise<string>>;
 }
 
 /** An empty draft. */
-export const emptyDraft = (): Draft => ({ ops: [], notes: new Map(), expectations: [] });
+export const emptyDraft = (): Draft => ({ ops: [], notes: new Map(), expectations: [], realDirs: new Map() });
+
+/**
+ * The canonical form of `abs`'s directory, one realpath shared by every path of that directory noted in the same
+ * synchronous run (`tx.writeFile` ten times: one realpath, not ten). The entry is dropped once that run ends, so a
+ * path noted later resolves its directory afresh, exactly as when each path had its own realpath.
+ */
+const sharedRealParent = (ctx: StoreContext, abs: string, realDirs: Map<string, Promise<string>>): Promise<string> => {
+  const dir = path.dirname(abs);
+  const known = realDirs.get(dir);
+  if (known !== undefined) return known;
+  const p = realParentOf(ctx.env.fs, abs);
+  realDirs.set(dir, p);
+  queueMicrotask(() => {
+    if (realDirs.get(dir) === p) realDirs.delete(dir);
+  });
+  return p;
+};
 
 /** The manifest entry of `rel`, or undefined when the store never wrote it. Throws `EJOURNAL`. */
 export const readManifest = async (ctx: StoreContext, rel: string): Promise<ManifestEntry | undefined> => {
@@ -48,15 +69,26 @@ export const readManifest = async (ctx: StoreContext, rel: string): Promise<Mani
 };
 
 /** Resolves and fingerprints `given` now. Throws EOUTSIDE, EINVAL, EJOURNAL, or an OS error. */
-export const notePath = async (ctx: StoreContext, given: string): Promise<NotedPath> => {
-  const path = lexicalStorePath(ctx, given);
-  // The link check, the manifest and the fingerprint are independent round trips: take them together.
-  const [, manifest, before] = await Promise.all([
-    checkNoLinkOut(ctx.env.fs, ctx, given, path.abs),
-    readManifest(ctx, path.rel),
-    takeFingerprint(ctx.env.fs, path.abs, undefined),
+export const notePath = async (ctx: StoreContext, given: string, realDirs?: Map<string, Promise<string>>): Promise<NotedPath> => {
+  const at = lexicalStorePath(ctx, given);
+  if (realDirs === undefined || !(ctx.tuning?.realpathPerDirectory ?? defaultTuning.realpathPerDirectory)) {
+    // The link check, the manifest and the fingerprint are independent round trips: take them together.
+    const [, manifest, before] = await Promise.all([
+      checkNoLinkOut(ctx.env.fs, ctx, given, at.abs),
+      readManifest(ctx, at.rel),
+      takeFingerprint(ctx.env.fs, at.abs, undefined),
+    ]);
+    return { path: at, manifest, before: await withEarlierHash(ctx, at.abs, withManifest(before, manifest)) };
+  }
+  // The directory's canonical form (shared), the manifest and the fingerprint together; the fingerprint's lstat tells
+  // whether the path itself is a symbolic link (only then does it need a realpath of its own).
+  const [realParent, manifest, before] = await Promise.all([
+    sharedRealParent(ctx, at.abs, realDirs),
+    readManifest(ctx, at.rel),
+    takeFingerprint(ctx.env.fs, at.abs, undefined),
   ]);
-  return { path, manifest, before: await withEarlierHash(ctx, path.abs, withManifest(before, manifest)) };
+  await checkNoLinkOutOf(ctx.env.fs, ctx, given, at.abs, before.exists ? before.kind : undefined, realParent);
+  return { path: at, manifest, before: await withEarlierHash(ctx, at.abs, withManifest(before, manifest)) };
 };
 
 /** Files up to this size that the manifest does not vouch for are hashed when noted. */
@@ -85,7 +117,7 @@ export const noteLater = (ctx: StoreContext, draft: Draft, given: string, pin = 
   if (!pin && draft.notes.has(given)) return;
   draft.notes.set(
     given,
-    notePath(ctx, given).then(
+    notePath(ctx, given, draft.realDirs).then(
       (value): Settled<NotedPath> => ({ ok: true, value }),
       (error: unknown): Settled<NotedPath> => ({ ok: false, error }),
     ),

@@ -76,9 +76,28 @@ export const lexicalStorePath = (scope: PathScope, given: string): StorePath => 
  * state directory. @throws TxfsError EOUTSIDE; ELOOP, EACCES … from realpath.
  */
 export const checkNoLinkOut = async (fs: FileSystem, scope: PathScope, given: string, abs: string): Promise<void> => {
-  const real = await realOfDeepestExisting(fs, abs);
+  checkReal(scope, given, await realOfDeepestExisting(fs, abs));
+};
+
+const checkReal = (scope: PathScope, given: string, real: string): void => {
   if (!isWithin(scope.rootReal, real) || real === scope.rootReal) throw outside(given, 'leads outside the root through a symbolic link');
   if (isWithin(scope.stateDirReal, real)) throw outside(given, "leads into the store's state directory");
+};
+
+/**
+ * The canonical form of the directory holding `abs` (or of its deepest existing ancestor, the missing rest appended):
+ * what `checkNoLinkOutOf` needs, shareable by every path of one directory. @throws TxfsError ELOOP, EACCES … from realpath.
+ */
+export const realParentOf = (fs: FileSystem, abs: string): Promise<string> => realOfDeepestExisting(fs, path.dirname(abs));
+
+/**
+ * `checkNoLinkOut` when `abs` has just been lstat'ed (`kind`, undefined when absent) and its directory resolved
+ * (`realParent`, from `realParentOf`): a path that is not itself a symbolic link leads where its directory leads, so
+ * only a link at `abs` costs a realpath of its own. Exactly as strict. @throws TxfsError EOUTSIDE; ELOOP, EACCES ….
+ */
+export const checkNoLinkOutOf = async (fs: FileSystem, scope: PathScope, given: string, abs: string, kind: string | undefined, realParent: string): Promise<void> => {
+  if (kind === 'symlink') await checkNoLinkOut(fs, scope, given, abs);
+  else checkReal(scope, given, path.join(realParent, path.basename(abs)));
 };
 
 /** The absolute path of a root-relative `rel`. */

@@ -14,7 +14,12 @@ export interface CommitTuning {
   readonly stageWithProtect?: boolean;
   /** Commits that land while backup retention runs share its next run (default true); false: one run per commit. */
   readonly coalesceRetention?: boolean;
+  /**
+   * Paths of one directory noted together share one realpath of the directory, each path's own lstat telling whether
+   * it is a symbolic link (default true); false: one realpath per path. Equally strict either way.
+   */
+  readonly realpathPerDirectory?: boolean;
 }
 
 /** The defaults. */
-export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true };
+export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true, realpathPerDirectory: true };
