@@ -1,0 +1,57 @@
+/**
+ * Two recoveries of one store at the same time (two processes opening it after a crash): one finishes the dead
+ * transaction, the other waits for its locks, sees the record moved on, and does nothing twice.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { nodeFileSystem } from '../../../src/fs/node.js';
+import { openStore, recover } from '../../../src/store.js';
+import type { Store } from '../../../src/types.js';
+import { mapJournal } from '../transaction/mapJournal.js';
+
+const roots: string[] = [];
+const stores: Store[] = [];
+afterEach(async () => {
+  for (const s of stores.splice(0)) await s.close();
+  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
+});
+
+const read = (root: string, rel: string): string | undefined => (fs.existsSync(path.join(root, rel)) ? fs.readFileSync(path.join(root, rel), 'utf8') : undefined);
+const temps = (root: string): string[] => fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'));
+
+describe('two recoveries at once', () => {
+  it.each([
+    ['before its commit point (rolled back)', 'datasync', 'old a'],
+    ['after its commit point (rolled forward)', 'rename', 'new a'],
+  ] as const)('a transaction cut off %s is finished exactly once', async (_when, kind, settled) => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
+    roots.push(root);
+    fs.writeFileSync(path.join(root, 'a.txt'), 'old a');
+    fs.writeFileSync(path.join(root, 'b.txt'), 'old b');
+    const journal = mapJournal();
+    const ffs = createFaultyFileSystem(nodeFileSystem);
+    const crashed = await openStore({ root, fs: ffs, journal });
+    // From the first failing call on, nothing of the file system works: the process is as good as dead.
+    ffs.inject({ kind, nth: 1, errno: 'EIO', mode: 'always' });
+    ffs.inject({ kind: 'unlink', nth: 1, errno: 'EIO', mode: 'always' });
+    ffs.inject({ kind: 'rename', nth: 1, errno: 'EIO', mode: 'always' });
+    await expect(crashed.begin().writeFile('a.txt', 'new a').writeFile('b.txt', 'new b').commit()).rejects.toMatchObject({ code: 'EIO' });
+    await crashed.close();
+
+    const one = await openStore({ root, journal, recover: false, lockTimeoutMs: 10_000 });
+    const two = await openStore({ root, journal, recover: false, lockTimeoutMs: 10_000 });
+    stores.push(one, two);
+    const reports = await Promise.all([recover(one), recover(two)]);
+    const finished = reports.flatMap((r) => [...r.rolledForward, ...r.rolledBack]);
+    expect(finished).toHaveLength(1);
+    expect(reports.flatMap((r) => r.problems)).toEqual([]);
+    expect([read(root, 'a.txt'), read(root, 'b.txt')]).toEqual([settled, settled.replace(' a', ' b')]);
+    expect(temps(root)).toEqual([]);
+    const status = await one.status();
+    expect(status.openTransactions).toEqual([]);
+    expect(status.locks).toEqual([]);
+  });
+});
