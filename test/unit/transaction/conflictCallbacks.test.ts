@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
+import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import type { Conflict, ConflictResolution } from '../../../src/types.js';
@@ -163,5 +164,36 @@ describe('onConcurrentChange as a callback', () => {
     await f.store.begin({ onConcurrentChange: cb.policy }).expect('new.txt', 'absent').writeFile('a.txt', 'new a').commit();
     expect(cb.asked).toMatchObject([{ kind: 'changed', path: 'new.txt', current: { size: 'appeared'.length } }]);
     expect([f.read('a.txt'), f.read('new.txt')]).toEqual(['new a', 'appeared']);
+  });
+
+  it.each(['rename', 'skip'] as const)("a new file created behind the transaction at its target, answered '%s': the outside file stays", async (answer) => {
+    const f = await setup({ 'b.txt': 'old b' }, (root) => fs.writeFileSync(path.join(root, 'new.txt'), 'outside!'));
+    const cb = answering(answer);
+    await f.store.begin({ onConcurrentChange: cb.policy }).writeFile('new.txt', 'mine').writeFile('b.txt', 'new b').commit();
+    expect(cb.asked).toMatchObject([{ kind: 'changed', path: 'new.txt', current: { size: 'outside!'.length } }]);
+    expect(f.read('new.txt')).toBe('outside!');
+    expect(f.read('new (1).txt')).toBe(answer === 'rename' ? 'mine' : undefined);
+    expect(f.read('b.txt')).toBe('new b');
+    expect(f.temps()).toEqual([]);
+  });
+});
+
+describe('dropping a skipped operation when the disk fails', () => {
+  it('an unlink error (EIO) while removing the skipped temp fails the commit: nothing of it lands', async () => {
+    const meddle: { run?: () => void } = {};
+    const ffs = createFaultyFileSystem(meddlingFs(meddle, 'stage'));
+    const f = await makeFixture({ 'a.txt': 'old a', 'b.txt': 'old b' }, { fs: ffs });
+    fixtures.push(f);
+    meddle.run = () => fs.writeFileSync(path.join(f.root, 'a.txt'), 'outside!');
+    const policy = async (): Promise<ConflictResolution> => {
+      ffs.inject({ kind: 'unlink', nth: 1, errno: 'EIO', mode: 'once', pathIncludes: '.txfs-tmp' });
+      return 'skip';
+    };
+    const outcome = await codeOf(f.store.begin({ onConcurrentChange: policy }).writeFile('a.txt', 'new a').writeFile('b.txt', 'new b').commit());
+    expect(outcome).toBe('EIO');
+    expect(ffs.fired.map((c) => c.kind)).toEqual(['unlink']);
+    expect([f.read('a.txt'), f.read('b.txt')]).toEqual(['outside!', 'old b']);
+    // The rollback removes the temp the failed unlink left.
+    expect(f.temps()).toEqual([]);
   });
 });
