@@ -83,6 +83,12 @@ describe('paths that are not file paths in the store', () => {
     expect(f.temps()).toEqual([]);
   });
 
+  it('expect() on a path outside the root is refused at commit with EOUTSIDE, nothing is written', async () => {
+    const f = await fixture({});
+    expect(await failure(() => f.store.begin().expect('../elsewhere.txt', 'absent').writeFile('ok.txt', 'ok').commit())).toBe('EOUTSIDE');
+    expect(f.files()).toEqual([]);
+  });
+
   it('a path that is not a string is a TypeError', async () => {
     const f = await fixture({});
     expect(await failure(() => f.store.begin().writeFile(42 as unknown as string, 'x').commit())).toBe('TypeError');
