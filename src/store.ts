@@ -7,6 +7,7 @@ import type { Env } from './env.js';
 import { TxfsError, hasCode } from './errors.js';
 import type { FileSystem } from './fs/fileSystem.js';
 import type { Journal } from './journal/journal.js';
+import { finishPendingRemovals } from './backup/pendingRemoval.js';
 import { recoverStore } from './recovery/recover.js';
 import { storeExtensions, type StoreCore } from './storeExtensions.js';
 import type { ProtocolBreaks } from './transaction/breaks.js';
@@ -138,7 +139,11 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };
   try {
-    if (options.recover !== false) recovery = await recoverStore(ctx);
+    if (options.recover !== false) {
+      recovery = await recoverStore(ctx);
+      // Backup removals and compression temps that a crash interrupted: their journal records name them.
+      await finishPendingRemovals({ env: ctx.env, backupDir: ctx.backupDir });
+    }
   } catch (e) {
     if (owned) await journal.close().catch(() => undefined);
     throw e;

@@ -1,8 +1,10 @@
 /**
- * Gzipping an old backup, crash-safely: the index never names a file that is not complete and durable on disk.
- * Order: stage `<file>.gz` in a temp (O_EXCL, fdatasync), rename it in, fsync the directory, switch the index
- * entry (durably), and only then unlink the uncompressed file. A crash in between leaves at worst a file the
- * index does not name, which `verifyBackups` reports as `unindexed`.
+ * Gzipping an old backup, crash-safely: the index never names a file that is not complete and durable on disk,
+ * and no interrupted compression leaves litter. Order: durable `backup-gc/` records name the temp and the `.gz`
+ * file; stage the gzip in the temp (O_EXCL, fdatasync), rename it to `.gz`, fsync the directory; switch the index
+ * entry to the `.gz` and, in the same journal transaction, swap the `.gz` record for one naming the original
+ * (durably); unlink the original. Whatever a crash interrupts, the records name it, and the next open or prune
+ * removes it (never a file the index names).
  */
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
@@ -14,6 +16,7 @@ import { stageFile } from '../ops/stageFile.js';
 import { tempName } from '../ops/tempName.js';
 import type { BackupContext } from './backupContext.js';
 import { BackupRecord, backupKey, indexBackup, listBackupRecords } from './backupIndex.js';
+import { pendingKey, recordPendingRemoval, unlinkPending } from './pendingRemoval.js';
 import { BACKUP_CHUNK } from './readBackup.js';
 
 /** The original bytes of an uncompressed backup, checked against the index on the way through. */
@@ -44,21 +47,21 @@ const removeQuietly = async (ctx: BackupContext, file: string): Promise<void> =>
 /** A backup gzipped into its final `.gz` name, not yet switched in the index. */
 interface Staged {
   readonly rec: BackupRecord;
+  readonly pendingGz: BackupRecord;
+  readonly pendingOriginal: BackupRecord;
   readonly next: BackupRecord;
   readonly file: string;
   readonly gzAbs: string;
 }
 
 /** Stages the gzip of `rec` (verified on the way, fdatasynced) and renames it to its final `.gz` name. */
-const stageGzip = async (ctx: BackupContext, rec: BackupRecord): Promise<Staged> => {
+const stageGzip = async (ctx: BackupContext, rec: BackupRecord, { temp, pendingGz, pendingOriginal }: Planned): Promise<Staged> => {
   if (rec.compressed) throw new TypeError(`compressBackup: backup ${rec.id} is already compressed`);
   const { fs } = ctx.env;
   const file = path.join(ctx.backupDir, rec.file);
   const gzFile = `${rec.file}.gz`;
   const gzAbs = path.join(ctx.backupDir, gzFile);
   const st = await fs.stat(file);
-  // A fresh id per attempt: a temp left by a crashed attempt never blocks the next one (verify reports it).
-  const temp = tempName(gzAbs, ctx.env.newId().replace(/[./]/g, '_'), 0);
   const gzipped = pipeline(Readable.from(verifiedSource(ctx, rec, file)), createGzip(), () => undefined);
   let size: number;
   try {
@@ -72,7 +75,31 @@ const stageGzip = async (ctx: BackupContext, rec: BackupRecord): Promise<Staged>
     await removeQuietly(ctx, temp).catch(() => undefined);
     throw fromOsError(e, temp, 'rename');
   }
-  return { rec, file, gzAbs, next: { ...rec, file: gzFile, compressed: true, storedSize: size } };
+  return { rec, pendingGz, pendingOriginal, file, gzAbs, next: { ...rec, file: gzFile, compressed: true, storedSize: size } };
+};
+
+/** The files a compression may leave behind if interrupted, each named by a pending-removal record before it exists. */
+interface Planned {
+  readonly temp: string;
+  /** Names the temp file. */
+  readonly pendingTemp: BackupRecord;
+  /** Names the `.gz` file, until the index switches to it (in the same journal transaction that drops this record). */
+  readonly pendingGz: BackupRecord;
+  /** Names the uncompressed original, from the index switch (same journal transaction) until it is unlinked. */
+  readonly pendingOriginal: BackupRecord;
+}
+
+/** A fresh temp name per attempt (a temp left by a crashed attempt never blocks the next one) and its records. */
+const planCompression = (ctx: BackupContext, rec: BackupRecord): Planned => {
+  const id = ctx.env.newId().replace(/[./]/g, '_');
+  const temp = tempName(path.join(ctx.backupDir, `${rec.file}.gz`), id, 0);
+  const rel = (abs: string): string => path.relative(ctx.backupDir, abs).split(path.sep).join('/');
+  return {
+    temp,
+    pendingTemp: { ...rec, id: `${rec.id}~gz~${id}~tmp`, file: rel(temp) },
+    pendingGz: { ...rec, id: `${rec.id}~gz~${id}`, file: `${rec.file}.gz` },
+    pendingOriginal: { ...rec, id: `${rec.id}~gz~${id}~original` },
+  };
 };
 
 /** Runs `jobs` at most `width` at a time, settling every one. */
@@ -114,8 +141,30 @@ export interface CompressResult {
  *   that is already compressed.
  */
 export const compressBackups = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<CompressResult> => {
+  const { journal } = ctx.env;
+  const plans = recs.map((rec) => planCompression(ctx, rec));
+  if (plans.length === 0) return { compressed: [], skipped: [], missing: [] };
+  // Every file a compression creates is named durably before it exists (DESIGN: recovery removes only what the
+  // journal names); a crash leaves records that the next open or prune completes.
+  await journal.transact((txn) => {
+    for (const p of plans) {
+      recordPendingRemoval(txn, p.pendingTemp);
+      recordPendingRemoval(txn, p.pendingGz);
+    }
+  });
+  await journal.flush();
+  try {
+    return await compressStaged(ctx, recs, plans);
+  } finally {
+    // unlinkPending removes only what a record still names and no index entry names.
+    await unlinkPending(ctx, plans.flatMap((p) => [p.pendingTemp, p.pendingGz, p.pendingOriginal]));
+  }
+};
+
+/** Stages every gzip, switches the index to those staged, then unlinks the originals. */
+const compressStaged = async (ctx: BackupContext, recs: readonly BackupRecord[], plans: readonly Planned[]): Promise<CompressResult> => {
   const { fs, journal } = ctx.env;
-  const settled = await settleLimited(recs.map((rec) => () => stageGzip(ctx, rec)), 4);
+  const settled = await settleLimited(recs.map((rec, i) => () => stageGzip(ctx, rec, plans[i] as Planned)), 4);
   const staged: Staged[] = [];
   const skipped: BackupRecord[] = [];
   const missing: BackupRecord[] = [];
@@ -138,8 +187,11 @@ export const compressBackups = async (ctx: BackupContext, recs: readonly BackupR
         const key = backupKey(s.rec.path, s.rec.id);
         const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
         if (current === undefined) return 'gone';
+        // Switched here, or by someone else to the same `.gz` name: the index names that file, so it must stay.
+        txn.remove(pendingKey(s.pendingGz));
         if (current.file !== s.rec.file) return 'changed';
         indexBackup(txn, s.next);
+        recordPendingRemoval(txn, s.pendingOriginal);
         return 'switched';
       }),
     );

@@ -5,18 +5,14 @@
  * between leaves a record that the next prune (or `finishPendingRemovals` on open) completes. The index never
  * names a missing file, and no removed backup is left behind as litter.
  */
-import * as path from 'node:path';
-import { hasCode } from '../errors.js';
-import { decodeRecord, decodeRecordIfPresent, encodeRecord } from '../journal/record.js';
+import { decodeRecordIfPresent } from '../journal/record.js';
 import type { BackupContext } from './backupContext.js';
 import { BackupRecord, backupKey, listAllBackupRecords, storedBytes } from './backupIndex.js';
 import { compressBackups } from './compress.js';
+import { finishPendingRemovals, recordPendingRemoval, unlinkPending } from './pendingRemoval.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 
-/** Prefix of the records of backups being removed. */
-export const pendingRemovalPrefix = 'backup-gc/';
-
-const pendingKey = (rec: BackupRecord): string => `${pendingRemovalPrefix}${rec.id}`;
+export { finishPendingRemovals, pendingRemovalPrefix } from './pendingRemoval.js';
 
 /** What a prune did. */
 export interface PruneResult {
@@ -25,36 +21,6 @@ export interface PruneResult {
   readonly freedBytes: number;
   readonly compressed: number;
 }
-
-const unlinkIfPresent = async (ctx: BackupContext, rec: BackupRecord): Promise<void> => {
-  try {
-    await ctx.env.fs.unlink(path.join(ctx.backupDir, rec.file));
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
-};
-
-/** Unlinks the files of `recs` (already out of the index) and drops their pending-removal records. */
-const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
-  await Promise.all(recs.map((rec) => unlinkIfPresent(ctx, rec)));
-  if (recs.length === 0) return;
-  // No flush: should this be lost, the next prune unlinks again and meets ENOENT.
-  await ctx.env.journal.transact((txn) => {
-    for (const rec of recs) txn.remove(pendingKey(rec));
-  });
-};
-
-/**
- * Completes backup removals that a crash interrupted (their index entries already gone, their files maybe not).
- * Returns how many it completed.
- * @throws TxfsError EJOURNAL (a pending record cannot be decoded), EIO/EACCES … while unlinking.
- */
-export const finishPendingRemovals = async (ctx: BackupContext): Promise<number> => {
-  const entries = await ctx.env.journal.range(pendingRemovalPrefix);
-  const recs = entries.map((e) => decodeRecord(e.key, e.value, BackupRecord));
-  await unlinkPending(ctx, recs);
-  return recs.length;
-};
 
 /**
  * Removes the given backups: out of the index (durably, with a pending-removal record), then off the disk.
@@ -70,7 +36,7 @@ export const removeBackups = async (ctx: BackupContext, recs: readonly BackupRec
       const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
       if (current === undefined) continue;
       txn.remove(key);
-      txn.put(pendingKey(current), encodeRecord(pendingKey(current), BackupRecord, current));
+      recordPendingRemoval(txn, current);
       out.push(current);
     }
     return out;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAllBackupRecords, listBackupRecords } from '../../../src/backup/backupIndex.js';
+import { pendingRemovalPrefix } from '../../../src/backup/pendingRemoval.js';
 import { compressBackup, compressBackups } from '../../../src/backup/compress.js';
 import { verifyBackups } from '../../../src/backup/verifyBackups.js';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
@@ -35,14 +36,17 @@ describe('compressBackup', () => {
 
     const kinds = ffs.trace.map((c) => c.kind);
     const rename = kinds.indexOf('rename');
-    const syncDir = kinds.lastIndexOf('syncDir');
+    const syncDir = kinds.indexOf('syncDir');
     const unlink = ffs.trace.findIndex((c) => c.kind === 'unlink' && c.path === path.join(fx.backupDir, rec.file));
     expect(ffs.trace.some((c) => c.kind === 'datasync')).toBe(true);
     expect(rename).toBeGreaterThan(-1);
     expect(syncDir).toBeGreaterThan(rename);
-    expect(flushedAt).toHaveLength(1);
-    expect(flushedAt[0]).toBeGreaterThan(syncDir);
-    expect(unlink).toBeGreaterThanOrEqual(flushedAt[0] ?? Infinity);
+    // First the records naming what the compression may leave behind, before the temp exists; then the switch.
+    const create = kinds.indexOf('open');
+    expect(flushedAt).toHaveLength(2);
+    expect(flushedAt[0]).toBeLessThanOrEqual(create);
+    expect(flushedAt[1]).toBeGreaterThan(syncDir);
+    expect(unlink).toBeGreaterThanOrEqual(flushedAt[1] ?? Infinity);
   });
 
   it('on ENOSPC leaves the original backup untouched, no temp file, and says the disk is full', async () => {
@@ -74,22 +78,33 @@ describe('compressBackup', () => {
     expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
   });
 
-  it('when the index switch fails, keeps the indexed original and reports the stray .gz without deleting it', async () => {
+  it('when the index switch fails, keeps the indexed original and removes the .gz its record names', async () => {
     const rec = await fx.addBackup('a.txt', content);
-    fx.journal.failNextTransact(new Error('journal unavailable'));
-    await expect(compressBackup(fx.ctx, rec)).rejects.toThrow('journal unavailable');
+    let transacts = 0;
+    const failing = {
+      ...fx.journal,
+      transact: <T>(fn: Parameters<typeof fx.journal.transact<T>>[0]): Promise<T> =>
+        ++transacts === 2 ? Promise.reject(new Error('journal unavailable')) : fx.journal.transact(fn),
+    };
+    await expect(compressBackup({ ...fx.ctx, env: { ...fx.ctx.env, journal: failing } }, rec)).rejects.toThrow('journal unavailable');
     expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
     expect(fs.readFileSync(path.join(fx.backupDir, rec.file)).equals(content)).toBe(true);
+    expect(listFiles(fx.backupDir)).toEqual([rec.file]);
+    expect(await verifyBackups(fx.ctx)).toMatchObject({ checked: 1, ok: 1, problems: [] });
 
-    const report = await verifyBackups(fx.ctx);
-    expect(report).toMatchObject({ checked: 1, ok: 1 });
-    expect(report.problems).toEqual([expect.objectContaining({ kind: 'unindexed', path: path.join(fx.backupDir, `${rec.file}.gz`) })]);
-    expect(fs.existsSync(path.join(fx.backupDir, `${rec.file}.gz`))).toBe(true);
-
-    // A later attempt completes, over the stray file.
+    // A later attempt completes.
     const next = await compressBackup(fx.ctx, rec);
     expect(listFiles(fx.backupDir)).toEqual([next.file]);
     expect((await verifyBackups(fx.ctx)).problems).toEqual([]);
+  });
+
+  it('when the directory fsync after the rename fails, removes the .gz and keeps the indexed original, leaving no record', async () => {
+    const rec = await fx.addBackup('a.txt', content);
+    const ffs = createFaultyFileSystem(nodeFileSystem, [{ kind: 'syncDir', nth: 1, errno: 'EIO' }]);
+    await expect(compressBackup(fx.withFs(ffs), rec)).rejects.toMatchObject({ code: 'EIO' });
+    expect(await listBackupRecords(fx.ctx.env, 'a.txt')).toEqual([rec]);
+    expect(listFiles(fx.backupDir)).toEqual([rec.file]);
+    expect(await fx.journal.range(pendingRemovalPrefix)).toEqual([]);
   });
 
   it('gives up, cleanly, when the backup left the index meanwhile', async () => {
@@ -121,8 +136,10 @@ describe('compressBackup', () => {
     let flushes = 0;
     const ctx = { ...base, env: { ...base.env, journal: { ...fx.journal, flush: async () => void (flushes += 1) } } };
     await expect(compressBackups(ctx, [...good, bad])).rejects.toMatchObject({ code: 'EINTEGRITY' });
-    expect(flushes).toBe(1);
-    expect(ffs.trace.filter((c) => c.kind === 'syncDir')).toHaveLength(1);
+    // One flush naming every file the batch may leave, one for the index switch; one directory fsync before the
+    // switch, one after the originals are unlinked.
+    expect(flushes).toBe(2);
+    expect(ffs.trace.filter((c) => c.kind === 'syncDir')).toHaveLength(2);
     const all = await listAllBackupRecords(fx.ctx.env);
     expect(all.filter((r) => r.compressed).map((r) => r.path).sort()).toEqual(['d/a.txt', 'd/b.txt', 'd/c.txt']);
     expect(all.find((r) => r.path === 'd/bad.txt')).toEqual(bad);

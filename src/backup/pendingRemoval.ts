@@ -1,0 +1,65 @@
+/**
+ * Files of the backup store that must not outlive an interrupted operation: backups being removed (already out
+ * of the index) and the temp files of compressions. Each is named by a durable `backup-gc/<id>` record *before*
+ * the step that makes it litter, so a crash leaves a record that the next prune, or the next open of the store,
+ * completes — nothing is ever guessed from a name pattern.
+ */
+import * as path from 'node:path';
+import { hasCode } from '../errors.js';
+import type { JournalTxn } from '../journal/journal.js';
+import { decodeRecord, encodeRecord } from '../journal/record.js';
+import type { BackupContext } from './backupContext.js';
+import { BackupRecord, listBackupRecords } from './backupIndex.js';
+
+/** Prefix of the records of files to remove. */
+export const pendingRemovalPrefix = 'backup-gc/';
+
+/** The key of the pending-removal record of `rec` (its `id` must be unique among pending removals). */
+export const pendingKey = (rec: BackupRecord): string => `${pendingRemovalPrefix}${rec.id}`;
+
+/** Records, inside a journal transaction, that the file of `rec` (relative to the backup dir) is to be removed. */
+export const recordPendingRemoval = (txn: JournalTxn, rec: BackupRecord): void => {
+  txn.put(pendingKey(rec), encodeRecord(pendingKey(rec), BackupRecord, rec));
+};
+
+const unlinkIfPresent = async (ctx: BackupContext, rec: BackupRecord): Promise<void> => {
+  try {
+    await ctx.env.fs.unlink(path.join(ctx.backupDir, rec.file));
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT')) throw e;
+  }
+};
+
+/**
+ * Unlinks the files of `recs`, makes the unlinks durable, then drops their pending-removal records — in that
+ * order, so that a record is never gone while its file could still come back after a crash.
+ * @throws TxfsError EIO/EACCES … while unlinking or syncing; EJOURNAL.
+ */
+export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
+  if (recs.length === 0) return;
+  // A file the index names is a backup, whatever a pending record says (a concurrent compression of the same
+  // backup may have switched the index to the `.gz` name this record was guarding): it is never unlinked here.
+  const indexed = new Set<string>();
+  for (const rel of new Set(recs.map((rec) => rec.path))) for (const r of await listBackupRecords(ctx.env, rel)) indexed.add(r.file);
+  // Only what the journal names is removed: a record already dropped (its operation completed) protects nothing.
+  const named = await Promise.all(recs.map(async (rec) => (await ctx.env.journal.get(pendingKey(rec))) !== undefined));
+  await Promise.all(recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)).map((rec) => unlinkIfPresent(ctx, rec)));
+  const dirs = new Set(recs.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
+  await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
+  // No flush: should this be lost, the next prune unlinks again and meets ENOENT.
+  await ctx.env.journal.transact((txn) => {
+    for (const rec of recs) txn.remove(pendingKey(rec));
+  });
+};
+
+/**
+ * Completes removals that a crash interrupted (backups already out of the index, compression temps).
+ * Returns how many it completed.
+ * @throws TxfsError EJOURNAL (a pending record cannot be decoded), EIO/EACCES … while unlinking.
+ */
+export const finishPendingRemovals = async (ctx: BackupContext): Promise<number> => {
+  const entries = await ctx.env.journal.range(pendingRemovalPrefix);
+  const recs = entries.map((e) => decodeRecord(e.key, e.value, BackupRecord));
+  await unlinkPending(ctx, recs);
+  return recs.length;
+};
