@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
+import { conflictError } from '../conflict/resolveConflict.js';
 import { hasCode } from '../errors.js';
 import { sha256File } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
@@ -134,18 +135,25 @@ export const syncBackupDirs = (ctx: StoreContext, files: readonly string[]): Pro
 export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): Promise<void> => {
   const { fs } = ctx.env;
   const made: string[] = [];
+  // A file that vanished since the transaction looked at it cannot be backed up: that is a concurrent change, and
+  // it fails the transaction before anything is replaced (the step-5 policies never see it: there is no backup to
+  // keep, so 'overwrite' could not keep the promise that the replaced version is kept).
+  const preserve = (abs: string, rel: string, to: string): Promise<{ size: number }> =>
+    preserveFile(fs, abs, to).catch((e: unknown) => {
+      throw hasCode(e, 'ENOENT') ? conflictError({ kind: 'changed', path: rel }, 'it was deleted by another program after the transaction looked at it') : e;
+    });
   const jobs = ops.flatMap((op) => {
     if (op.skipped) return [];
     const out: Array<Promise<void>> = [];
     if (op.backup !== undefined && op.before.exists) {
       const to = backupAbs(ctx, op.backup);
       made.push(to);
-      out.push(preserveFile(fs, op.target.abs, to).then(({ size }) => hashBackup(ctx, op, size)));
+      out.push(preserve(op.target.abs, op.target.rel, to).then(({ size }) => hashBackup(ctx, op, size)));
     }
     if (op.sourceBackup !== undefined && op.source !== undefined) {
       const to = backupAbs(ctx, op.sourceBackup);
       made.push(to);
-      out.push(preserveFile(fs, op.source.abs, to).then(() => undefined));
+      out.push(preserve(op.source.abs, op.source.rel, to).then(() => undefined));
     }
     return out;
   });
