@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { caseDirs } from './caseDirs.js';
 import { TxfsError } from '../../../src/errors.js';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
@@ -11,16 +11,9 @@ import { writeFileAtomic, writeFileAtomicWith } from '../../../src/ops/atomicWri
 import { isTempName } from '../../../src/ops/tempName.js';
 import type { Conflict } from '../../../src/types.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-let dir = root;
-let n = 0;
-beforeEach(() => {
-  dir = path.join(root, `case${++n}`);
-  fs.mkdirSync(dir);
-});
-const at = (name: string): string => path.join(dir, name);
-const noTemps = (): void => expect(fs.readdirSync(dir).filter(isTempName)).toEqual([]);
+const cases = caseDirs();
+const { at } = cases;
+const noTemps = (): void => expect(fs.readdirSync(cases.dir).filter(isTempName)).toEqual([]);
 
 describe('writeFileAtomic', () => {
   it('creates a new file with the default mode and reports its hash and size', async () => {
@@ -77,7 +70,7 @@ describe('writeFileAtomic', () => {
     await writeFileAtomicWith(faulty, at('o.txt'), 'new');
     const kinds = faulty.trace.map((c) => c.kind);
     expect(kinds).toEqual(['lstat', 'open', 'write', 'datasync', 'close', 'rename', 'syncDir']);
-    expect(faulty.trace.find((c) => c.kind === 'syncDir')?.path).toBe(dir);
+    expect(faulty.trace.find((c) => c.kind === 'syncDir')?.path).toBe(cases.dir);
   });
 
   it('skips every fsync with fsync: false', async () => {
@@ -116,7 +109,7 @@ describe('writeFileAtomic', () => {
   it('mkdirp fsyncs the parent of every directory it creates', async () => {
     const faulty = createFaultyFileSystem(nodeFileSystem);
     await writeFileAtomicWith(faulty, at('p/q/r.txt'), 'a', { mkdirp: true });
-    expect(faulty.trace.filter((c) => c.kind === 'syncDir').map((c) => c.path)).toEqual([dir, at('p'), at('p/q')]);
+    expect(faulty.trace.filter((c) => c.kind === 'syncDir').map((c) => c.path)).toEqual([cases.dir, at('p'), at('p/q')]);
   });
 });
 
@@ -127,7 +120,7 @@ describe('writeFileAtomic, concurrent writers', () => {
     expect(results.every((r) => r.status === 'written')).toBe(true);
     expect(contents).toContain(fs.readFileSync(at('shared.txt'), 'utf8'));
     noTemps();
-    const backups = fs.readdirSync(dir).filter((f) => f.endsWith('.bak'));
+    const backups = fs.readdirSync(cases.dir).filter((f) => f.endsWith('.bak'));
     for (const b of backups) expect(contents).toContain(fs.readFileSync(at(b), 'utf8'));
   });
 

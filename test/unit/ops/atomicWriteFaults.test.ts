@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { caseDirs } from './caseDirs.js';
 import { TxfsError } from '../../../src/errors.js';
 import { createFaultyFileSystem, type Fault, type FsCallKind } from '../../../src/fs/faulty.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
@@ -11,14 +11,7 @@ import { validators } from '../../../src/integrity/validators.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';
 import type { Data, WriteOptions } from '../../../src/types.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-let dir = root;
-let n = 0;
-beforeEach(() => {
-  dir = path.join(root, `case${++n}`);
-  fs.mkdirSync(dir);
-});
+const cases = caseDirs();
 const OLD = Buffer.from('{"version":1,"payload":"the old content"}');
 
 /** The directory listing and the target's bytes, to compare before and after. */
@@ -53,7 +46,7 @@ const faultyWith = (...faults: Fault[]): FileSystem => createFaultyFileSystem(no
 describe('writeFileAtomic leaves the target byte-identical and no temp file on', () => {
   let target = '';
   beforeEach(() => {
-    target = path.join(dir, 'data.json');
+    target = path.join(cases.dir, 'data.json');
     fs.writeFileSync(target, OLD);
   });
 
@@ -127,7 +120,7 @@ describe('writeFileAtomic leaves the target byte-identical and no temp file on',
   });
 
   it('the target being a directory', async () => {
-    const d = path.join(dir, 'adir');
+    const d = path.join(cases.dir, 'adir');
     fs.mkdirSync(d);
     await expectNothingLost(d, 'EISDIR', () => writeFileAtomic(d, 'x'));
   });
@@ -139,10 +132,10 @@ describe('writeFileAtomic leaves the target byte-identical and no temp file on',
   });
 
   it('a missing parent directory (ENOENT naming it; mkdirp is opt-in)', async () => {
-    const missing = path.join(dir, 'no', 'such', 'file.json');
+    const missing = path.join(cases.dir, 'no', 'such', 'file.json');
     const e = await expectNothingLost(target, 'ENOENT', () => writeFileAtomic(missing, 'x'));
-    expect(e.path).toBe(path.join(dir, 'no', 'such'));
-    expect(fs.existsSync(path.join(dir, 'no'))).toBe(false);
+    expect(e.path).toBe(path.join(cases.dir, 'no', 'such'));
+    expect(fs.existsSync(path.join(cases.dir, 'no'))).toBe(false);
   });
 
   it('a parent that is a file', async () => {
@@ -170,7 +163,7 @@ describe('writeFileAtomic under a random failing call', () => {
     const content = fc.array(fc.uint8Array({ minLength: 0, maxLength: 20_000 }), { minLength: 0, maxLength: 6 });
     await fc.assert(
       fc.asyncProperty(content, fc.boolean(), fc.boolean(), options, fc.nat(), fc.constantFrom('EIO', 'ENOSPC', 'EACCES', 'EROFS'), async (chunks, exists, streamed, opts, pick, errno) => {
-        const d = fs.mkdtempSync(path.join(dir, 'p-'));
+        const d = fs.mkdtempSync(path.join(cases.dir, 'p-'));
         const target = path.join(d, 't.bin');
         if (exists) fs.writeFileSync(target, OLD);
         const next = Buffer.concat(chunks);
@@ -178,7 +171,7 @@ describe('writeFileAtomic under a random failing call', () => {
         const writeOpts: WriteOptions = { backup: opts.backup, verify: opts.verify, checksumFile: opts.checksumFile, ...(opts.mode === undefined ? {} : { mode: opts.mode }) };
         // A clean dry run elsewhere tells which calls this write makes; one of them is made to fail.
         const dry = createFaultyFileSystem(nodeFileSystem);
-        const d2 = fs.mkdtempSync(path.join(dir, 'dry-'));
+        const d2 = fs.mkdtempSync(path.join(cases.dir, 'dry-'));
         if (exists) fs.writeFileSync(path.join(d2, 't.bin'), OLD);
         await writeFileAtomicWith(dry, path.join(d2, 't.bin'), data(), writeOpts);
         const candidates = dry.trace.filter((c) => kindsToFail.includes(c.kind));

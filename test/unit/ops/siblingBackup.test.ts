@@ -1,24 +1,16 @@
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { caseDirs } from './caseDirs.js';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';
 import { parseSiblingBackupName, siblingBackupName, siblingBackupPolicy } from '../../../src/ops/siblingBackup.js';
 
-const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
-afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
-let dir = root;
-let n = 0;
-beforeEach(() => {
-  dir = path.join(root, `case${++n}`);
-  fs.mkdirSync(dir);
-});
-const at = (name: string): string => path.join(dir, name);
+const cases = caseDirs();
+const { at } = cases;
 const T0 = Date.UTC(2026, 10, 25, 17, 5, 0);
-const bak = (): string[] => fs.readdirSync(dir).filter((f) => f.endsWith('.bak')).sort();
+const bak = (): string[] => fs.readdirSync(cases.dir).filter((f) => f.endsWith('.bak')).sort();
 
 describe('sibling backups', () => {
   it('names backups <stem>-<YYYYMMDD-HHMMSS><suffix>.bak in UTC, numbering a second one in the same second', () => {
