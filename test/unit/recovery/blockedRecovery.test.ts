@@ -4,30 +4,20 @@
  * free, recovery finishes it.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { contextOf, openStore, recover } from '../../../src/store.js';
 import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from '../../../src/transaction/locks.js';
-import type { Store } from '../../../src/types.js';
 import { mapJournal } from '../transaction/mapJournal.js';
+import { read, scratch, temps } from './scratch.js';
 
-const roots: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
-});
-
-const read = (root: string, rel: string): string | undefined => (fs.existsSync(path.join(root, rel)) ? fs.readFileSync(path.join(root, rel), 'utf8') : undefined);
-const temps = (root: string): string[] => fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'));
+const { root: newRoot, keep } = scratch();
 
 describe('recovery blocked by a live lock', () => {
   it('reports ELOCKED for the blocked dead transaction, finishes the other, and finishes the blocked one when run again', async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
-    roots.push(root);
+    const root = newRoot();
     fs.writeFileSync(path.join(root, 'a.txt'), 'old a');
     fs.writeFileSync(path.join(root, 'b.txt'), 'old b');
     const journal = mapJournal();
@@ -45,7 +35,7 @@ describe('recovery blocked by a live lock', () => {
 
     // A live transaction of this process holds a.txt.
     const store = await openStore({ root, journal, lockTimeoutMs: 20, recover: false });
-    stores.push(store);
+    keep(store);
     const env = contextOf(store).env;
     markRunning('live-tx');
     try {

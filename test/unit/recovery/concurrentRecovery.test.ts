@@ -3,32 +3,22 @@
  * transaction, the other waits for its locks, sees the record moved on, and does nothing twice.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openStore, recover } from '../../../src/store.js';
-import type { Store } from '../../../src/types.js';
 import { mapJournal } from '../transaction/mapJournal.js';
+import { read, scratch, temps } from './scratch.js';
 
-const roots: string[] = [];
-const stores: Store[] = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) await s.close();
-  for (const r of roots.splice(0)) fs.rmSync(r, { recursive: true, force: true });
-});
-
-const read = (root: string, rel: string): string | undefined => (fs.existsSync(path.join(root, rel)) ? fs.readFileSync(path.join(root, rel), 'utf8') : undefined);
-const temps = (root: string): string[] => fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'));
+const { root: newRoot, keep } = scratch();
 
 describe('two recoveries at once', () => {
   it.each([
     ['before its commit point (rolled back)', 'datasync', 'old a'],
     ['after its commit point (rolled forward)', 'rename', 'new a'],
   ] as const)('a transaction cut off %s is finished exactly once', async (_when, kind, settled) => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
-    roots.push(root);
+    const root = newRoot();
     fs.writeFileSync(path.join(root, 'a.txt'), 'old a');
     fs.writeFileSync(path.join(root, 'b.txt'), 'old b');
     const journal = mapJournal();
@@ -43,7 +33,8 @@ describe('two recoveries at once', () => {
 
     const one = await openStore({ root, journal, recover: false, lockTimeoutMs: 10_000 });
     const two = await openStore({ root, journal, recover: false, lockTimeoutMs: 10_000 });
-    stores.push(one, two);
+    keep(one);
+    keep(two);
     const reports = await Promise.all([recover(one), recover(two)]);
     const finished = reports.flatMap((r) => [...r.rolledForward, ...r.rolledBack]);
     expect(finished).toHaveLength(1);
