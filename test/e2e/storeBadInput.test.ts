@@ -7,11 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TxfsError } from '../../src/errors.js';
 import { createFaultyFileSystem } from '../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../src/fs/node.js';
 import { openLmdbJournal } from '../../src/journal/lmdb.js';
 import { openStore } from '../../src/store.js';
+import { rejection } from '../unit/transaction/storeFixture.js';
 
 const dirs: string[] = [];
 const cleanups: Array<() => void> = [];
@@ -23,15 +23,6 @@ const tempDir = (): string => {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bad-'));
   dirs.push(d);
   return d;
-};
-const rejection = async (p: Promise<unknown>): Promise<TxfsError> => {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TxfsError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
 };
 const snapshot = (root: string): Record<string, string> => {
   const out: Record<string, string> = {};

@@ -6,7 +6,7 @@ import { TxfsError } from '../../../src/errors.js';
 import type { FileStat, FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { validators } from '../../../src/integrity/validators.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { codeOf, makeFixture, type Fixture } from './storeFixture.js';
 
 let fx: Fixture | undefined;
 afterEach(async () => {
@@ -14,14 +14,6 @@ afterEach(async () => {
   fx = undefined;
 });
 const setup = async (files: Record<string, string> = {}): Promise<Fixture> => (fx = await makeFixture(files));
-const codeOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-  } catch (e) {
-    return e instanceof TxfsError ? e.code : `not a TxfsError: ${String(e)}`;
-  }
-  return 'resolved';
-};
 
 describe('store.transaction', () => {
   it('lands every operation of a transaction, in the caller order, and leaves no temp file', async () => {

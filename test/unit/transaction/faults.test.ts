@@ -2,11 +2,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TxfsError } from '../../../src/errors.js';
 import { createFaultyFileSystem, type Fault, type FaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openStore, recover } from '../../../src/store.js';
 import type { Store } from '../../../src/types.js';
+import { rejection } from './storeFixture.js';
 
 interface World {
   readonly root: string;
@@ -39,15 +39,6 @@ const world = async (files: Record<string, string>): Promise<World> => {
   };
 };
 
-const failing = async (p: Promise<unknown>): Promise<TxfsError> => {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof TxfsError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-};
 
 const files = { 'a.txt': 'old a', 'b.txt': 'old b' };
 const commitBoth = (s: Store): Promise<unknown> => s.transaction((tx) => void tx.writeFile('a.txt', 'new a').writeFile('b.txt', 'new b').writeFile('c.txt', 'new c'));
@@ -64,7 +55,7 @@ describe('faults before the commit point leave every target as it was', () => {
     it(`${name}: rejects with the errno, removes every temp and backup, releases the locks`, async () => {
       const w = await world(files);
       w.ffs.inject(fault);
-      const e = await failing(commitBoth(w.store));
+      const e = await rejection(commitBoth(w.store));
       expect(e.code).toBe(fault.errno);
       expect([w.read('a.txt'), w.read('b.txt'), w.read('c.txt')]).toEqual(['old a', 'old b', undefined]);
       expect(w.litter()).toEqual([]);
@@ -92,7 +83,7 @@ describe('faults after the commit point are finished by recovery', () => {
     it(`${name}: rejects, the transaction stays committing with its locks, recovery completes it`, async () => {
       const w = await world(files);
       w.ffs.inject(fault);
-      const e = await failing(commitBoth(w.store));
+      const e = await rejection(commitBoth(w.store));
       expect(e.code).toBe('EIO');
       const status = await w.store.status();
       expect(status.openTransactions.map((t) => t.state)).toEqual(['committing']);
@@ -115,7 +106,7 @@ describe('faults after the commit point are finished by recovery', () => {
   it('finishes a stuck transaction before the next one on the same store', async () => {
     const w = await world(files);
     w.ffs.inject({ kind: 'rename', nth: 2, errno: 'EIO' });
-    await failing(commitBoth(w.store));
+    await rejection(commitBoth(w.store));
     w.ffs.clearFaults();
     await w.store.writeFile('a.txt', 'newer a');
     expect([w.read('a.txt'), w.read('b.txt'), w.read('c.txt')]).toEqual(['newer a', 'new b', 'new c']);
@@ -125,7 +116,7 @@ describe('faults after the commit point are finished by recovery', () => {
   it('is finished by recovery before another store breaks its locks, so it can never be rolled forward over newer data', async () => {
     const w = await world(files);
     w.ffs.inject({ kind: 'rename', nth: 2, errno: 'EIO' });
-    await failing(commitBoth(w.store));
+    await rejection(commitBoth(w.store));
     // A second store on the same root, opened without recovery: its transaction meets the dead transaction's locks.
     const other = await openStore({ root: w.root, recover: false, lockTimeoutMs: 2000 });
     worlds[worlds.length - 1]?.stores.push(other);
@@ -141,7 +132,7 @@ describe('faults after the commit point are finished by recovery', () => {
   it('is finished by the next openStore after the process is gone', async () => {
     const w = await world(files);
     w.ffs.inject({ kind: 'syncDir', nth: 2, errno: 'EIO' });
-    await failing(commitBoth(w.store));
+    await rejection(commitBoth(w.store));
     await w.store.close();
     // Another process would see the locks of a dead holder; in this one, the stuck transaction is not running.
     const again = await openStore({ root: w.root });

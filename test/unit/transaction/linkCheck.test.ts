@@ -1,9 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { TxfsError } from '../../../src/errors.js';
 import type { CommitTuning } from '../../../src/transaction/tuning.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { codeOf, makeFixture, type Fixture } from './storeFixture.js';
 
 const fixtures: Fixture[] = [];
 const outsides: string[] = [];
@@ -11,14 +10,6 @@ afterEach(async () => {
   for (const f of fixtures.splice(0)) await f.done();
   for (const o of outsides.splice(0)) fs.rmSync(o, { recursive: true, force: true });
 });
-const codeOf = async (p: Promise<unknown>): Promise<string> => {
-  try {
-    await p;
-  } catch (e) {
-    return e instanceof TxfsError ? e.code : `not a TxfsError: ${String(e)}`;
-  }
-  return 'resolved';
-};
 
 /** A store whose root holds links leading out (at the last component and at a directory) and one leading inside. */
 const setup = async (tuning: CommitTuning): Promise<{ f: Fixture; outside: string }> => {

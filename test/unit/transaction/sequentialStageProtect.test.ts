@@ -3,19 +3,15 @@
  * A/B switch of the transaction bench) lands the same files and keeps the same verified backups as the default.
  */
 import * as fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Of } from '../../../src/integrity/sha256.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { trackedFixtures } from './storeFixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.done();
-});
+const fixture = trackedFixtures();
 
 describe.each([true, false])('stageWithProtect: %s', (stageWithProtect) => {
   it('replaces, creates and deletes, keeping a backup of each replaced or deleted file', async () => {
-    const f = await makeFixture({ 'a.txt': 'old a', 'd.txt': 'doomed' }, {}, { tuning: { stageWithProtect } });
-    fixtures.push(f);
+    const f = await fixture({ 'a.txt': 'old a', 'd.txt': 'doomed' }, {}, { tuning: { stageWithProtect } });
     const r = await f.store.begin().writeFile('a.txt', 'new a').writeFile('c.txt', 'new c').delete('d.txt').commit();
     expect(f.files()).toEqual(['a.txt', 'c.txt']);
     expect([f.read('a.txt'), f.read('c.txt')]).toEqual(['new a', 'new c']);

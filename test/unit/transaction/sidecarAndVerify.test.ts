@@ -4,19 +4,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Of } from '../../../src/integrity/sha256.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { trackedFixtures } from './storeFixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.done();
-});
-const fixture = async (files: Record<string, string>): Promise<Fixture> => {
-  const f = await makeFixture(files);
-  fixtures.push(f);
-  return f;
-};
+const fixture = trackedFixtures();
 
 describe('checksum sidecars', () => {
   it("a write skipped by onExists 'skip' writes no sidecar either; the other write gets its sidecar", async () => {

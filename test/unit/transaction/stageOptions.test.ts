@@ -5,22 +5,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import type { Validator } from '../../../src/types.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { trackedFixtures, type Fixture } from './storeFixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.done();
-});
-const fixture = async (files: Record<string, string>, options: Parameters<typeof makeFixture>[1] = {}): Promise<Fixture> => {
-  const f = await makeFixture(files, options);
-  fixtures.push(f);
-  return f;
-};
+const fixture = trackedFixtures();
 const modeOf = (f: Fixture, rel: string): number => fs.statSync(path.join(f.root, rel)).mode & 0o7777;
 
 const noX: Validator = {

@@ -4,6 +4,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { afterEach } from 'vitest';
+import { TxfsError } from '../../../src/errors.js';
 import { openStoreWith, type StoreInternals } from '../../../src/store.js';
 import type { Store, StoreOptions } from '../../../src/types.js';
 
@@ -61,4 +63,38 @@ export const makeFixture = async (files: Record<string, string> = {}, options: P
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+};
+
+/** Registers an `afterEach` that closes every fixture made through the returned function. */
+export const trackedFixtures = (): ((...args: Parameters<typeof makeFixture>) => Promise<Fixture>) => {
+  const made: Fixture[] = [];
+  afterEach(async () => {
+    for (const f of made.splice(0)) await f.done();
+  });
+  return async (...args) => {
+    const f = await makeFixture(...args);
+    made.push(f);
+    return f;
+  };
+};
+
+/** The code a promise rejects with ('resolved' when it does not; a non-TxfsError says so). */
+export const codeOf = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p;
+  } catch (e) {
+    return e instanceof TxfsError ? e.code : `not a TxfsError: ${String(e)}`;
+  }
+  return 'resolved';
+};
+
+/** The TxfsError a promise rejects with; anything else (or resolving) fails the test. */
+export const rejection = async (p: Promise<unknown>): Promise<TxfsError> => {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TxfsError) return e;
+    throw e;
+  }
+  throw new Error('expected a rejection');
 };

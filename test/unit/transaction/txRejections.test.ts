@@ -5,19 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Tx } from '../../../src/types.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { trackedFixtures, type Fixture } from './storeFixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.done();
-});
-const fixture = async (files: Record<string, string>): Promise<Fixture> => {
-  const f = await makeFixture(files);
-  fixtures.push(f);
-  return f;
-};
+const fixture = trackedFixtures();
 
 /** The code (or error class name) a call fails with, thrown at once or rejected. */
 const failure = async (run: () => unknown): Promise<string> => {

@@ -1,13 +1,10 @@
 import * as fs from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
-import { makeFixture, type Fixture } from './storeFixture.js';
+import { trackedFixtures } from './storeFixture.js';
 
-const fixtures: Fixture[] = [];
-afterEach(async () => {
-  for (const f of fixtures.splice(0)) await f.done();
-});
+const fixture = trackedFixtures();
 
 /** A disk on which another program deletes the file being backed up just before txfs links it into the backup store. */
 const deletingBeforeBackup = (): FileSystem => {
@@ -26,8 +23,7 @@ const deletingBeforeBackup = (): FileSystem => {
 
 describe('a target deleted by another program between noting it and backing it up', () => {
   it('fails the transaction with ECONFLICT (changed), touching nothing and leaving no temp or backup', async () => {
-    const f = await makeFixture({ 'a.txt': 'old a', 'b.txt': 'old b' }, { fs: deletingBeforeBackup() });
-    fixtures.push(f);
+    const f = await fixture({ 'a.txt': 'old a', 'b.txt': 'old b' }, { fs: deletingBeforeBackup() });
     const err = await f.store.begin().writeFile('a.txt', 'new a').writeFile('b.txt', 'new b').commit().catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'ECONFLICT', conflict: { kind: 'changed' } });
     expect((err as Error).message).toMatch(/deleted by another program/);
