@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
-import { createFaultyFileSystem } from '../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../src/ops/atomicWrite.js';
 

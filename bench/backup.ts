@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import type { BackupContext } from '../src/backup/backupContext.js';
 import { preserveFile } from '../src/backup/backupFile.js';
 import { indexBackup, type BackupRecord, toBackupEntry } from '../src/backup/backupIndex.js';
-import { compressBackup } from '../src/backup/compress.js';
+import { compressBackup } from '../src/store/compress.js';
 import { readBackup } from '../src/backup/readBackup.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { openLmdbJournal } from '../src/journal/lmdb.js';

@@ -7,9 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createFaultyFileSystem, type FsCallRecord } from '../src/fs/faulty.js';
+import { createFaultyFileSystem, type FsCallRecord } from '../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../src/fs/node.js';
-import { openStoreWith } from '../src/store.js';
+import { openStoreWith } from '../src/store/openStore.js';
 import type { CommitTuning } from '../src/transaction/tuning.js';
 
 const data = Buffer.alloc(4096, 'x');

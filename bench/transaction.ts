@@ -16,9 +16,9 @@ import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
 import { openLmdbJournal } from '../src/journal/lmdb.js';
-import { openStore, openStoreWith } from '../src/store.js';
+import { openStore, openStoreWith } from '../src/store/openStore.js';
 import type { CommitTuning } from '../src/transaction/tuning.js';
-import { openKey, putTx, txKey, type TxRecord } from '../src/transaction/txRecord.js';
+import { openKey, putTx, txKey, type TxRecord } from '../src/journal/records/txRecord.js';
 import type { Store } from '../src/types.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);

@@ -4,7 +4,7 @@
  */
 import * as TE from 'fp-ts/lib/TaskEither.js';
 import { fromOsError, type TxfsError } from './errors.js';
-import { openStore as openStoreP, recover as recoverP } from './store.js';
+import { openStore as openStoreP, recover as recoverP } from './store/openStore.js';
 import type {
   Data, OpOptions, RecoveryReport, Store, StoreOptions, Tx, TxOptions, TxResult, TxSummary, VerifyReport, WriteOptions, WriteResult, StoreStatus,
 } from './types.js';

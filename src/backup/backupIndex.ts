@@ -7,7 +7,7 @@ import * as t from 'io-ts';
 import { TxfsError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/record.js';
+import { decodeRecord, encodeRecord } from '../journal/envelope.js';
 import type { BackupEntry } from '../types.js';
 
 /** Why a backup was made. */

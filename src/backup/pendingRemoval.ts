@@ -7,7 +7,7 @@
 import * as path from 'node:path';
 import { hasCode } from '../errors.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/record.js';
+import { decodeRecord, encodeRecord } from '../journal/envelope.js';
 import type { BackupContext } from './backupContext.js';
 import { BackupRecord, listBackupRecords } from './backupIndex.js';
 

@@ -31,7 +31,7 @@ const io: CliIo = {
   cwd: process.cwd(),
   fs: nodeFileSystem,
   // Loaded on first use: commands that need no store (help, checksum) start without the journal's native module.
-  openStore: async (options: StoreOptions) => (await import('../store.js')).openStore(options),
+  openStore: async (options: StoreOptions) => (await import('../store/openStore.js')).openStore(options),
   prompter: inquirerPrompter(process.stdin, process.stderr),
   self: { execPath: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
   interrupted,

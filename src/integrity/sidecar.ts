@@ -1,13 +1,9 @@
 /**
  * Sidecar checksum files `<path>.sha256` in sha256sum's format (`<hex>  <name>`), so that `sha256sum -c` checks them too.
  */
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { newFileMode } from '../ops/fileMode.js';
-import { localId } from '../ops/localId.js';
-import { stageFile } from '../ops/stageFile.js';
-import { tempName } from '../ops/tempName.js';
 import { sha256File } from './sha256.js';
 
 /** The sidecar of `path`. */
@@ -37,23 +33,6 @@ export const parseChecksumText = (text: string, path: string): Map<string, strin
     out.set(m[1] === '\\' ? unescape(m[3] ?? '') : (m[3] ?? ''), (m[2] ?? '').toLowerCase());
   }
   return out;
-};
-
-/**
- * Writes `<path>.sha256` for `sha256` atomically (temp file, fdatasync, rename, directory fsync; `sync: false` skips the fsyncs).
- * @throws TxfsError ENOSPC, EACCES, EROFS, EIO … from the file system.
- */
-export const writeChecksumFile = async (fs: FileSystem, path: string, sha256: string, options: { readonly sync?: boolean } = {}): Promise<void> => {
-  const sidecar = checksumFilePath(path);
-  const sync = options.sync !== false;
-  const staged = await stageFile(fs, tempName(sidecar, localId(), 0), checksumLine(path, sha256), { mode: newFileMode(), sync });
-  try {
-    await fs.rename(staged.tempPath, sidecar);
-  } catch (e) {
-    await fs.unlink(staged.tempPath).catch(() => undefined);
-    throw e;
-  }
-  if (sync) await fs.syncDir(dirname(sidecar));
 };
 
 /**

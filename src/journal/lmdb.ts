@@ -27,7 +27,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { TxfsError, fromOsError } from '../errors.js';
 import type { Journal, JournalTxn } from './journal.js';
-import { parseValue, serializeValue } from './record.js';
+import { parseValue, serializeValue } from './envelope.js';
 
 /** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
 export interface LmdbJournal extends Journal {

@@ -10,7 +10,7 @@ import { TxfsError, hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
 import { sha256File, sha256Of } from '../integrity/sha256.js';
-import { writeChecksumFile } from '../integrity/sidecar.js';
+import { writeChecksumFile } from './writeChecksumFile.js';
 import type { BackupEntry, Conflict, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
 import { absoluteFilePath } from './checkPath.js';

@@ -3,7 +3,7 @@
  * steps that finish it. `staging` → roll back; `committing` → roll forward when every staged file can still be
  * put in place, otherwise roll back from the backups (and report it); `committed` but still open → clean up.
  */
-import type { OpRecord, TxRecord } from '../transaction/txRecord.js';
+import type { OpRecord, TxRecord } from '../journal/records/txRecord.js';
 
 /** A path in the store (`root`) or in the backup directory (`backups`), relative with `/`. */
 export interface Loc {

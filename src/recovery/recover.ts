@@ -6,7 +6,7 @@
 import { hasCode } from '../errors.js';
 import type { StoreContext } from '../transaction/context.js';
 import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
-import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../transaction/txRecord.js';
+import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../journal/records/txRecord.js';
 import type { RecoveryReport } from '../types.js';
 import { removeDurably } from '../transaction/finish.js';
 import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';

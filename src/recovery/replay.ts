@@ -11,7 +11,7 @@ import type { StoreContext } from '../transaction/context.js';
 import { commitWrites } from '../transaction/finish.js';
 import { absOf } from '../transaction/paths.js';
 import { allOrFirstError, backupAbs } from '../transaction/stage.js';
-import { putTx, type OpRecord, type TxRecord } from '../transaction/txRecord.js';
+import { putTx, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
 import { planRecovery, type Loc, type OpObservation, type RecoveryPlan } from './plan.js';
 
 /** Absolute path of a Loc. */

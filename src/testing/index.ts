@@ -14,5 +14,5 @@ export { checkInvariants, checkIdempotence, filesOf, describeBytes } from './che
 export type { Violation, CheckOptions } from './checkInvariants.js';
 export { contentOf, describeWorkload, modelStates } from './workload.js';
 export type { Workload, WorkloadOp, Acknowledged, TxOutcome, ModelState, ExistsPolicy } from './workload.js';
-export { createFaultyFileSystem } from '../fs/faulty.js';
-export type { Fault, FaultyFileSystem, FsCallKind, FsCallRecord } from '../fs/faulty.js';
+export { createFaultyFileSystem } from './faultyFileSystem.js';
+export type { Fault, FaultyFileSystem, FsCallKind, FsCallRecord } from './faultyFileSystem.js';

@@ -16,7 +16,7 @@ import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
 import { lockAndIntend } from './lockAndIntend.js';
 import { allOrFirstError, protectOps, stageOps } from './stage.js';
 import { defaultTuning } from './tuning.js';
-import { putTx, type TxRecord, type TxState } from './txRecord.js';
+import { putTx, type TxRecord, type TxState } from '../journal/records/txRecord.js';
 
 const recordOf = (ctx: StoreContext, id: string, startedAt: number, options: TxOptions, ops: readonly PlannedOp[], state: TxState): TxRecord => ({
   v: 1, id, state, startedAt, pid: process.pid, ops: ops.map((op) => toOpRecord(ctx.root, op)),

@@ -10,7 +10,7 @@ import type { StoreContext } from './context.js';
 import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
 import { checkNoLinkOut, checkNoLinkOutOf, lexicalStorePath, realParentOf, type StorePath } from './paths.js';
 import { defaultTuning } from './tuning.js';
-import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from './txRecord.js';
+import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from '../journal/records/txRecord.js';
 
 /** An operation as the caller gave it. `path` is the target; `from` the source of copy/rename. */
 export interface DraftOp {

@@ -6,7 +6,7 @@
 import { hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { sha256File } from '../integrity/sha256.js';
-import type { ManifestEntry } from './txRecord.js';
+import type { ManifestEntry } from '../journal/records/txRecord.js';
 
 /** What a path looked like. `sha256` is known when the manifest vouches for this exact file. */
 export type Fingerprint =

@@ -12,7 +12,7 @@ import type { StoreContext } from './context.js';
 import { releaseIn } from './lockAndIntend.js';
 import { absOf } from './paths.js';
 import { allOrFirstError, backupAbs } from './stage.js';
-import { manifestKey, openKey, putManifest, putTx, type OpRecord, type TxRecord } from './txRecord.js';
+import { manifestKey, openKey, putManifest, putTx, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
 
 const unlinkIfPresent = async (ctx: StoreContext, abs: string): Promise<boolean> => {
   try {

@@ -5,7 +5,7 @@
  */
 import type { Env } from '../env.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/record.js';
+import { decodeRecord, encodeRecord } from '../journal/envelope.js';
 import type { TxOptions } from '../types.js';
 import { settleExisting } from './begin.js';
 import type { StoreContext } from './context.js';
@@ -13,7 +13,7 @@ import { isHolderAlive, ownProcessStart } from './liveness.js';
 import { LockRecord, acquireLocks, lockKey, type LockOwner } from './locks.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
 import { nameFiles } from './stage.js';
-import { openKey, putTx, type TxRecord } from './txRecord.js';
+import { openKey, putTx, type TxRecord } from '../journal/records/txRecord.js';
 
 const heldBy = (txn: JournalTxn, path: string): string | undefined => {
   const raw = txn.get(lockKey(path));

@@ -8,7 +8,7 @@ import * as t from 'io-ts';
 import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/record.js';
+import { decodeRecord, encodeRecord } from '../journal/envelope.js';
 import { isHolderAlive, markRunning, ownProcessStart } from './liveness.js';
 
 export { markDone, markRunning } from './liveness.js';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { Data, OpOptions, TxFileResult } from '../types.js';
 import type { Fingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
-import type { Content, ManifestEntry, OpKind, OpRecord } from './txRecord.js';
+import type { Content, ManifestEntry, OpKind, OpRecord } from '../journal/records/txRecord.js';
 
 /** One operation, resolved. Mutable fields are filled in by the protocol's steps. */
 export interface PlannedOp {

@@ -4,7 +4,7 @@
  * recovery, re-recovered. Shared by the suite, the broken-protocol tests and the regression tests.
  */
 import type { FileSystem } from '../../src/fs/fileSystem.js';
-import { openStoreWith } from '../../src/store.js';
+import { openStoreWith } from '../../src/store/openStore.js';
 import type { ProtocolBreaks } from '../../src/transaction/breaks.js';
 import type { Store } from '../../src/types.js';
 import {

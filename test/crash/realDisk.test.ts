@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store.js';
+import { openStore } from '../../src/store/openStore.js';
 import { arbitraries, createCrashWorld, describeWorkload, modelStates, runWorkload, type ModelState } from '../../src/testing/index.js';
 import { DIR_PATHS, FILE_PATHS } from '../../src/testing/arbitraries.js';
 import { openOn } from './harness.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as t from 'io-ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLmdbJournal } from '../../src/journal/lmdb.js';
-import { decodeRecord } from '../../src/journal/record.js';
+import { decodeRecord } from '../../src/journal/envelope.js';
 import { spawnChild, type Child } from './children/spawnChild.js';
 
 const Entry = t.type({ n: t.number, pad: t.string });

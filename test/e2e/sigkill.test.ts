@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store.js';
+import { openStore } from '../../src/store/openStore.js';
 
 const KILLS = 100;
 /** Children started ahead of time, so that their start-up overlaps the previous child's run. */

@@ -7,10 +7,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFaultyFileSystem } from '../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../src/fs/node.js';
 import { openLmdbJournal } from '../../src/journal/lmdb.js';
-import { openStore } from '../../src/store.js';
+import { openStore } from '../../src/store/openStore.js';
 import { rejection } from '../unit/transaction/storeFixture.js';
 
 const dirs: string[] = [];

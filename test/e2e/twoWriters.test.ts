@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store.js';
+import { openStore } from '../../src/store/openStore.js';
 
 const script = fileURLToPath(new URL('./fixtures/writerChild.ts', import.meta.url));
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-2w-'));

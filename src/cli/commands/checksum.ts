@@ -4,7 +4,8 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { sha256File } from '../../integrity/sha256.js';
-import { verifyChecksumFile, writeChecksumFile } from '../../integrity/sidecar.js';
+import { verifyChecksumFile } from '../../integrity/sidecar.js';
+import { writeChecksumFile } from '../../ops/writeChecksumFile.js';
 import { action, argList, type ExitBox } from '../action.js';
 import type { CliIo } from '../cliIo.js';
 import { ExitCode } from '../exitCodes.js';

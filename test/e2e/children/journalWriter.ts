@@ -4,7 +4,7 @@
  */
 import * as t from 'io-ts';
 import { openLmdbJournal } from '../../../src/journal/lmdb.js';
-import { encodeRecord } from '../../../src/journal/record.js';
+import { encodeRecord } from '../../../src/journal/envelope.js';
 
 const dir = process.argv[2];
 if (dir === undefined) throw new TypeError('usage: journalWriter.ts <journal dir>');

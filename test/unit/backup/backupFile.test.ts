@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { backupFileName, preserveFile } from '../../../src/backup/backupFile.js';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 
 const at = Date.UTC(2026, 0, 2, 3, 4, 5);

@@ -11,7 +11,7 @@ import {
   toBackupEntry,
   unindexBackup,
 } from '../../../src/backup/backupIndex.js';
-import { decodeRecord, encodeRecord } from '../../../src/journal/record.js';
+import { decodeRecord, encodeRecord } from '../../../src/journal/envelope.js';
 import { createMemoryJournal } from './memoryJournal.js';
 
 const rec = (p: string, id: string, createdAt: number, extra: Partial<BackupRecord> = {}): BackupRecord => ({

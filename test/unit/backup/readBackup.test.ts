@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { toBackupEntry } from '../../../src/backup/backupIndex.js';
-import { compressBackup } from '../../../src/backup/compress.js';
+import { compressBackup } from '../../../src/store/compress.js';
 import { readBackup } from '../../../src/backup/readBackup.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { collect, createFixture, flipByte, type Fixture } from './fixture.js';

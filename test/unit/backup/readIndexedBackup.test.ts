@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { compressBackup } from '../../../src/backup/compress.js';
+import { compressBackup } from '../../../src/store/compress.js';
 import { readIndexedBackup } from '../../../src/backup/readIndexedBackup.js';
 import { collect, createFixture, type Fixture } from './fixture.js';
 

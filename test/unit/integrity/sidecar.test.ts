@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
-import { checksumLine, parseChecksumText, verifyChecksumFile, writeChecksumFile } from '../../../src/integrity/sidecar.js';
+import { checksumLine, parseChecksumText, verifyChecksumFile } from '../../../src/integrity/sidecar.js';
+import { writeChecksumFile } from '../../../src/ops/writeChecksumFile.js';
 import { sha256File, verifyChecksumFile as verifyPublic, writeFileAtomic } from '../../../src/index.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));

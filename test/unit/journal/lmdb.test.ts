@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as t from 'io-ts';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openLmdbJournal, type LmdbJournal } from '../../../src/journal/lmdb.js';
-import { decodeRecord, encodeRecord } from '../../../src/journal/record.js';
+import { decodeRecord, encodeRecord } from '../../../src/journal/envelope.js';
 
 const Entry = t.type({ state: t.keyof({ staging: null, committing: null, committed: null }), note: t.string });
 

@@ -4,7 +4,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { caseDirs } from './caseDirs.js';
 import { TxfsError } from '../../../src/errors.js';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { caseDirs } from './caseDirs.js';
 import { TxfsError } from '../../../src/errors.js';
-import { createFaultyFileSystem, type Fault, type FsCallKind } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem, type Fault, type FsCallKind } from '../../../src/testing/faultyFileSystem.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { validators } from '../../../src/integrity/validators.js';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { caseDirs } from './caseDirs.js';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';

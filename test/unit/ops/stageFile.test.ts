@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { stageFile } from '../../../src/ops/stageFile.js';

@@ -5,9 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { openStore, recover } from '../../../src/store.js';
+import { openStore, recover } from '../../../src/store/openStore.js';
 import { mapJournal } from '../transaction/mapJournal.js';
 import { read, scratch, temps } from './scratch.js';
 

@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openStore, recover } from '../../../src/store.js';
-import { openKey, txKey } from '../../../src/transaction/txRecord.js';
+import { openStore, recover } from '../../../src/store/openStore.js';
+import { openKey, txKey } from '../../../src/journal/records/txRecord.js';
 import type { Store } from '../../../src/types.js';
 import { mapJournal } from '../transaction/mapJournal.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { planRecovery, type OpObservation, type Step } from '../../../src/recovery/plan.js';
-import type { OpRecord, TxRecord } from '../../../src/transaction/txRecord.js';
+import type { OpRecord, TxRecord } from '../../../src/journal/records/txRecord.js';
 
 const content = fc.record({ sha256: fc.stringMatching(/^[0-9a-f]{64}$/), size: fc.nat(1000) });
 

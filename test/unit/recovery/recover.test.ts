@@ -4,9 +4,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listAllBackupRecords } from '../../../src/backup/backupIndex.js';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { contextOf, openStore } from '../../../src/store.js';
+import { contextOf, openStore } from '../../../src/store/openStore.js';
 import type { Store } from '../../../src/types.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-rec-'));

@@ -2,9 +2,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createFaultyFileSystem, type Fault, type FaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem, type Fault, type FaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { openStore, recover } from '../../../src/store.js';
+import { openStore, recover } from '../../../src/store/openStore.js';
 import type { Store } from '../../../src/types.js';
 import { rejection } from './storeFixture.js';
 

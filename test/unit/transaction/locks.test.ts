@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../../src/env.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openLmdbJournal, type LmdbJournal } from '../../../src/journal/lmdb.js';
-import { encodeRecord } from '../../../src/journal/record.js';
+import { encodeRecord } from '../../../src/journal/envelope.js';
 import { isHolderAlive, parseProcStat, readProcessStat } from '../../../src/transaction/liveness.js';
 import {
   LockRecord,

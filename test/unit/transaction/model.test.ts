@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
-import { openStoreWith } from '../../../src/store.js';
+import { openStoreWith } from '../../../src/store/openStore.js';
 import { createCrashWorld, type CrashWorld } from '../../../src/testing/index.js';
 import type { Store, Tx } from '../../../src/types.js';
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { openStoreWith } from '../../../src/store.js';
+import { openStoreWith } from '../../../src/store/openStore.js';
 import { mapJournal } from './mapJournal.js';
 
 const roots: string[] = [];

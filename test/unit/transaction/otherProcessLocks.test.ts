@@ -9,7 +9,7 @@ import type { Env } from '../../../src/env.js';
 import { errnoError, fromOsError } from '../../../src/errors.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { encodeRecord } from '../../../src/journal/record.js';
+import { encodeRecord } from '../../../src/journal/envelope.js';
 import { isHolderAlive, parseProcStat } from '../../../src/transaction/liveness.js';
 import { acquireLocks, listLocks, LockRecord, lockKey } from '../../../src/transaction/locks.js';
 import { mapJournal } from './mapJournal.js';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createFaultyFileSystem } from '../../../src/fs/faulty.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import type { Validator } from '../../../src/types.js';

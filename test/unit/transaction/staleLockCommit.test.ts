@@ -3,7 +3,7 @@
  * lock is broken and the commit goes on without running recovery; the lock table is clean afterwards.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { encodeRecord } from '../../../src/journal/record.js';
+import { encodeRecord } from '../../../src/journal/envelope.js';
 import { LockRecord, lockKey } from '../../../src/transaction/locks.js';
 import { makeFixture, type Fixture } from './storeFixture.js';
 import { mapJournal } from './mapJournal.js';

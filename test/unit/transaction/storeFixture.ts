@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
-import { openStoreWith, type StoreInternals } from '../../../src/store.js';
+import { openStoreWith, type StoreInternals } from '../../../src/store/openStore.js';
 import type { Store, StoreOptions } from '../../../src/types.js';
 
 /** A temp root with a store on it; `done()` closes the store and removes the directory. */

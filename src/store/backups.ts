@@ -1,0 +1,178 @@
+/**
+ * `store.backups` and the retention run after each commit: the backup store of one open store, on top of its
+ * transactions (a restore is a transaction, so it backs up what it replaces and can itself be undone).
+ */
+import * as path from 'node:path';
+import { TxfsError } from '../errors.js';
+import { sha256File } from '../integrity/sha256.js';
+import { missingParents } from '../ops/missingParents.js';
+import { decodeRecord, decodeRecordIfPresent } from '../journal/envelope.js';
+import type { StoreCore } from './storeExtensions.js';
+import type { AfterCommitHook, StoreContext } from '../transaction/context.js';
+import { resolveStorePath } from '../transaction/paths.js';
+import { syncBackupDirs } from '../transaction/stage.js';
+import { decodeTx, openPrefix, txKey } from '../journal/records/txRecord.js';
+import type { BackupEntry, Backups, TxResult } from '../types.js';
+import type { BackupContext } from '../backup/backupContext.js';
+import { backupFileName } from '../backup/backupFile.js';
+import { BackupRecord, backupKey, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from '../backup/backupIndex.js';
+import { finishPendingRemovals, pendingRemovalPrefix, pruneBackups, removeBackups } from './prune.js';
+import { compressBackups } from './compress.js';
+import { listHistoryRecords } from './history.js';
+import { readIndexedBackup } from '../backup/readIndexedBackup.js';
+import { planRetention, type RetentionPolicy } from './retention.js';
+import { backupUsage } from './usage.js';
+import { verifyBackups } from './verifyBackups.js';
+
+const contextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir });
+
+/** Ids of the store's unfinished transactions, and the backup files they (or unfinished removals) name. */
+const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files: Set<string> }> => {
+  const { journal } = ctx.env;
+  const txIds = new Set((await journal.range(openPrefix)).map((e) => e.key.slice(openPrefix.length)));
+  const files = new Set<string>();
+  for (const id of txIds) {
+    const raw = await journal.get(txKey(id));
+    if (raw === undefined) continue;
+    for (const op of decodeTx(txKey(id), raw).ops) {
+      if (op.backup !== undefined) files.add(op.backup);
+      if (op.sourceBackup !== undefined) files.add(op.sourceBackup);
+    }
+  }
+  for (const e of await journal.range(pendingRemovalPrefix)) files.add(decodeRecord(e.key, e.value, BackupRecord).file);
+  return { txIds, files };
+};
+
+const retentionPolicy = (ctx: StoreContext, inUse: ReadonlySet<string>): RetentionPolicy => ({ ...(ctx.backupPolicy ?? {}), inUse });
+
+/** Carries out retention for `records` (removals, then compressions; a backup gone meanwhile is skipped). */
+const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[], inUse: ReadonlySet<string>): Promise<void> => {
+  const bctx = contextOf(ctx);
+  const plan = planRetention(records, retentionPolicy(ctx, inUse), ctx.env.now());
+  await removeBackups(bctx, plan.remove);
+  await compressBackups(bctx, plan.compress);
+};
+
+/**
+ * The backup of `rel` called for: the newest, or the one with the given id.
+ * @throws TxfsError ENOENT when the file has no backups, or none with that id.
+ */
+export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupEntry | string): Promise<BackupRecord> => {
+  const records = await listHistoryRecords(ctx.env, rel);
+  const id = which === undefined ? undefined : typeof which === 'string' ? which : which.id;
+  const rec = id === undefined ? records[0] : records.find((r) => r.id === id);
+  if (rec !== undefined) return rec;
+  throw new TxfsError(
+    'ENOENT',
+    id === undefined ? `ENOENT: ${rel} has no backups` : `ENOENT: ${rel} has no backup ${id}; see its backups with \`txfs backups list ${rel}\``,
+    { path: rel },
+  );
+};
+
+/**
+ * Restores `rec` to `toRel` as a transaction labelled `label`: the content is read back and checked against its
+ * SHA-256 while it is staged (EINTEGRITY before anything is replaced), and the current file is backed up.
+ */
+export const restoreRecord = async (ctx: StoreContext, core: StoreCore, rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
+  const tx = core.begin({ label });
+  for (const d of await missingParents(ctx.env.fs, ctx.root, toRel)) tx.mkdir(d);
+  const result = await tx.writeFile(toRel, readIndexedBackup(contextOf(ctx), rec)).commit();
+  // The version the restore replaced is kept as any replaced version is; note why (informational: not flushed).
+  const made = result.files.flatMap((f) => (f.backup === undefined ? [] : [f.backup]));
+  await ctx.env.journal.transact((txn) => {
+    for (const b of made) {
+      const key = backupKey(b.path, b.id);
+      const current = decodeRecordIfPresent(key, txn.get(key), BackupRecord);
+      if (current !== undefined) indexBackup(txn, { ...current, reason: 'restored' });
+    }
+  });
+  return result;
+};
+
+/**
+ * A manual backup of `rel` as it is now: a copy (a clone where the filesystem can; never a hard link, which an
+ * in-place edit of the live file would change), fsynced, hashed from the copy, indexed durably.
+ */
+const createManual = async (ctx: StoreContext, given: string): Promise<BackupEntry> => {
+  const { fs, journal } = ctx.env;
+  const { rel, abs } = await resolveStorePath(fs, ctx, given);
+  const st = await fs.stat(abs);
+  if (st.kind !== 'file') throw new TxfsError(st.kind === 'directory' ? 'EISDIR' : 'EINVAL', `cannot back up ${rel}: it is a ${st.kind}, not a file`, { path: rel });
+  const id = ctx.env.newId();
+  const now = ctx.env.now();
+  const file = backupFileName(rel, id, now);
+  const to = path.join(ctx.backupDir, ...file.split('/'));
+  await fs.mkdir(path.dirname(to), { recursive: true });
+  await fs.copyFile(abs, to, { exclusive: true, clone: true });
+  try {
+    const fh = await fs.open(to, 'r');
+    try {
+      await fh.datasync();
+      const size = (await fh.stat()).size;
+      const rec: BackupRecord = { v: 1, id, path: rel, file, createdAt: now, size, sha256: await sha256File(fs, to), compressed: false, reason: 'manual' };
+      await syncBackupDirs(ctx, [to]);
+      await journal.transact((txn) => indexBackup(txn, rec));
+      await journal.flush();
+      return toBackupEntry(rec, ctx.backupDir);
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    await fs.unlink(to).catch(() => undefined);
+    throw e;
+  }
+};
+
+/**
+ * The `store.backups` object of the store of `ctx`.
+ * Errors: EOUTSIDE (a path outside the root), ENOENT (no such file or backup), EINTEGRITY (a corrupted backup
+ * on restore), EJOURNAL, and OS errors (ENOSPC, EIO, …).
+ * @example const entries = await store.backups.list('report.xml');
+ */
+export const createBackups = (ctx: StoreContext, core: StoreCore): Backups => ({
+  create: (given) => createManual(ctx, given),
+  async list(given) {
+    const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
+    return (await listHistoryRecords(ctx.env, rel)).map((r) => toBackupEntry(r, ctx.backupDir));
+  },
+  async restore(given, options = {}) {
+    const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
+    const rec = await pickBackup(ctx, rel, options.backup);
+    const to = options.to === undefined ? rel : (await resolveStorePath(ctx.env.fs, ctx, options.to)).rel;
+    return restoreRecord(ctx, core, rec, to, `restore ${rel} from backup ${rec.id}`);
+  },
+  async verify(options = {}) {
+    const files = async (): Promise<ReadonlySet<string>> => (await inFlight(ctx)).files;
+    return verifyBackups(contextOf(ctx), { inFlight: files, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+  },
+  async prune() {
+    const { txIds } = await inFlight(ctx);
+    const r = await pruneBackups(contextOf(ctx), retentionPolicy(ctx, txIds));
+    return { removed: r.removed, freedBytes: r.freedBytes };
+  },
+  usage: () => backupUsage(contextOf(ctx)),
+});
+
+/**
+ * The retention run after each commit: for the files the transaction touched (the whole store when `maxBytes`
+ * is set), removes and compresses what the policy says. Runs one at a time per store.
+ * @throws TxfsError EJOURNAL, ENOSPC, EIO … (the committer logs them: the commit itself stands).
+ */
+export const retentionAfterCommit = (ctx: StoreContext): AfterCommitHook => {
+  let queue: Promise<void> = Promise.resolve();
+  return (_txId, rels) => {
+    const run = async (): Promise<void> => {
+      const global = ctx.backupPolicy?.maxBytes !== undefined;
+      if (global) await finishPendingRemovals(contextOf(ctx));
+      const records = global ? await listAllBackupRecords(ctx.env) : (await Promise.all([...new Set(rels)].map((rel) => listBackupRecords(ctx.env, rel)))).flat();
+      // Transactions in flight can only shrink a plan: look them up only when there is something to do.
+      const rough = planRetention(records, retentionPolicy(ctx, new Set()), ctx.env.now());
+      if (rough.remove.length === 0 && rough.compress.length === 0) return;
+      const { txIds } = await inFlight(ctx);
+      await applyRetention(ctx, records, txIds);
+    };
+    const next = queue.then(run, run);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+};
