@@ -7,6 +7,6 @@ export type { FileSystem, FileHandle, FileStat, OpenFlags } from './fs/fileSyste
 export type { Journal, JournalTxn } from './journal/journal.js';
 export type * from './types.js';
 export { writeFileAtomic } from './ops/atomicWrite.js';
-export { sha256FileOnDisk as sha256File, verifyChecksumFileOnDisk as verifyChecksumFile } from './ops/onDisk.js';
+export { sha256File, verifyChecksumFile } from './ops/onDisk.js';
 export { validators } from './integrity/validators.js';
 export { openStore, recover } from './store/openStore.js';

@@ -5,7 +5,8 @@ import type { Env } from '../env.js';
 
 /** The environment of the backup store. */
 export interface BackupContext {
-  readonly env: Env;
+  /** The backup store needs no process table: it takes no locks. */
+  readonly env: Omit<Env, 'processes'>;
   /** Absolute path of the backup directory; index records name files relative to it. */
   readonly backupDir: string;
 }

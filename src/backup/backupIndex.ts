@@ -3,45 +3,10 @@
  * verification and history find a file's backups here — never by globbing names in the backup directory.
  */
 import * as path from 'node:path';
-import * as t from 'io-ts';
-import { TxfsError } from '../errors.js';
 import type { Env } from '../env.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/envelope.js';
+import { backupKey, backupPrefix, decodeBackup, encodeBackup, type BackupRecord } from '../journal/records/backupRecord.js';
 import type { BackupEntry } from '../types.js';
-
-/** Why a backup was made. */
-export const BackupReason = t.keyof({ replaced: null, deleted: null, restored: null, manual: null });
-/** Why a backup was made. */
-export type BackupReason = t.TypeOf<typeof BackupReason>;
-
-/**
- * One backup, as the index records it. `path` is relative to the store's root, `file` relative to the
- * backup directory; `size` and `sha256` describe the original content (before any gzip); `storedSize`,
- * when set, is the size on disk of a compressed backup.
- */
-export const BackupRecord = t.intersection([
-  t.type({
-    v: t.literal(1),
-    id: t.string,
-    path: t.string,
-    file: t.string,
-    createdAt: t.number,
-    size: t.number,
-    sha256: t.string,
-    compressed: t.boolean,
-    reason: BackupReason,
-  }),
-  t.partial({ txId: t.string, storedSize: t.number }),
-]);
-/** One backup, as the index records it. */
-export type BackupRecord = t.TypeOf<typeof BackupRecord>;
-
-/** Prefix of every backup-index key. */
-export const backupPrefix = 'backup/';
-
-/** The journal key of a backup: `backup/<rel>/<backupId>`. */
-export const backupKey = (rel: string, backupId: string): string => `${backupPrefix}${rel}/${backupId}`;
 
 /** Bytes a backup takes on disk. */
 export const storedBytes = (rec: BackupRecord): number => rec.storedSize ?? rec.size;
@@ -53,7 +18,7 @@ export const storedBytes = (rec: BackupRecord): number => rec.storedSize ?? rec.
 export const indexBackup = (txn: JournalTxn, rec: BackupRecord): void => {
   if (rec.id.length === 0 || rec.id.includes('/')) throw new TypeError(`indexBackup: invalid backup id "${rec.id}"`);
   const key = backupKey(rec.path, rec.id);
-  txn.put(key, encodeRecord(key, BackupRecord, rec));
+  txn.put(key, encodeBackup(key, rec));
 };
 
 /** Removes `rec` from the index, inside a journal transaction. */
@@ -65,15 +30,6 @@ export const unindexBackup = (txn: JournalTxn, rec: BackupRecord): void => {
 export const newestFirst = (a: BackupRecord, b: BackupRecord): number =>
   b.createdAt - a.createdAt || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
 
-/** Decodes one index entry; `EJOURNAL` when it does not decode or sits under a key that is not its own. */
-const decodeEntry = (key: string, raw: unknown): BackupRecord => {
-  const rec = decodeRecord(key, raw, BackupRecord);
-  if (backupKey(rec.path, rec.id) !== key) {
-    throw new TxfsError('EJOURNAL', `EJOURNAL: backup record of ${rec.path} (${rec.id}) is stored under the foreign key ${key}`, { key, path: rec.path });
-  }
-  return rec;
-};
-
 /**
  * The backups of the file `rel` (relative to the root), newest first.
  * Rejects with `EJOURNAL` when an index entry cannot be decoded.
@@ -84,7 +40,7 @@ export const listBackupRecords = async (env: Pick<Env, 'journal'>, rel: string):
   // The prefix of `a` also covers the backups of `a/b` (a file that later became a directory): keep only `a`'s own.
   return entries
     .filter((e) => !e.key.slice(prefix.length).includes('/'))
-    .map((e) => decodeEntry(e.key, e.value))
+    .map((e) => decodeBackup(e.key, e.value))
     .filter((r) => r.path === rel)
     .sort(newestFirst);
 };
@@ -92,7 +48,7 @@ export const listBackupRecords = async (env: Pick<Env, 'journal'>, rel: string):
 /** Every backup in the index, newest first. Rejects with `EJOURNAL` when an entry cannot be decoded. */
 export const listAllBackupRecords = async (env: Pick<Env, 'journal'>): Promise<BackupRecord[]> => {
   const entries = await env.journal.range(backupPrefix);
-  return entries.map((e) => decodeEntry(e.key, e.value)).sort(newestFirst);
+  return entries.map((e) => decodeBackup(e.key, e.value)).sort(newestFirst);
 };
 
 /** The public view of a record: `file` made absolute inside `backupDir`, `createdAt` a Date. */

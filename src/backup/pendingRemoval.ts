@@ -7,27 +7,14 @@
 import * as path from 'node:path';
 import { hasCode } from '../errors.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/envelope.js';
 import type { BackupContext } from './backupContext.js';
-import { BackupRecord, listBackupRecords } from './backupIndex.js';
-
-/** Prefix of the records of files to remove. */
-export const pendingRemovalPrefix = 'backup-gc/';
-
-/** The key of the pending-removal record of `rec` (its `id` must be unique among pending removals). */
-export const pendingKey = (rec: BackupRecord): string => `${pendingRemovalPrefix}${rec.id}`;
+import { listBackupRecords } from './backupIndex.js';
+import { decodePendingRemoval, encodeBackup, pendingKey, pendingRemovalPrefix, type BackupRecord } from '../journal/records/backupRecord.js';
+import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 
 /** Records, inside a journal transaction, that the file of `rec` (relative to the backup dir) is to be removed. */
 export const recordPendingRemoval = (txn: JournalTxn, rec: BackupRecord): void => {
-  txn.put(pendingKey(rec), encodeRecord(pendingKey(rec), BackupRecord, rec));
-};
-
-const unlinkIfPresent = async (ctx: BackupContext, rec: BackupRecord): Promise<void> => {
-  try {
-    await ctx.env.fs.unlink(path.join(ctx.backupDir, rec.file));
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
+  txn.put(pendingKey(rec), encodeBackup(pendingKey(rec), rec));
 };
 
 /**
@@ -43,7 +30,7 @@ export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRec
   for (const rel of new Set(recs.map((rec) => rec.path))) for (const r of await listBackupRecords(ctx.env, rel)) indexed.add(r.file);
   // Only what the journal names is removed: a record already dropped (its operation completed) protects nothing.
   const named = await Promise.all(recs.map(async (rec) => (await ctx.env.journal.get(pendingKey(rec))) !== undefined));
-  await Promise.all(recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)).map((rec) => unlinkIfPresent(ctx, rec)));
+  await Promise.all(recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)).map((rec) => unlinkIfPresent(ctx.env.fs, path.join(ctx.backupDir, rec.file))));
   const dirs = new Set(recs.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
   await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
   // No flush: should this be lost, the next prune unlinks again and meets ENOENT.
@@ -59,7 +46,7 @@ export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRec
  */
 export const finishPendingRemovals = async (ctx: BackupContext): Promise<number> => {
   const entries = await ctx.env.journal.range(pendingRemovalPrefix);
-  const recs = entries.map((e) => decodeRecord(e.key, e.value, BackupRecord));
+  const recs = entries.map((e) => decodePendingRemoval(e.key, e.value));
   await unlinkPending(ctx, recs);
   return recs.length;
 };

@@ -4,7 +4,8 @@
  */
 import { hasCode } from '../errors.js';
 import type { BackupContext } from './backupContext.js';
-import { listBackupRecords, toBackupEntry, type BackupRecord } from './backupIndex.js';
+import { listBackupRecords, toBackupEntry } from './backupIndex.js';
+import { type BackupRecord } from '../journal/records/backupRecord.js';
 import { readBackup } from './readBackup.js';
 
 /**

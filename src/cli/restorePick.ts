@@ -24,7 +24,7 @@ export const backupLabel = (b: BackupEntry): string =>
  * Asks which backup of the file to restore, then asks for confirmation. Resolves with the chosen backup, or
  * `undefined` when the person chose Cancel or declined; rejects when the prompt itself is cancelled (Ctrl-C).
  */
-export const pickBackup = async (deps: RestorePickDeps): Promise<BackupEntry | undefined> => {
+export const askForBackup = async (deps: RestorePickDeps): Promise<BackupEntry | undefined> => {
   const choices: Array<Choice<string>> = deps.backups.map((b) => ({
     name: backupLabel(b),
     value: b.id,

@@ -12,7 +12,7 @@ export const sha256Of = (bytes: Uint8Array | string): string => createHash('sha2
  * SHA-256 of the file at `path`, streamed in constant memory.
  * @throws TxfsError ENOENT, EISDIR, EACCES, EIO … from the file system.
  */
-export const sha256File = async (fs: FileSystem, path: string): Promise<string> => {
+export const hashFile = async (fs: FileSystem, path: string): Promise<string> => {
   const hash = createHash('sha256');
   try {
     for await (const chunk of fs.readStream(path)) hash.update(chunk);

@@ -4,7 +4,7 @@
 import { basename } from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { sha256File } from './sha256.js';
+import { hashFile } from './sha256.js';
 
 /** The sidecar of `path`. */
 export const checksumFilePath = (path: string): string => `${path}.sha256`;
@@ -40,7 +40,7 @@ export const parseChecksumText = (text: string, path: string): Map<string, strin
  * @throws TxfsError ENOENT when the sidecar (or the file) is missing; EINTEGRITY when the sidecar is not in sha256sum
  *   format or does not name the file.
  */
-export const verifyChecksumFile = async (fs: FileSystem, path: string): Promise<boolean> => {
+export const checkSidecar = async (fs: FileSystem, path: string): Promise<boolean> => {
   const sidecar = checksumFilePath(path);
   let text: string;
   try {
@@ -56,5 +56,5 @@ export const verifyChecksumFile = async (fs: FileSystem, path: string): Promise<
   if (expected === undefined) {
     throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${sidecar} has no checksum for ${basename(path)}; rewrite it`, { path: sidecar });
   }
-  return (await sha256File(fs, path)) === expected;
+  return (await hashFile(fs, path)) === expected;
 };

@@ -62,6 +62,15 @@ export const decodeRecord = <A>(key: string, raw: unknown, codec: t.Type<A, unkn
 };
 
 /**
+ * The checksum an envelope read back carries, undefined when `raw` is no envelope: it tells, without decoding again,
+ * that a record did not change (and stands for the record in a digest of the journal). Not a check of the record.
+ */
+export const envelopeChecksum = (raw: unknown): string | undefined => {
+  const envelope = Envelope.decode(raw);
+  return isLeft(envelope) ? undefined : envelope.right.sum;
+};
+
+/**
  * Like `decodeRecord`, but an absent value (`undefined`, as `Journal.get` returns for a missing key) is `undefined`.
  * Errors: `EJOURNAL`.
  */

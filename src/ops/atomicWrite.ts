@@ -9,7 +9,7 @@ import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
-import { sha256File, sha256Of } from '../integrity/sha256.js';
+import { hashFile, sha256Of } from '../integrity/sha256.js';
 import { writeChecksumFile } from './writeChecksumFile.js';
 import type { BackupEntry, Conflict, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
@@ -128,7 +128,7 @@ export const writeFileAtomicWith = async (
   const { target, st } = await lookAt(fs, abs);
   const incoming = incomingOf(data, options);
   let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now, incoming);
-  if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await sha256File(fs, target), size: st.size };
+  if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: st.size };
 
   // The mode of the file it replaces; a file landing beside it ('rename', 'keep-both') is a new file.
   const mode = options.mode ?? (st !== undefined && decision === 'overwrite' ? st.mode & 0o7777 : newFileMode());
@@ -160,7 +160,7 @@ export const writeFileAtomicWith = async (
         exclusive = decision !== 'overwrite';
         if (decision === 'skip') {
           await fs.unlink(staged.tempPath);
-          return { path: target, status: 'skipped', sha256: await sha256File(fs, target), size: again.st.size };
+          return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: again.st.size };
         }
       }
     }

@@ -9,7 +9,7 @@ import { backupStamp, preserveFile } from '../backup/backupFile.js';
 import { splitName } from '../conflict/uniqueName.js';
 import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { BackupEntry, BackupPolicy } from '../types.js';
 
 /** Where sibling backups go and how many stay. */
@@ -84,7 +84,7 @@ export const makeSiblingBackup = async (fs: FileSystem, targetAbs: string, polic
     const file = join(policy.dir, siblingBackupName(fileName, now, n));
     try {
       const { size } = await preserveFile(fs, targetAbs, file);
-      const sha256 = await sha256File(fs, file);
+      const sha256 = await hashFile(fs, file);
       return { id: basename(file), path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
     } catch (e) {
       if (hasCode(e, 'EEXIST') && n < 1000) continue;

@@ -3,7 +3,7 @@
  */
 import { TxfsError } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { WriteOptions } from '../types.js';
 import type { StagedFile } from './stageFile.js';
 
@@ -19,7 +19,7 @@ export const verifyWritten = async (fs: FileSystem, dest: string, staged: Staged
       throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${dest} has ${size} bytes after writing ${staged.size}; the disk or another writer changed it`, { path: dest });
     }
   } else if (how === 'readback') {
-    const actual = await sha256File(fs, dest);
+    const actual = await hashFile(fs, dest);
     if (actual !== staged.sha256) {
       throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${dest} reads back as sha256 ${actual}, written as ${staged.sha256}; the disk or another writer changed it`, { path: dest });
     }

@@ -3,7 +3,7 @@
  * steps that finish it. `staging` → roll back; `committing` → roll forward when every staged file can still be
  * put in place, otherwise roll back from the backups (and report it); `committed` but still open → clean up.
  */
-import type { OpRecord, TxRecord } from '../journal/records/txRecord.js';
+import { transientBackups, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
 
 /** A path in the store (`root`) or in the backup directory (`backups`), relative with `/`. */
 export interface Loc {
@@ -96,11 +96,7 @@ const backupNames = (op: OpRecord): Loc[] => [
 ];
 
 /** Backups that only protected a transaction that commits (not kept in the index), and every skipped operation's. */
-export const transientNames = (rec: TxRecord): Loc[] =>
-  rec.ops.flatMap((op) => [
-    ...(op.backup !== undefined && op.backupContent !== undefined && (op.skipped === true || op.keepBackup !== true) ? [backups(op.backup)] : []),
-    ...(op.sourceBackup === undefined ? [] : [backups(op.sourceBackup)]),
-  ]);
+const transientNames = (rec: TxRecord): Loc[] => transientBackups(rec).map(backups);
 
 /** Roll back a transaction that never reached its commit point. */
 export const planRollBack = (rec: TxRecord): RecoveryPlan => {

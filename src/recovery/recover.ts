@@ -5,22 +5,19 @@
  */
 import { hasCode } from '../errors.js';
 import type { StoreContext } from '../transaction/context.js';
-import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone, markRunning, releaseLocks } from '../transaction/locks.js';
+import { envelopeChecksum } from '../journal/envelope.js';
+import { acquireLocks, breakStaleLocks, listLocks, lockOwner, releaseLocks } from '../transaction/locks.js';
 import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../journal/records/txRecord.js';
 import type { RecoveryReport } from '../types.js';
-import { removeDurably } from '../transaction/finish.js';
-import { replayRecord, syncDirsOnce, type ReplayResult } from './replay.js';
+import { replayRecord, settleReplays, type ReplayResult } from './replay.js';
 
 type Problem = RecoveryReport['problems'][number];
-
-/** The checksum of a journal envelope (to tell, without decoding again, that a record did not change). */
-const sumOf = (raw: unknown): unknown => (typeof raw === 'object' && raw !== null ? (raw as { sum?: unknown }).sum : undefined);
 
 /**
  * The open records whose owner is gone (no live lock held by them), with the checksum they were read with.
  * Throws EJOURNAL for a record that does not decode.
  */
-const deadOpenRecords = async (ctx: StoreContext): Promise<Array<{ rec: TxRecord; sum: unknown }>> => {
+const deadOpenRecords = async (ctx: StoreContext): Promise<Array<{ rec: TxRecord; sum: string | undefined }>> => {
   const { journal } = ctx.env;
   const open = await journal.range(openPrefix);
   if (open.length === 0) return [];
@@ -28,7 +25,7 @@ const deadOpenRecords = async (ctx: StoreContext): Promise<Array<{ rec: TxRecord
     open.map(async ({ key }) => {
       const k = txKey(key.slice(openPrefix.length));
       const raw = await journal.get(k);
-      return { rec: decodeTx(k, raw), sum: sumOf(raw) };
+      return { rec: decodeTx(k, raw), sum: envelopeChecksum(raw) };
     }),
   );
   const live = new Set((await listLocks(ctx.env)).filter((l) => !l.stale).map((l) => l.txId));
@@ -65,7 +62,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
         return false;
       }
     };
-    markRunning(rid);
+    env.processes.markRunning(rid);
     try {
       // All locks at once; if a live transaction holds one, record by record, leaving the blocked ones for later.
       const all = await lock(pathsOf(dead));
@@ -78,7 +75,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       const replay = async (seen: TxRecord): Promise<void> => {
         // Another process's recovery may have moved it on while this one waited for the locks: read it again.
         const raw = await env.journal.get(txKey(seen.id));
-        const rec = sumOf(raw) === sums.get(seen.id) ? seen : decodeTx(txKey(seen.id), raw);
+        const rec = envelopeChecksum(raw) === sums.get(seen.id) ? seen : decodeTx(txKey(seen.id), raw);
         if (isFinal(rec.state) && (await env.journal.get(openKey(rec.id))) === undefined) return;
         results.push({ rec, r: await replayRecord(ctx, rec) });
       };
@@ -98,13 +95,8 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       }
       await flush();
       results.sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
-      // Every file step of every record is done: one fsync per directory; only then may the backups that protected
-      // them go (durably); then one journal transaction.
-      await syncDirsOnce(ctx, results.flatMap(({ r }) => r.dirs));
-      await removeDurably(ctx, results.flatMap(({ r }) => r.cleanup));
-      await env.journal.transact((txn) => {
-        for (const { r } of results) r.finish(txn);
-      });
+      // Every file step of every record is done: their directories, cleanups and final records, together.
+      await settleReplays(ctx, results.map(({ r }) => r));
       for (const { rec, r } of results) {
         ctx.stuck.delete(rec.id);
         report.tempFilesRemoved += r.tempFilesRemoved;
@@ -114,7 +106,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       }
       // The locks of the dead transactions were broken above; nothing of theirs is left to release.
     } finally {
-      markDone(rid);
+      env.processes.markDone(rid);
       await releaseLocks(env, rid, taken).catch((e: unknown) => ctx.logger?.warn({ err: e }, 'releasing the recovery locks failed'));
     }
   }

@@ -5,10 +5,10 @@
  */
 import * as path from 'node:path';
 import { hasCode } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { JournalTxn } from '../journal/journal.js';
 import type { StoreContext } from '../transaction/context.js';
-import { commitWrites } from '../transaction/finish.js';
+import { commitWrites, removeDurably } from '../transaction/finish.js';
 import { absOf } from '../transaction/paths.js';
 import { allOrFirstError, backupAbs } from '../transaction/stage.js';
 import { putTx, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
@@ -32,7 +32,7 @@ const holds = async (ctx: StoreContext, abs: string, content: OpRecord['staged']
   if (content === undefined) return false;
   try {
     const st = await ctx.env.fs.lstat(abs);
-    return st.kind === 'file' && st.size === content.size && (await sha256File(ctx.env.fs, abs)) === content.sha256;
+    return st.kind === 'file' && st.size === content.size && (await hashFile(ctx.env.fs, abs)) === content.sha256;
   } catch (e) {
     if (hasCode(e, 'ENOENT', 'ENOTDIR')) return false;
     throw e;
@@ -79,13 +79,13 @@ export interface ReplayResult {
 }
 
 /**
- * Plans and performs the file steps of recovering `rec` (the directory fsyncs and the journal write are the caller's,
- * so that many records share them). A roll-back from backups is first made sticky in the journal, durably.
+ * Plans (unless `options.plan` is given) and performs the file steps of recovering `rec` (the directory fsyncs and the
+ * journal write are `settleReplays`', so that many records share them). A roll-back from backups is first made sticky in the journal, durably.
  * @throws TxfsError EIO, EACCES … (the record stays open; the next recovery starts over from what is on disk).
  */
-export const replayRecord = async (ctx: StoreContext, rec: TxRecord): Promise<ReplayResult> => {
+export const replayRecord = async (ctx: StoreContext, rec: TxRecord, options: { readonly plan?: RecoveryPlan } = {}): Promise<ReplayResult> => {
   const { fs, journal } = ctx.env;
-  const plan = planRecovery(rec, await observe(ctx, rec));
+  const plan = options.plan ?? planRecovery(rec, await observe(ctx, rec));
   let tempFilesRemoved = 0;
   let current = rec;
   for (const step of plan.steps) {
@@ -123,9 +123,9 @@ export const replayRecord = async (ctx: StoreContext, rec: TxRecord): Promise<Re
   const cleanup = plan.cleanup.map((l) => locPath(ctx, l));
   const now = ctx.env.now();
   const finish = (txn: JournalTxn): void => {
-    if (plan.outcome === 'rolled-back') putTx(txn, { ...current, state: 'rolled-back', finishedAt: now }, false);
-    else if (plan.outcome === 'closed') putTx(txn, current, false);
-    else commitWrites(txn, { ...current, state: 'committed', finishedAt: now }, new Map(), false);
+    if (plan.outcome === 'rolled-back') putTx(txn, { ...current, state: 'rolled-back', finishedAt: now });
+    else if (plan.outcome === 'closed') putTx(txn, current, { keepOpen: false });
+    else commitWrites(txn, { ...current, state: 'committed', finishedAt: now });
   };
   return { plan, tempFilesRemoved, dirs, cleanup, finish };
 };
@@ -133,4 +133,17 @@ export const replayRecord = async (ctx: StoreContext, rec: TxRecord): Promise<Re
 /** Fsyncs each directory once; a directory that no longer exists (an rmdir'd one) needs none. */
 export const syncDirsOnce = async (ctx: StoreContext, dirs: readonly string[]): Promise<void> => {
   await allOrFirstError([...new Set(dirs.map((d) => path.resolve(d)))].map((d) => tolerate(() => ctx.env.fs.syncDir(d), 'ENOENT')));
+};
+
+/**
+ * Makes replayed records final: one fsync per directory of every record; only then may the backups that protected
+ * them go (durably); then one journal transaction with every record's final word.
+ * @throws TxfsError EIO … (the records stay open; the next recovery starts over from what is on disk), EJOURNAL.
+ */
+export const settleReplays = async (ctx: StoreContext, results: readonly ReplayResult[]): Promise<void> => {
+  await syncDirsOnce(ctx, results.flatMap((r) => r.dirs));
+  await removeDurably(ctx, results.flatMap((r) => r.cleanup));
+  await ctx.env.journal.transact((txn) => {
+    for (const r of results) r.finish(txn);
+  });
 };

@@ -4,10 +4,10 @@
  */
 import * as path from 'node:path';
 import { TxfsError } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import { missingParents } from '../ops/missingParents.js';
 import { decodeRecord, decodeRecordIfPresent } from '../journal/envelope.js';
-import type { StoreCore } from './storeExtensions.js';
+import type { Store } from '../types.js';
 import type { AfterCommitHook, StoreContext } from '../transaction/context.js';
 import { resolveStorePath } from '../transaction/paths.js';
 import { syncBackupDirs } from '../transaction/stage.js';
@@ -15,8 +15,10 @@ import { decodeTx, openPrefix, txKey } from '../journal/records/txRecord.js';
 import type { BackupEntry, Backups, TxResult } from '../types.js';
 import type { BackupContext } from '../backup/backupContext.js';
 import { backupFileName } from '../backup/backupFile.js';
-import { BackupRecord, backupKey, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from '../backup/backupIndex.js';
-import { finishPendingRemovals, pendingRemovalPrefix, pruneBackups, removeBackups } from './prune.js';
+import { indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from '../backup/backupIndex.js';
+import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
+import { finishPendingRemovals, pruneBackups, removeBackups } from './prune.js';
+import { pendingRemovalPrefix } from '../journal/records/backupRecord.js';
 import { compressBackups } from './compress.js';
 import { listHistoryRecords } from './history.js';
 import { readIndexedBackup } from '../backup/readIndexedBackup.js';
@@ -24,7 +26,7 @@ import { planRetention, type RetentionPolicy } from './retention.js';
 import { backupUsage } from './usage.js';
 import { verifyBackups } from './verifyBackups.js';
 
-const contextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir });
+const backupContextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir });
 
 /** Ids of the store's unfinished transactions, and the backup files they (or unfinished removals) name. */
 const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files: Set<string> }> => {
@@ -47,7 +49,7 @@ const retentionPolicy = (ctx: StoreContext, inUse: ReadonlySet<string>): Retenti
 
 /** Carries out retention for `records` (removals, then compressions; a backup gone meanwhile is skipped). */
 const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[], inUse: ReadonlySet<string>): Promise<void> => {
-  const bctx = contextOf(ctx);
+  const bctx = backupContextOf(ctx);
   const plan = planRetention(records, retentionPolicy(ctx, inUse), ctx.env.now());
   await removeBackups(bctx, plan.remove);
   await compressBackups(bctx, plan.compress);
@@ -57,7 +59,7 @@ const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[
  * The backup of `rel` called for: the newest, or the one with the given id.
  * @throws TxfsError ENOENT when the file has no backups, or none with that id.
  */
-export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupEntry | string): Promise<BackupRecord> => {
+export const findBackup = async (ctx: StoreContext, rel: string, which?: BackupEntry | string): Promise<BackupRecord> => {
   const records = await listHistoryRecords(ctx.env, rel);
   const id = which === undefined ? undefined : typeof which === 'string' ? which : which.id;
   const rec = id === undefined ? records[0] : records.find((r) => r.id === id);
@@ -73,10 +75,10 @@ export const pickBackup = async (ctx: StoreContext, rel: string, which?: BackupE
  * Restores `rec` to `toRel` as a transaction labelled `label`: the content is read back and checked against its
  * SHA-256 while it is staged (EINTEGRITY before anything is replaced), and the current file is backed up.
  */
-export const restoreRecord = async (ctx: StoreContext, core: StoreCore, rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
-  const tx = core.begin({ label });
+export const restoreRecord = async (ctx: StoreContext, begin: Store['begin'], rec: BackupRecord, toRel: string, label: string): Promise<TxResult<void>> => {
+  const tx = begin({ label });
   for (const d of await missingParents(ctx.env.fs, ctx.root, toRel)) tx.mkdir(d);
-  const result = await tx.writeFile(toRel, readIndexedBackup(contextOf(ctx), rec)).commit();
+  const result = await tx.writeFile(toRel, readIndexedBackup(backupContextOf(ctx), rec)).commit();
   // The version the restore replaced is kept as any replaced version is; note why (informational: not flushed).
   const made = result.files.flatMap((f) => (f.backup === undefined ? [] : [f.backup]));
   await ctx.env.journal.transact((txn) => {
@@ -109,7 +111,7 @@ const createManual = async (ctx: StoreContext, given: string): Promise<BackupEnt
     try {
       await fh.datasync();
       const size = (await fh.stat()).size;
-      const rec: BackupRecord = { v: 1, id, path: rel, file, createdAt: now, size, sha256: await sha256File(fs, to), compressed: false, reason: 'manual' };
+      const rec: BackupRecord = { v: 1, id, path: rel, file, createdAt: now, size, sha256: await hashFile(fs, to), compressed: false, reason: 'manual' };
       await syncBackupDirs(ctx, [to]);
       await journal.transact((txn) => indexBackup(txn, rec));
       await journal.flush();
@@ -129,7 +131,7 @@ const createManual = async (ctx: StoreContext, given: string): Promise<BackupEnt
  * on restore), EJOURNAL, and OS errors (ENOSPC, EIO, …).
  * @example const entries = await store.backups.list('report.xml');
  */
-export const createBackups = (ctx: StoreContext, core: StoreCore): Backups => ({
+export const createBackups = (ctx: StoreContext, begin: Store['begin']): Backups => ({
   create: (given) => createManual(ctx, given),
   async list(given) {
     const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
@@ -137,20 +139,20 @@ export const createBackups = (ctx: StoreContext, core: StoreCore): Backups => ({
   },
   async restore(given, options = {}) {
     const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
-    const rec = await pickBackup(ctx, rel, options.backup);
+    const rec = await findBackup(ctx, rel, options.backup);
     const to = options.to === undefined ? rel : (await resolveStorePath(ctx.env.fs, ctx, options.to)).rel;
-    return restoreRecord(ctx, core, rec, to, `restore ${rel} from backup ${rec.id}`);
+    return restoreRecord(ctx, begin, rec, to, `restore ${rel} from backup ${rec.id}`);
   },
   async verify(options = {}) {
     const files = async (): Promise<ReadonlySet<string>> => (await inFlight(ctx)).files;
-    return verifyBackups(contextOf(ctx), { inFlight: files, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    return verifyBackups(backupContextOf(ctx), { inFlight: files, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
   },
   async prune() {
     const { txIds } = await inFlight(ctx);
-    const r = await pruneBackups(contextOf(ctx), retentionPolicy(ctx, txIds));
+    const r = await pruneBackups(backupContextOf(ctx), retentionPolicy(ctx, txIds));
     return { removed: r.removed, freedBytes: r.freedBytes };
   },
-  usage: () => backupUsage(contextOf(ctx)),
+  usage: () => backupUsage(backupContextOf(ctx)),
 });
 
 /**
@@ -163,7 +165,7 @@ export const retentionAfterCommit = (ctx: StoreContext): AfterCommitHook => {
   return (_txId, rels) => {
     const run = async (): Promise<void> => {
       const global = ctx.backupPolicy?.maxBytes !== undefined;
-      if (global) await finishPendingRemovals(contextOf(ctx));
+      if (global) await finishPendingRemovals(backupContextOf(ctx));
       const records = global ? await listAllBackupRecords(ctx.env) : (await Promise.all([...new Set(rels)].map((rel) => listBackupRecords(ctx.env, rel)))).flat();
       // Transactions in flight can only shrink a plan: look them up only when there is something to do.
       const rough = planRetention(records, retentionPolicy(ctx, new Set()), ctx.env.now());

@@ -15,9 +15,12 @@ import { decodeRecordIfPresent } from '../journal/envelope.js';
 import { stageFile } from '../ops/stageFile.js';
 import { tempName } from '../ops/tempName.js';
 import type { BackupContext } from '../backup/backupContext.js';
-import { BackupRecord, backupKey, indexBackup, listBackupRecords } from '../backup/backupIndex.js';
-import { pendingKey, recordPendingRemoval, unlinkPending } from '../backup/pendingRemoval.js';
+import { indexBackup, listBackupRecords } from '../backup/backupIndex.js';
+import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
+import { recordPendingRemoval, unlinkPending } from '../backup/pendingRemoval.js';
+import { pendingKey } from '../journal/records/backupRecord.js';
 import { BACKUP_CHUNK } from '../backup/readBackup.js';
+import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 
 /** The original bytes of an uncompressed backup, checked against the index on the way through. */
 async function* verifiedSource(ctx: BackupContext, rec: BackupRecord, file: string): AsyncGenerator<Uint8Array, void, undefined> {
@@ -35,14 +38,6 @@ async function* verifiedSource(ctx: BackupContext, rec: BackupRecord, file: stri
     });
   }
 }
-
-const removeQuietly = async (ctx: BackupContext, file: string): Promise<void> => {
-  try {
-    await ctx.env.fs.unlink(file);
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
-};
 
 /** A backup gzipped into its final `.gz` name, not yet switched in the index. */
 interface Staged {
@@ -72,7 +67,7 @@ const stageGzip = async (ctx: BackupContext, rec: BackupRecord, { temp, pendingG
   try {
     await fs.rename(temp, gzAbs);
   } catch (e) {
-    await removeQuietly(ctx, temp).catch(() => undefined);
+    await unlinkIfPresent(ctx.env.fs, temp).catch(() => undefined);
     throw fromOsError(e, temp, 'rename');
   }
   return { rec, pendingGz, pendingOriginal, file, gzAbs, next: { ...rec, file: gzFile, compressed: true, storedSize: size } };
@@ -201,12 +196,12 @@ const compressStaged = async (ctx: BackupContext, recs: readonly BackupRecord[],
       staged.map(async (s, i) => {
         const outcome = outcomes[i];
         if (outcome === 'switched') {
-          await removeQuietly(ctx, s.file);
+          await unlinkIfPresent(ctx.env.fs, s.file);
           compressed.push(s.next);
         } else {
           // Removed while we compressed: the .gz is nobody's. Compressed by someone else meanwhile: the .gz is
           // theirs (the same bytes, now ours through the rename) and the index names it, so it stays.
-          if (outcome === 'gone') await removeQuietly(ctx, s.gzAbs);
+          if (outcome === 'gone') await unlinkIfPresent(ctx.env.fs, s.gzAbs);
           skipped.push(s.rec);
         }
       }),

@@ -4,7 +4,8 @@
  */
 import type { Env } from '../env.js';
 import { decodeTx, txPrefix } from '../journal/records/txRecord.js';
-import { listBackupRecords, newestFirst, type BackupRecord } from '../backup/backupIndex.js';
+import { listBackupRecords, newestFirst } from '../backup/backupIndex.js';
+import { type BackupRecord } from '../journal/records/backupRecord.js';
 
 /** One name a file had: `path`, up to time `until` (epoch ms; Infinity for its current name). */
 export interface FormerName {

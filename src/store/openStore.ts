@@ -1,28 +1,38 @@
 /**
- * A store: a root directory whose files are changed through journalled transactions, with the journal,
- * manifest, lock table and backups in a state directory (default `<root>/.txfs`).
+ * `openStore`, the composition root: a root directory whose files are changed through journalled transactions,
+ * with the journal, manifest, lock table and backups in a state directory (default `<root>/.txfs`). Here the
+ * layers are wired together: the environment, the commit protocol's step table (its roll-back is recovery's plan),
+ * recovery on open, and the store's members.
  */
 import * as path from 'node:path';
-import type { Env } from '../env.js';
-import { TxfsError, hasCode } from '../errors.js';
-import type { FileSystem } from '../fs/fileSystem.js';
+import type { Env, Processes } from '../env.js';
+import { TxfsError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
 import { recoverStore } from '../recovery/recover.js';
-import { storeExtensions, type StoreCore } from './storeExtensions.js';
-import type { ProtocolBreaks } from '../transaction/breaks.js';
-import { settleBackground, type StoreContext } from '../transaction/context.js';
-import { createStoreCore } from './storeCore.js';
-import { newTxId } from '../transaction/txId.js';
+import { rollBackRecord } from '../recovery/rollBack.js';
 import { coalesceAfterCommit } from '../transaction/coalesceAfterCommit.js';
-import { defaultTuning, type CommitTuning } from '../transaction/tuning.js';
+import { settleBackground, type StoreContext } from '../transaction/context.js';
+import { osProcesses } from '../transaction/liveness.js';
+import { commitSteps, type CommitSteps } from '../transaction/steps.js';
+import { defaultTuning, tunedSteps, type CommitTuning } from '../transaction/tuning.js';
+import { newTxId } from '../transaction/txId.js';
 import type { Backups, RecoveryReport, Store, StoreOptions } from '../types.js';
+import { createBackups, retentionAfterCommit } from './backups.js';
+import { storeInspection } from './inspect.js';
+import { checkRoot, prepareStateDir, stateError } from './stateDir.js';
+import { closedStore, storeTransactions } from './transactions.js';
+import { undoTransaction } from './undo.js';
+import { storeWatch } from './watch.js';
 
-/** Test-only internals of a store: a broken protocol, a fixed clock, fixed ids. */
+/** Test-only internals of a store: a replaced protocol step, a fixed clock, fixed ids, a simulated process table. */
 export interface StoreInternals {
-  readonly breaks?: ProtocolBreaks;
+  /** The step table to run, made from the correct one (the crash suite's deliberately broken protocols). */
+  readonly steps?: (correct: CommitSteps) => CommitSteps;
   readonly now?: () => number;
   readonly newId?: () => string;
+  /** This process and the others as locks see them (default: the operating system's). */
+  readonly processes?: Processes;
   /** Benchmark switches (see `CommitTuning`); absent: the defaults. */
   readonly tuning?: CommitTuning;
 }
@@ -30,73 +40,10 @@ export interface StoreInternals {
 const contexts = new WeakMap<object, StoreContext>();
 
 /** The internals of a store opened here. Throws a TypeError for anything else. */
-export const contextOf = (store: Store): StoreContext => {
+export const storeContextOf = (store: Store): StoreContext => {
   const ctx = contexts.get(store);
   if (ctx === undefined) throw new TypeError('not a store opened by openStore');
   return ctx;
-};
-
-const stateError = (stateDir: string, e: unknown): TxfsError => {
-  const code = e instanceof TxfsError ? e.code : 'EIO';
-  return new TxfsError(code, `${code}: the state directory ${stateDir} cannot be used (${e instanceof Error ? e.message : String(e)}); choose a writable directory with the stateDir option`, {
-    path: stateDir,
-    cause: e,
-  });
-};
-
-/** Checks the root: it must exist and be a directory. Returns its canonical path. */
-const checkRoot = async (fs: FileSystem, root: string): Promise<string> => {
-  try {
-    const st = await fs.stat(root);
-    if (st.kind !== 'directory') throw new TxfsError('ENOTDIR', `ENOTDIR: the store root ${root} is a ${st.kind}, not a directory`, { path: root });
-    return await fs.realpath(root);
-  } catch (e) {
-    if (hasCode(e, 'ENOENT')) throw new TxfsError('ENOENT', `ENOENT: the store root ${root} does not exist; create it first`, { path: root, cause: e });
-    throw e;
-  }
-};
-
-/** Unlinks `p`; absent is fine (another process's open may have removed it). */
-const removeIfPresent = async (fs: FileSystem, p: string): Promise<void> => {
-  try {
-    await fs.unlink(p);
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
-};
-
-/** Creates the state and backup directories and proves the state directory writable (a probe file, removed). */
-const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDir: string): Promise<string> => {
-  try {
-    let created = false;
-    try {
-      const st = await fs.lstat(stateDir);
-      if (st.kind !== 'directory') throw new TxfsError('ENOTDIR', `ENOTDIR: ${stateDir} is a ${st.kind}, not a directory`, { path: stateDir });
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-      await fs.mkdir(stateDir, { recursive: true });
-      created = true;
-    }
-    await fs.mkdir(backupDir, { recursive: true });
-    // The backup directory's own entry must be durable before any backup is linked into it.
-    await fs.syncDir(path.dirname(backupDir));
-    // One fixed name: a probe left by an open that failed half-way is simply replaced by the next open.
-    const probe = path.join(stateDir, '.probe');
-    const fh = await fs.open(probe, 'wx', 0o600).catch(async (e: unknown) => {
-      if (!hasCode(e, 'EEXIST')) throw e;
-      await removeIfPresent(fs, probe);
-      return fs.open(probe, 'wx', 0o600);
-    });
-    try {
-      await fh.close();
-    } finally {
-      await removeIfPresent(fs, probe);
-    }
-    if (created) await fs.syncDir(path.dirname(stateDir));
-    return await fs.realpath(stateDir);
-  } catch (e) {
-    throw stateError(stateDir, e);
-  }
 };
 
 const openJournal = async (options: StoreOptions, stateDir: string, tuning: CommitTuning): Promise<{ journal: Journal; owned: boolean }> => {
@@ -124,11 +71,13 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
   const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
   const now = internals.now ?? Date.now;
-  const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())) };
+  const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: internals.processes ?? osProcesses(fs) };
+  const tuning = internals.tuning ?? {};
+  const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {
     env, root, rootReal, stateDir, stateDirReal, backupDir,
     lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
-    breaks: internals.breaks ?? {},
+    steps: internals.steps?.(correct) ?? correct,
     backupPolicy: options.backups,
     logger: options.logger,
     stuck: new Set(),
@@ -149,21 +98,39 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     throw e;
   }
   ctx.recoverNow = () => recoverStore(ctx);
-  const core: StoreCore = createStoreCore(ctx, recovery, owned);
-  const ext = storeExtensions(ctx, core);
-  const coalesce = internals.tuning?.coalesceRetention ?? defaultTuning.coalesceRetention;
-  ctx.afterCommit = ext.afterCommit === undefined || !coalesce ? ext.afterCommit : coalesceAfterCommit(ext.afterCommit);
+  const retention = retentionAfterCommit(ctx);
+  ctx.afterCommit = (tuning.coalesceRetention ?? defaultTuning.coalesceRetention) ? coalesceAfterCommit(retention) : retention;
+
+  let closed = false;
+  const ensureOpen = (): void => {
+    if (closed) throw closedStore(ctx.root);
+  };
+  const transactions = storeTransactions(ctx, ensureOpen);
   // What the backup store reports includes the housekeeping of every commit that resolved before the call.
   const settled = <A extends unknown[], R>(f: (...a: A) => Promise<R>) => async (...a: A): Promise<R> => {
     await settleBackground(ctx);
     return f(...a);
   };
-  const b = ext.backups;
+  const b = createBackups(ctx, transactions.begin);
   const backups: Backups = {
     create: settled(b.create.bind(b)), list: settled(b.list.bind(b)), restore: settled(b.restore.bind(b)),
     verify: settled(b.verify.bind(b)), prune: settled(b.prune.bind(b)), usage: settled(b.usage.bind(b)),
   };
-  const store: Store = { ...core, recovery, backups, undo: settled(ext.undo), watch: ext.watch };
+  const store: Store = {
+    root: ctx.root,
+    recovery,
+    ...transactions,
+    ...storeInspection(ctx, ensureOpen),
+    backups,
+    undo: settled((txId: string, o?: Parameters<Store['undo']>[1]) => undoTransaction(ctx, transactions.begin, txId, o)),
+    watch: storeWatch(ctx),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await settleBackground(ctx);
+      if (owned) await env.journal.close();
+    },
+  };
   contexts.set(store, ctx);
   return store;
 };

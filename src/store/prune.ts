@@ -7,12 +7,14 @@
  */
 import { decodeRecordIfPresent } from '../journal/envelope.js';
 import type { BackupContext } from '../backup/backupContext.js';
-import { BackupRecord, backupKey, listAllBackupRecords, storedBytes } from '../backup/backupIndex.js';
+import { listAllBackupRecords, storedBytes } from '../backup/backupIndex.js';
+import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
 import { compressBackups } from './compress.js';
 import { finishPendingRemovals, recordPendingRemoval, unlinkPending } from '../backup/pendingRemoval.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 
-export { finishPendingRemovals, pendingRemovalPrefix } from '../backup/pendingRemoval.js';
+export { finishPendingRemovals } from '../backup/pendingRemoval.js';
+export { pendingRemovalPrefix } from '../journal/records/backupRecord.js';
 
 /** What a prune did. */
 export interface PruneResult {

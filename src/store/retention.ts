@@ -3,7 +3,8 @@
  * to gzip. No I/O here; `prune.ts` and `compress.ts` carry the plan out.
  */
 import type { BackupPolicy } from '../types.js';
-import { backupKey, newestFirst, storedBytes, type BackupRecord } from '../backup/backupIndex.js';
+import { newestFirst, storedBytes } from '../backup/backupIndex.js';
+import { backupKey, type BackupRecord } from '../journal/records/backupRecord.js';
 
 /** What retention needs to know: the policy, and the transactions still running (their backups are off limits). */
 export interface RetentionPolicy extends Pick<BackupPolicy, 'keep' | 'maxAgeDays' | 'maxBytes' | 'compressAfter'> {

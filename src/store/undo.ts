@@ -4,12 +4,12 @@
  */
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
-import type { StoreCore } from './storeExtensions.js';
 import type { StoreContext } from '../transaction/context.js';
 import { backupRecordOf } from '../transaction/finish.js';
 import { decodeTx, txKey, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
-import type { Tx, TxOptions, TxResult } from '../types.js';
-import { listBackupRecords, type BackupRecord } from '../backup/backupIndex.js';
+import type { Store, Tx, TxOptions, TxResult } from '../types.js';
+import { listBackupRecords } from '../backup/backupIndex.js';
+import { type BackupRecord } from '../journal/records/backupRecord.js';
 import { missingParents } from '../ops/missingParents.js';
 import { readIndexedBackup } from '../backup/readIndexedBackup.js';
 import { readUndoLinks, recordUndo } from './undoLinks.js';
@@ -144,7 +144,7 @@ const removeCreatedDirs = async (ctx: StoreContext, rec: TxRecord): Promise<void
  *   EINTEGRITY (a corrupted backup), ELOCKED, EJOURNAL, or an OS error.
  * @example await store.undo(result.id);
  */
-export const undoTransaction = async (ctx: StoreContext, core: StoreCore, txId: string, options: TxOptions = {}): Promise<TxResult<void>> => {
+export const undoTransaction = async (ctx: StoreContext, begin: Store['begin'], txId: string, options: TxOptions = {}): Promise<TxResult<void>> => {
   const raw = await ctx.env.journal.get(txKey(txId));
   if (raw === undefined) throw new TxfsError('ENOENT', `ENOENT: there is no transaction ${txId}; see \`txfs log\` for the ids`);
   const rec = decodeTx(txKey(txId), raw);
@@ -157,7 +157,7 @@ export const undoTransaction = async (ctx: StoreContext, core: StoreCore, txId: 
   }
   const ops = rec.ops.map((op, index) => ({ op, index })).filter(({ op }) => op.skipped !== true).reverse();
   await checkPresence(ctx, rec, ops);
-  const tx = core.begin({ ...options, label: options.label ?? `undo ${txId}` });
+  const tx = begin({ ...options, label: options.label ?? `undo ${txId}` });
   const dirs = new Set<string>();
   try {
     for (const { op, index } of ops) await undoOp(ctx, tx, rec, op, index, dirs);

@@ -2,23 +2,13 @@
  * Which transaction undid which: `undo/<undoneTxId>` → the id of the transaction that undid it, written once the
  * undo has committed. The log shows an undone transaction as `undone`, and the undo as `undoes <id>`.
  */
-import * as t from 'io-ts';
 import type { Env } from '../env.js';
-import { decodeRecord, encodeRecord } from '../journal/envelope.js';
+import { decodeUndoLink, encodeUndoLink, undoLinkKey, undoLinkPrefix } from '../journal/records/undoLink.js';
 import type { TxSummary } from '../types.js';
-
-/** The record of one undo, key `undo/<undoneTxId>`. */
-export const UndoLink = t.type({ v: t.literal(1), undone: t.string, by: t.string });
-/** The record of one undo. */
-export type UndoLink = t.TypeOf<typeof UndoLink>;
-
-/** Prefix of the undo links. */
-export const undoLinkPrefix = 'undo/';
 
 /** Notes that transaction `undone` was undone by transaction `by` (informational: not flushed). Rejects with EJOURNAL or an OS error. */
 export const recordUndo = async (env: Pick<Env, 'journal'>, undone: string, by: string): Promise<void> => {
-  const key = `${undoLinkPrefix}${undone}`;
-  await env.journal.transact((txn) => txn.put(key, encodeRecord(key, UndoLink, { v: 1, undone, by })));
+  await env.journal.transact((txn) => txn.put(undoLinkKey(undone), encodeUndoLink({ v: 1, undone, by })));
 };
 
 /** Every undo link: undone id → undoing id, and undoing id → undone id. Rejects with EJOURNAL. */
@@ -26,7 +16,7 @@ export const readUndoLinks = async (env: Pick<Env, 'journal'>): Promise<{ undone
   const undoneBy = new Map<string, string>();
   const undoes = new Map<string, string>();
   for (const e of await env.journal.range(undoLinkPrefix)) {
-    const link = decodeRecord(e.key, e.value, UndoLink);
+    const link = decodeUndoLink(e.key, e.value);
     undoneBy.set(link.undone, link.by);
     undoes.set(link.by, link.undone);
   }

@@ -7,7 +7,8 @@ import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import type { VerifyReport } from '../types.js';
 import type { BackupContext } from '../backup/backupContext.js';
-import { listAllBackupRecords, listBackupRecords, type BackupRecord } from '../backup/backupIndex.js';
+import { listAllBackupRecords, listBackupRecords } from '../backup/backupIndex.js';
+import { type BackupRecord } from '../journal/records/backupRecord.js';
 import { hashBackup } from '../backup/readBackup.js';
 
 /** Options of `verifyBackups`. */

@@ -4,7 +4,8 @@
  * them is `changed` (modified behind the store's back); a file gone is `missing`.
  */
 import { hasCode } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import type { FileSystem } from '../fs/fileSystem.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { ExternalChange, VerifyReport } from '../types.js';
 import type { StoreContext } from '../transaction/context.js';
 import { matchesManifest } from '../transaction/fingerprint.js';
@@ -27,41 +28,60 @@ const entries = async (ctx: StoreContext, paths: readonly string[] | undefined):
   );
 };
 
+/**
+ * The one external-change check, shared by `verify`, `status` and `watch`: what the file at `rel` holds now against
+ * `expected` (the SHA-256 the manifest recorded); undefined when it still holds that. Rejects with an OS error other
+ * than ENOENT / ENOTDIR.
+ */
+export const externalChangeOf = async (fs: FileSystem, root: string, rel: string, expected: string): Promise<ExternalChange | undefined> => {
+  let actual: string | undefined;
+  try {
+    actual = await hashFile(fs, absOf(root, rel));
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT', 'ENOTDIR')) throw e;
+  }
+  if (actual === expected) return undefined;
+  return actual === undefined ? { path: rel, kind: 'deleted', expected } : { path: rel, kind: 'modified', expected, actual };
+};
+
 /** Checks one file against its manifest entry; undefined when it is intact. `quick`: trust size, mtime and inode. */
-const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undefined, quick = false): Promise<Problem | undefined> => {
+const checkOne = async (ctx: StoreContext, rel: string, m: ManifestEntry | undefined, { quick }: { readonly quick: boolean }): Promise<Problem | undefined> => {
   if (m === undefined) return { path: rel, kind: 'unindexed', message: `${rel} was not written through the store: nothing to compare with` };
-  const abs = absOf(ctx.root, rel);
   let st;
   try {
-    st = await ctx.env.fs.stat(abs);
+    st = await ctx.env.fs.stat(absOf(ctx.root, rel));
   } catch (e) {
     if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { path: rel, kind: 'missing', expected: m.sha256, message: `${rel} is missing` };
     throw e;
   }
   if (quick && matchesManifest(st, m)) return undefined;
-  const actual = await sha256File(ctx.env.fs, abs);
-  if (actual === m.sha256) return undefined;
+  const change = await externalChangeOf(ctx.env.fs, ctx.root, rel, m.sha256);
+  if (change === undefined) return undefined;
+  if (change.kind === 'deleted') return { path: rel, kind: 'missing', expected: m.sha256, message: `${rel} is missing` };
   const kind = matchesManifest(st, m) ? 'corrupted' : 'changed';
   const message = kind === 'corrupted' ? `${rel} is corrupted: its content changed but its size, time and inode did not` : `${rel} was modified outside the store`;
-  return { path: rel, kind, expected: m.sha256, actual, message };
+  return { path: rel, kind, expected: m.sha256, ...(change.actual === undefined ? {} : { actual: change.actual }), message };
 };
 
+/** Options of `verifyStore`. */
+export interface VerifyStoreOptions {
+  /** Restrict to these paths (default: every file the manifest knows). */
+  readonly paths?: readonly string[] | undefined;
+  readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** For status: a file whose size, mtime and inode are what the store left is not hashed. */
+  readonly quick?: boolean;
+}
+
 /**
- * Hashes every file the manifest knows (or just `paths`) and reports what differs. `quick` (for status): a file whose
- * size, mtime and inode are what the store left is not hashed.
+ * Hashes every file the manifest knows (or just `options.paths`) and reports what differs.
  * @throws TxfsError EJOURNAL, EOUTSIDE, or an OS error other than ENOENT.
  */
-export const verifyStore = async (
-  ctx: StoreContext,
-  paths?: readonly string[],
-  onProgress?: (done: number, total: number) => void,
-  quick = false,
-): Promise<VerifyReport> => {
+export const verifyStore = async (ctx: StoreContext, { paths, onProgress, quick = false }: VerifyStoreOptions = {}): Promise<VerifyReport> => {
   const list = await entries(ctx, paths);
   const problems: Problem[] = [];
   let done = 0;
   for (const [rel, m] of list) {
-    const p = await checkOne(ctx, rel, m, quick);
+    const p = await checkOne(ctx, rel, m, { quick });
     if (p !== undefined) problems.push(p);
     onProgress?.(++done, list.length);
   }

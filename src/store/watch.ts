@@ -7,13 +7,13 @@
  */
 import * as path from 'node:path';
 import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
-import { fromOsError, hasCode } from '../errors.js';
+import { fromOsError } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { sha256File } from '../integrity/sha256.js';
 import type { Journal } from '../journal/journal.js';
 import type { StoreContext } from '../transaction/context.js';
 import { decodeManifest, manifestPrefix } from '../journal/records/txRecord.js';
 import type { ExternalChange } from '../types.js';
+import { externalChangeOf } from './verifyStore.js';
 
 /** What `watchStore` needs. */
 export interface WatchStoreDeps {
@@ -76,23 +76,18 @@ const start = (deps: WatchStoreDeps): AsyncIterator<ExternalChange, undefined> =
   let closed = false;
 
   const check = async (rel: string, manifest: ReadonlyMap<string, string>): Promise<ExternalChange | undefined> => {
-    let expected = manifest.get(rel);
+    const expected = manifest.get(rel);
     if (expected === undefined) return undefined;
-    let actual: string | undefined;
-    try {
-      actual = await sha256File(deps.fs, path.join(root, rel));
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-    }
+    const change = await externalChangeOf(deps.fs, root, rel, expected);
     // txfs renames a file into place before it records the new checksum: look again before calling it external.
-    if (actual !== expected) expected = (await deps.manifest()).get(rel);
-    if (expected === undefined || actual === expected) {
+    const now = change === undefined ? expected : (await deps.manifest()).get(rel);
+    if (change === undefined || now === undefined || change.actual === now) {
       reported.delete(rel);
       return undefined;
     }
-    if (reported.get(rel) === (actual ?? '')) return undefined;
-    reported.set(rel, actual ?? '');
-    return actual === undefined ? { path: rel, kind: 'deleted', expected } : { path: rel, kind: 'modified', expected, actual };
+    if (reported.get(rel) === (change.actual ?? '')) return undefined;
+    reported.set(rel, change.actual ?? '');
+    return { ...change, expected: now };
   };
 
   const flush = (): void => {
@@ -174,7 +169,7 @@ export const watchStore = (deps: WatchStoreDeps): AsyncIterable<ExternalChange> 
 });
 
 /** Reads the manifest of a store's journal as path → recorded SHA-256. Rejects with EJOURNAL on an undecodable entry. */
-export const readManifest =
+export const manifestChecksums =
   (journal: Journal) =>
   async (): Promise<ReadonlyMap<string, string>> => {
     const rows = await journal.range(manifestPrefix);
@@ -188,25 +183,7 @@ export const storeWatch =
     watchStore({
       root: ctx.root,
       fs: ctx.env.fs,
-      manifest: readManifest(ctx.env.journal),
+      manifest: manifestChecksums(ctx.env.journal),
       stateDir: ctx.stateDir,
       ...(paths === undefined || paths.length === 0 ? {} : { paths }),
     });
-
-/**
- * One pass of the same check, for `store.status()`: every manifest file whose content differs from its recorded
- * SHA-256 (`modified`) or that is gone (`deleted`). Rejects with the errno of a file that cannot be read, or EJOURNAL.
- */
-export const scanExternalChanges = async (deps: Pick<WatchStoreDeps, 'root' | 'fs' | 'manifest'>): Promise<ExternalChange[]> => {
-  const out: ExternalChange[] = [];
-  for (const [rel, expected] of await deps.manifest()) {
-    try {
-      const actual = await sha256File(deps.fs, path.join(deps.root, rel));
-      if (actual !== expected) out.push({ path: rel, kind: 'modified', expected, actual });
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-      out.push({ path: rel, kind: 'deleted', expected });
-    }
-  }
-  return out;
-};

@@ -8,6 +8,8 @@ import { isTempName } from '../ops/tempName.js';
 import type { CrashWorld } from './crashWorld.js';
 import { DIR_PATHS, FILE_PATHS } from './arbitraries.js';
 import { modelStates, targetsOf, type Acknowledged, type ModelState, type Workload } from './workload.js';
+import { decodeBackup } from '../journal/records/backupRecord.js';
+import { decodeTx } from '../journal/records/txRecord.js';
 
 /** One broken invariant, with an explanation a reader can act on. */
 export interface Violation {
@@ -47,11 +49,10 @@ const matches = (a: Observed, b: Observed): boolean =>
 
 const show = (o: Observed): string => (o.kind === 'dir' ? (o.exists ? 'a directory' : 'no directory') : describeBytes(o.bytes));
 
-const bodyOf = (raw: unknown): Record<string, unknown> | undefined => {
-  if (typeof raw !== 'object' || raw === null || typeof (raw as { body?: unknown }).body !== 'string') return undefined;
+/** The record at `key`, decoded as the store decodes it; undefined when it does not decode (a violation of its own). */
+const decoded = <A>(decode: (key: string, raw: unknown) => A, key: string, raw: unknown): A | undefined => {
   try {
-    const parsed = JSON.parse((raw as { body: string }).body) as unknown;
-    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : undefined;
+    return decode(key, raw);
   } catch {
     return undefined;
   }
@@ -113,10 +114,10 @@ const checkLitter = (after: CrashWorld): Violation[] => {
   for (const { key, value } of after.journalEntries()) {
     if (key.startsWith('lock/')) out.push({ invariant: 'I3', message: `stale lock ${key} left in the journal` });
     if (key.startsWith('open/')) out.push({ invariant: 'I3', message: `open-transaction marker ${key} left in the journal` });
-    const state = bodyOf(value)?.state;
-    if (key.startsWith('tx/') && (state === 'staging' || state === 'committing')) {
-      out.push({ invariant: 'I3', message: `journal record ${key} is still '${state}' after recovery` });
-    }
+    if (!key.startsWith('tx/')) continue;
+    const state = decoded(decodeTx, key, value)?.state;
+    if (state === undefined) out.push({ invariant: 'I3', message: `journal record ${key} does not decode` });
+    else if (state === 'staging' || state === 'committing') out.push({ invariant: 'I3', message: `journal record ${key} is still '${state}' after recovery` });
   }
   return out;
 };
@@ -125,8 +126,8 @@ const checkLitter = (after: CrashWorld): Violation[] => {
 const checkBackups = (after: CrashWorld, backupDir: string): Violation[] => {
   const out: Violation[] = [];
   for (const { key, value } of after.journalEntries('backup/')) {
-    const rec = bodyOf(value);
-    if (rec === undefined || typeof rec.file !== 'string' || typeof rec.sha256 !== 'string') {
+    const rec = decoded(decodeBackup, key, value);
+    if (rec === undefined) {
       out.push({ invariant: 'I4', message: `backup index entry ${key} cannot be read` });
       continue;
     }

@@ -12,6 +12,7 @@ import { locate } from './lookup.js';
 import { JournalState, memoryJournal, type JournalImage } from './memoryJournal.js';
 import { mixSeed, seededRandom } from './random.js';
 import { survivingDisk, type CrashModel } from './survivors.js';
+import { envelopeChecksum } from '../journal/envelope.js';
 
 /** One FileSystem or Journal call as the world saw it (or a `mark` left by a test, which is not a call). */
 export interface TraceRecord {
@@ -114,8 +115,7 @@ const journalDigest = (entries: ReadonlyMap<string, unknown>, cache: boolean): s
     // Journal values are checksummed envelopes: their checksum stands for them.
     for (const key of [...entries.keys()].sort()) {
       const value = entries.get(key);
-      const sum = (value as { sum?: unknown } | undefined)?.sum;
-      h.update(`\0${key}\0${typeof sum === 'string' ? sum : JSON.stringify(value)}`);
+      h.update(`\0${key}\0${envelopeChecksum(value) ?? JSON.stringify(value)}`);
     }
     d = h.digest('hex');
     if (cache) journalDigests.set(entries, d);

@@ -36,11 +36,11 @@ export const touchedDirs = (ops: readonly PlannedOp[]): string[] => {
 };
 
 /**
- * Step 8: fsyncs each directory whose entries changed, once, in parallel (unless `sync` is false), and stats each
- * new file for the manifest. An fsync error is never retried: it is thrown (the transaction stays `committing`).
+ * Step 8: fsyncs each directory whose entries changed, once, in parallel (unless `options.sync` is false), and stats
+ * each new file for the manifest. An fsync error is never retried: it is thrown (the transaction stays `committing`).
  * @throws TxfsError EIO … from the directory fsync or the stat.
  */
-export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], sync: boolean): Promise<Map<string, FileStat>> => {
+export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], { sync }: { readonly sync: boolean }): Promise<Map<string, FileStat>> => {
   const { fs } = ctx.env;
   const stats = new Map<string, FileStat>();
   const statJobs = ops

@@ -5,8 +5,7 @@
  */
 import { preserveFile } from '../backup/backupFile.js';
 import { resolveConflict } from '../conflict/resolveConflict.js';
-import { hasCode } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { Conflict, TxOptions } from '../types.js';
 import { retarget } from './begin.js';
 import type { StoreContext } from './context.js';
@@ -14,15 +13,8 @@ import { noted, type Draft } from './draft.js';
 import { isUnchanged, takeFingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
 import type { PlannedOp } from './plannedOp.js';
-import { backupAbs, hashBackup, syncBackupDirs } from './stage.js';
-
-const unlinkIfPresent = async (ctx: StoreContext, abs: string): Promise<void> => {
-  try {
-    await ctx.env.fs.unlink(abs);
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
-};
+import { backupAbs, noteBackupContent, syncBackupDirs } from './stage.js';
+import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 
 /** The paths whose content differs from what the transaction expects, in operation order. */
 const changedPaths = async (ctx: StoreContext, draft: Draft, ops: readonly PlannedOp[]): Promise<StorePath[]> => {
@@ -43,7 +35,7 @@ const changedPaths = async (ctx: StoreContext, draft: Draft, ops: readonly Plann
     const now = await takeFingerprint(fs, n.path.abs, undefined);
     if (state === 'absent') return now.exists ? [n.path] : [];
     if (!now.exists || now.kind !== 'file') return [n.path];
-    return (await sha256File(fs, n.path.abs)) === state.sha256.toLowerCase() ? [] : [n.path];
+    return (await hashFile(fs, n.path.abs)) === state.sha256.toLowerCase() ? [] : [n.path];
   });
   const all = (await Promise.all([...checks, ...expectations])).flat();
   return all.filter((p, i) => all.findIndex((q) => q.rel === p.rel) === i);
@@ -53,12 +45,12 @@ const changedPaths = async (ctx: StoreContext, draft: Draft, ops: readonly Plann
 const reprotect = async (ctx: StoreContext, op: PlannedOp): Promise<void> => {
   if (op.backup === undefined) return;
   const to = backupAbs(ctx, op.backup);
-  await unlinkIfPresent(ctx, to);
+  await unlinkIfPresent(ctx.env.fs, to);
   op.backupContent = undefined;
   const now = await takeFingerprint(ctx.env.fs, op.target.abs, undefined);
   if (!now.exists) return;
   const { size } = await preserveFile(ctx.env.fs, op.target.abs, to);
-  await hashBackup(ctx, op, size, false);
+  await noteBackupContent(ctx, op, size, { trustManifest: false });
   await syncBackupDirs(ctx, [to]);
 };
 
@@ -79,12 +71,12 @@ export const checkOps = async (ctx: StoreContext, draft: Draft, ops: readonly Pl
         if (op.target.rel === rel && op.kind !== 'mkdir') await reprotect(ctx, op);
       } else if (decision === 'skip' || !onTarget) {
         op.skipped = true;
-        if (op.temp !== undefined) await unlinkIfPresent(ctx, op.temp);
-        if (op.backup !== undefined) await unlinkIfPresent(ctx, backupAbs(ctx, op.backup));
-        if (op.sourceBackup !== undefined) await unlinkIfPresent(ctx, backupAbs(ctx, op.sourceBackup));
+        if (op.temp !== undefined) await unlinkIfPresent(ctx.env.fs, op.temp);
+        if (op.backup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.backup));
+        if (op.sourceBackup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.sourceBackup));
         op.backupContent = undefined;
       } else {
-        if (op.backup !== undefined) await unlinkIfPresent(ctx, backupAbs(ctx, op.backup));
+        if (op.backup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.backup));
         op.backupContent = undefined;
         await retarget(ctx, op, decision, lock);
       }

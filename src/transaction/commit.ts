@@ -1,27 +1,19 @@
 /**
- * The commit protocol of DESIGN.md, its nine steps in order, in one function. Before the commit point
- * (step 6) any failure rolls everything back; after it, the transaction is finished forward, here or by recovery.
+ * The commit protocol of DESIGN.md, its nine steps in order, in one function; each step is a function of the
+ * store's step table (`steps.ts`). Before the commit point (step 6) any failure rolls everything back; after it,
+ * the transaction is finished forward, here or by recovery.
  */
 import { toBackupEntry } from '../backup/backupIndex.js';
 import { throwIfAborted } from '../ops/abort.js';
 import type { TxOptions, TxResult } from '../types.js';
-import { applyOps, makeDurable } from './apply.js';
-import { checkShapes, lockPathsOf, planOps } from './begin.js';
-import { checkOps } from './check.js';
 import type { StoreContext } from './context.js';
 import type { Draft } from './draft.js';
-import { backupRecordOf, finishCommitted, undoStaged } from './finish.js';
-import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from './locks.js';
+import { backupRecordOf } from './finish.js';
+import { acquireLocks, lockOwner, releaseLocks } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
-import { lockAndIntend } from './lockAndIntend.js';
-import { allOrFirstError, protectOps, stageOps } from './stage.js';
-import { defaultTuning } from './tuning.js';
-import { putTx, type TxRecord, type TxState } from '../journal/records/txRecord.js';
-
-const recordOf = (ctx: StoreContext, id: string, startedAt: number, options: TxOptions, ops: readonly PlannedOp[], state: TxState): TxRecord => ({
-  v: 1, id, state, startedAt, pid: process.pid, ops: ops.map((op) => toOpRecord(ctx.root, op)),
-  ...(options.label === undefined ? {} : { label: options.label }),
-});
+import { checkShapes, planOps } from './begin.js';
+import { allOrFirstError } from './stage.js';
+import type { TxRecord, TxState } from '../journal/records/txRecord.js';
 
 const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): TxResult<void> => ({
   id: rec.id,
@@ -41,7 +33,7 @@ const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): 
  *   held, until recovery finishes it.
  */
 export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, options: TxOptions): Promise<TxResult<void>> => {
-  const { env, breaks } = ctx;
+  const { env, steps } = ctx;
   const { signal } = options;
   const startedAt = env.now();
   // Every path resolved and checked (EOUTSIDE, EINVAL) before anything is touched.
@@ -49,55 +41,58 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
   checkShapes(ops);
   throwIfAborted(signal, id);
   const owner = lockOwner(id, options.label);
-  const locked = lockPathsOf(ops);
-  const lock = (into: string[]) => async (rel: string): Promise<void> => {
-    await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal });
-    into.push(rel);
+  const recordOf = (state: TxState): TxRecord => ({
+    v: 1, id, state, startedAt, pid: env.processes.pid, ops: ops.map((op) => toOpRecord(ctx.root, op)),
+    ...(options.label === undefined ? {} : { label: options.label }),
+  });
+  const held: string[] = [];
+  let settled = false;
+  const rollBack = async (rec: TxRecord): Promise<void> => {
+    await steps.rollBack(ctx, rec).catch((u: unknown) => ctx.logger?.error({ err: u, txId: id }, 'rollback failed; recovery will finish it'));
   };
-  let stuck = false;
-  let released = false;
-  markRunning(id);
+  env.processes.markRunning(id);
   try {
-    // 1. Begin (locks, sorted; onExists settled) and 2. Intent (every temp and backup name), durable before any exists.
-    const intent = await lockAndIntend(ctx, id, ops, options, owner, locked, () => recordOf(ctx, id, startedAt, options, ops, 'staging'));
-    if (intent === undefined) return resultOf(ctx, recordOf(ctx, id, startedAt, options, ops, 'rolled-back'), ops);
+    // 1. Begin and 2. Intent: the locks taken and every temp and backup named, durably, before any of them exists.
+    const intended = await steps.intend(ctx, { txId: id, ops, options, owner, record: () => recordOf('staging') });
+    held.push(...intended.locked);
+    if (intended.record === undefined) return resultOf(ctx, recordOf('rolled-back'), ops);
     await env.journal.flush();
-    let rec: TxRecord = intent;
+    const staging = intended.record;
+    const lock = async (rel: string): Promise<void> => {
+      await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal });
+      held.push(rel);
+    };
+    let committing: TxRecord;
     try {
-      // 3. Stage (temps synced) and 4. Protect (backups, their directories synced): independent, both named in the
-      // intent flushed above, so they run at the same time; both have settled before a failure is handled.
-      const stage = (): Promise<void> => stageOps(ctx, ops, signal, breaks.noTempSync !== true);
-      if (ctx.tuning?.stageWithProtect ?? defaultTuning.stageWithProtect) await allOrFirstError([stage(), protectOps(ctx, ops)]);
-      else await stage().then(() => protectOps(ctx, ops));
-      await checkOps(ctx, draft, ops, options, lock(locked)); // 5. Check (concurrent changes)
+      // 3. Stage and 4. Protect: independent, both named in the intent, so they run at the same time.
+      await allOrFirstError([steps.stage(ctx, ops, signal), steps.protect(ctx, ops)]);
+      await steps.check(ctx, draft, ops, options, lock); // 5. Check (concurrent changes)
       throwIfAborted(signal, id);
-      if (breaks.renameBeforeCommitPoint === true) await applyOps(ctx, ops);
-      if (ops.every((op) => op.skipped)) throw new SkippedAll();
-      // 6. Commit point: durable before the first rename.
-      rec = recordOf(ctx, id, startedAt, options, ops, 'committing');
-      await env.journal.transact((txn) => putTx(txn, rec));
+      committing = recordOf('committing');
+      if (!ops.every((op) => op.skipped)) await steps.writeCommitPoint(ctx, committing, ops); // 6. Commit point
     } catch (e) {
-      await undoStaged(ctx, rec).catch((u: unknown) => ctx.logger?.error({ err: u, txId: id }, 'rollback failed; recovery will finish it'));
-      if (e instanceof SkippedAll) return resultOf(ctx, rec, ops);
+      await rollBack(staging);
       throw e;
     }
+    if (ops.every((op) => op.skipped)) {
+      await rollBack(committing);
+      return resultOf(ctx, committing, ops);
+    }
     try {
-      if (breaks.commitPointNotFlushed !== true) await env.journal.flush();
-      if (breaks.renameBeforeCommitPoint !== true) await applyOps(ctx, ops); // 7. Apply, in the caller's order
-      const stats = await makeDurable(ctx, ops, breaks.noDirSync !== true); // 8. Durable: each parent directory fsynced once
-      rec = await finishCommitted(ctx, rec, stats, locked); // 9. Finish: committed + manifest + backup index + locks released
-      released = true;
+      await steps.flushCommitPoint(ctx); // 6. … durable before the first rename
+      await steps.apply(ctx, ops); // 7. Apply, in the caller's order
+      const stats = await steps.makeDurable(ctx, ops); // 8. Durable: each parent directory fsynced once
+      const done = await steps.finish(ctx, committing, stats, held); // 9. Finish: committed, manifest, index, locks released
+      settled = true;
+      return resultOf(ctx, done, ops);
     } catch (e) {
-      stuck = true;
+      // Past the commit point: the locks stay held until recovery finishes the transaction.
+      settled = true;
       ctx.stuck.add(id);
       throw e;
     }
-    return resultOf(ctx, rec, ops);
   } finally {
-    markDone(id);
-    if (!stuck && !released) await releaseLocks(env, id, locked).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
+    env.processes.markDone(id);
+    if (!settled) await releaseLocks(env, id, held).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
   }
 };
-
-/** Internal signal: every operation was skipped at the check; the transaction rolls back and reports 'skipped'. */
-class SkippedAll extends Error {}

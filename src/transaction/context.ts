@@ -4,7 +4,7 @@
  */
 import type { Env } from '../env.js';
 import type { BackupPolicy, Logger } from '../types.js';
-import type { ProtocolBreaks } from './breaks.js';
+import type { CommitSteps } from './steps.js';
 import type { CommitTuning } from './tuning.js';
 
 /** Something the backup module may do after each commit (retention); errors are logged, never thrown to the committer. */
@@ -21,7 +21,8 @@ export interface StoreContext {
   readonly stateDirReal: string;
   readonly backupDir: string;
   readonly lockTimeoutMs: number;
-  readonly breaks: ProtocolBreaks;
+  /** The steps of the commit protocol this store runs (`steps.ts`; assembled by `openStore`). */
+  readonly steps: CommitSteps;
   readonly backupPolicy: BackupPolicy | undefined;
   readonly logger: Logger | undefined;
   /** Transactions of this store that failed after their commit point: their locks stay held until recovery. */

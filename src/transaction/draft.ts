@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { Data, OpOptions } from '../types.js';
 import type { StoreContext } from './context.js';
 import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
@@ -102,7 +102,7 @@ const withEarlierHash = async (ctx: StoreContext, abs: string, fp: Fingerprint):
   if (!fp.exists || fp.kind !== 'file' || fp.sha256 !== undefined || fp.size > HASH_WHEN_NOTED) return fp;
   let sha256: string;
   try {
-    sha256 = await sha256File(ctx.env.fs, abs);
+    sha256 = await hashFile(ctx.env.fs, abs);
   } catch (e) {
     // Gone since the lstat: the check at the commit point sees that as the change it is.
     if (hasCode(e, 'ENOENT')) return fp;

@@ -5,7 +5,7 @@
  */
 import { hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { ManifestEntry } from '../journal/records/txRecord.js';
 
 /** What a path looked like. `sha256` is known when the manifest vouches for this exact file. */
@@ -56,7 +56,7 @@ export const isUnchanged = async (fs: FileSystem, abs: string, before: Fingerpri
   if (now.kind !== before.kind) return false;
   if (now.size === before.size && now.mtimeMs === before.mtimeMs && now.ino === before.ino) return true;
   if (now.size !== before.size || before.sha256 === undefined || now.kind !== 'file') return false;
-  return (now.sha256 ?? (await sha256File(fs, abs))) === before.sha256;
+  return (now.sha256 ?? (await hashFile(fs, abs))) === before.sha256;
 };
 
 /** True when `fp` is a file whose mode has no write bit (checked on the bits: root may write anyway). */

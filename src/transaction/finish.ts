@@ -1,47 +1,28 @@
 /**
- * The two ways a transaction record becomes final: `committed` (step 9: manifest and backup index updated in
- * the same journal transaction) and `rolled-back` (before the commit point: everything it created removed).
- * Both work from the journal record alone, so recovery finishes an interrupted transaction the same way.
+ * How a transaction record becomes `committed` (step 9: manifest and backup index updated in the same journal
+ * transaction), from the journal record alone, so that recovery finishes an interrupted transaction the same way.
+ * (Rolling back is recovery's plan: `recovery/rollBack.ts`.)
  */
 import * as path from 'node:path';
-import { indexBackup, type BackupRecord } from '../backup/backupIndex.js';
+import { indexBackup } from '../backup/backupIndex.js';
+import type { BackupRecord } from '../journal/records/backupRecord.js';
 import { hasCode } from '../errors.js';
 import type { FileStat } from '../fs/fileSystem.js';
+import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 import type { JournalTxn } from '../journal/journal.js';
+import { keepsBackup, manifestKey, openKey, putManifest, putTx, transientBackups, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
 import type { StoreContext } from './context.js';
-import { releaseIn } from './lockAndIntend.js';
-import { absOf } from './paths.js';
+import { releaseIn } from './locks.js';
 import { allOrFirstError, backupAbs } from './stage.js';
-import { manifestKey, openKey, putManifest, putTx, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
-
-const unlinkIfPresent = async (ctx: StoreContext, abs: string): Promise<boolean> => {
-  try {
-    await ctx.env.fs.unlink(abs);
-    return true;
-  } catch (e) {
-    if (hasCode(e, 'ENOENT')) return false;
-    throw e;
-  }
-};
 
 /** Removes `files` (ENOENT is fine) and fsyncs their directories, so that no removal can come back after a crash. */
 export const removeDurably = async (ctx: StoreContext, files: readonly string[]): Promise<number> => {
-  const removed = await Promise.all(files.map((f) => unlinkIfPresent(ctx, f)));
+  const removed = await Promise.all(files.map((f) => unlinkIfPresent(ctx.env.fs, f)));
   await allOrFirstError([...new Set(files.map((f) => path.dirname(f)))].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => {
     if (!hasCode(e, 'ENOENT')) throw e;
   })));
   return removed.filter(Boolean).length;
 };
-
-/** True when the backup of `op`'s target is indexed (kept) when it commits. */
-export const keepsBackup = (op: OpRecord): boolean => op.skipped !== true && op.keepBackup === true && op.backupContent !== undefined;
-
-/** Backups that only protected the transaction: removed once it is committed. */
-export const transientBackups = (ctx: StoreContext, rec: TxRecord): string[] =>
-  rec.ops.flatMap((op) => [
-    ...(op.backup !== undefined && op.backupContent !== undefined && !keepsBackup(op) ? [op.backup] : []),
-    ...(op.sourceBackup === undefined ? [] : [op.sourceBackup]),
-  ]).map((b) => backupAbs(ctx, b));
 
 /** The index record of `op`'s kept backup. */
 export const backupRecordOf = (rec: TxRecord, op: OpRecord, index: number): BackupRecord | undefined =>
@@ -60,12 +41,17 @@ export const backupRecordOf = (rec: TxRecord, op: OpRecord, index: number): Back
         txId: rec.id,
       };
 
-/**
- * Writes committed `rec` with its manifest and backup-index consequences (inside a journal transaction); the
- * record stays open while `keepOpen` (transient backups still to remove).
- */
-export const commitWrites = (txn: JournalTxn, rec: TxRecord, stats: ReadonlyMap<string, FileStat>, keepOpen: boolean): void => {
-  putTx(txn, rec, keepOpen);
+/** What a commit's journal writes are given beside the record. */
+export interface CommitWriteOptions {
+  /** The new files' stats (mtime, inode), kept in the manifest so that a later fingerprint can trust it. */
+  readonly stats?: ReadonlyMap<string, FileStat>;
+  /** The record stays open (transient backups still to remove). */
+  readonly keepOpen?: boolean;
+}
+
+/** Writes committed `rec` with its manifest and backup-index consequences (inside a journal transaction). */
+export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map(), keepOpen = false }: CommitWriteOptions = {}): void => {
+  putTx(txn, rec, { keepOpen });
   for (const [i, op] of rec.ops.entries()) {
     if (op.skipped === true) continue;
     if (op.staged !== undefined) {
@@ -84,11 +70,15 @@ export const commitWrites = (txn: JournalTxn, rec: TxRecord, stats: ReadonlyMap<
  * recovery would redo it) that also releases its `locks`, then removes the transient backups. Idempotent.
  * @throws TxfsError EJOURNAL, or an OS error removing a transient backup (the record stays open for recovery).
  */
-export const finishCommitted = async (ctx: StoreContext, rec: TxRecord, stats: ReadonlyMap<string, FileStat> = new Map(), locks: readonly string[] = []): Promise<TxRecord> => {
+export const finishCommitted = async (
+  ctx: StoreContext,
+  rec: TxRecord,
+  { stats = new Map(), locks = [] }: { readonly stats?: ReadonlyMap<string, FileStat>; readonly locks?: readonly string[] } = {},
+): Promise<TxRecord> => {
   const done: TxRecord = { ...rec, state: 'committed', finishedAt: ctx.env.now() };
-  const transient = transientBackups(ctx, rec);
+  const transient = transientBackups(rec).map((b) => backupAbs(ctx, b));
   await ctx.env.journal.transact((txn) => {
-    commitWrites(txn, done, stats, transient.length > 0);
+    commitWrites(txn, done, { stats, keepOpen: transient.length > 0 });
     releaseIn(txn, rec.id, locks);
   });
   if (transient.length > 0) {
@@ -96,33 +86,4 @@ export const finishCommitted = async (ctx: StoreContext, rec: TxRecord, stats: R
     await ctx.env.journal.transact((txn) => txn.remove(openKey(rec.id)));
   }
   return done;
-};
-
-/** Everything a staging transaction may have created: temps and backups (absolute). */
-export const createdFiles = (ctx: StoreContext, rec: TxRecord): string[] =>
-  rec.ops.flatMap((op) => [
-    ...(op.temp === undefined ? [] : [absOf(ctx.root, op.temp)]),
-    ...(op.backup === undefined ? [] : [backupAbs(ctx, op.backup)]),
-    ...(op.sourceBackup === undefined ? [] : [backupAbs(ctx, op.sourceBackup)]),
-  ]);
-
-/**
- * Rolls back a transaction that did not reach its commit point: removes its temps and backups (durably), the
- * directories its `mkdir`s created (when still empty), and marks it rolled-back. Idempotent.
- * Returns how many temp files were removed. @throws TxfsError EIO … (the record stays open for recovery).
- */
-export const undoStaged = async (ctx: StoreContext, rec: TxRecord): Promise<number> => {
-  const temps = rec.ops.flatMap((op) => (op.temp === undefined ? [] : [absOf(ctx.root, op.temp)]));
-  const removedTemps = await removeDurably(ctx, temps);
-  await removeDurably(ctx, createdFiles(ctx, rec).filter((f) => !temps.includes(f)));
-  for (const op of [...rec.ops].reverse()) {
-    if (op.kind !== 'mkdir' || op.existed) continue;
-    try {
-      await ctx.env.fs.rmdir(absOf(ctx.root, op.target));
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT', 'ENOTEMPTY', 'EEXIST')) throw e;
-    }
-  }
-  await ctx.env.journal.transact((txn) => putTx(txn, { ...rec, state: 'rolled-back', finishedAt: ctx.env.now() }, false));
-  return removedTemps;
 };

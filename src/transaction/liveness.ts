@@ -2,24 +2,14 @@
  * Is the holder of a lock still alive? A lock names its owner by transaction id, pid and process start time.
  * In this process, a transaction is alive while it is marked running. Another process is alive when its pid
  * exists, is not a zombie, and started at the recorded time (so a recycled pid does not keep a lock held).
+ * `osProcesses` is the real process table; the crash world has a simulated one.
  */
+import type { HolderIdentity, Processes } from '../env.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import { hasCode } from '../errors.js';
 
+/** The transactions running in this OS process: one set, whichever store (or FileSystem) they run through. */
 const running = new Set<string>();
-
-/** Marks transaction `txId` as running in this process: the locks it holds are not stale. */
-export const markRunning = (txId: string): void => {
-  running.add(txId);
-};
-
-/** Marks transaction `txId` as finished (or dead) in this process: any lock it still holds is stale. */
-export const markDone = (txId: string): void => {
-  running.delete(txId);
-};
-
-/** True while `txId` is marked running in this process. */
-export const isRunning = (txId: string): boolean => running.has(txId);
 
 /** What `/proc/<pid>/stat` says of a process: its state letter and its start time (clock ticks after boot). */
 export interface ProcessStat {
@@ -55,27 +45,6 @@ export const readProcessStat = async (fs: FileSystem, pid: number): Promise<Proc
   }
 };
 
-const ownStart = new WeakMap<FileSystem, Promise<string | null>>();
-
-/** This process's start time as recorded in its locks (`null` where `/proc` is not available). Cached per FileSystem. */
-export const ownProcessStart = (fs: FileSystem): Promise<string | null> => {
-  let start = ownStart.get(fs);
-  if (start === undefined) {
-    start = readProcessStat(fs, process.pid).then((s) => s?.startTime ?? null);
-    ownStart.set(fs, start);
-    // A failed read is not cached: the next lock attempt asks again.
-    start.catch(() => ownStart.delete(fs));
-  }
-  return start;
-};
-
-/** Who holds a lock, as far as liveness is concerned. */
-export interface HolderIdentity {
-  readonly txId: string;
-  readonly pid: number;
-  readonly procStart: string | null;
-}
-
 const processExists = (pid: number): boolean => {
   try {
     process.kill(pid, 0);
@@ -86,16 +55,45 @@ const processExists = (pid: number): boolean => {
   }
 };
 
+const tables = new WeakMap<FileSystem, Processes>();
+
 /**
- * True when the lock holder may still be running; false when it is certainly gone (the lock is stale).
- * Errors: the errno of a failed `/proc` read other than ENOENT.
+ * The real process table, reading `/proc` through `fs` (one table per FileSystem, all sharing this process's
+ * running transactions). Its `isAlive` rejects with the errno of a failed `/proc` read other than ENOENT.
  */
-export const isHolderAlive = async (fs: FileSystem, holder: HolderIdentity): Promise<boolean> => {
-  if (holder.pid === process.pid) return running.has(holder.txId);
-  if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0 || !processExists(holder.pid)) return false;
-  const stat = await readProcessStat(fs, holder.pid);
-  if (stat === undefined) return holder.procStart === null && processExists(holder.pid);
-  // A zombie (killed, not yet reaped) or dead process still answers kill(pid, 0).
-  if (stat.state === 'Z' || stat.state === 'X') return false;
-  return holder.procStart === null || stat.startTime === holder.procStart;
+export const osProcesses = (fs: FileSystem): Processes => {
+  const known = tables.get(fs);
+  if (known !== undefined) return known;
+  let ownStart: Promise<string | null> | undefined;
+  const table: Processes = {
+    pid: process.pid,
+    startTime() {
+      if (ownStart === undefined) {
+        const start = readProcessStat(fs, process.pid).then((s) => s?.startTime ?? null);
+        // A failed read is not cached: the next lock attempt asks again.
+        start.catch(() => {
+          ownStart = undefined;
+        });
+        ownStart = start;
+      }
+      return ownStart;
+    },
+    async isAlive(holder: HolderIdentity) {
+      if (holder.pid === process.pid) return running.has(holder.txId);
+      if (!Number.isSafeInteger(holder.pid) || holder.pid <= 0 || !processExists(holder.pid)) return false;
+      const stat = await readProcessStat(fs, holder.pid);
+      if (stat === undefined) return holder.procStart === null && processExists(holder.pid);
+      // A zombie (killed, not yet reaped) or dead process still answers kill(pid, 0).
+      if (stat.state === 'Z' || stat.state === 'X') return false;
+      return holder.procStart === null || stat.startTime === holder.procStart;
+    },
+    markRunning(txId) {
+      running.add(txId);
+    },
+    markDone(txId) {
+      running.delete(txId);
+    },
+  };
+  tables.set(fs, table);
+  return table;
 };

@@ -4,31 +4,15 @@
  * or in several) never hold overlapping sets; a lock whose holder died is recognised as stale and broken.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as t from 'io-ts';
 import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { decodeRecord, encodeRecord } from '../journal/envelope.js';
-import { isHolderAlive, markRunning, ownProcessStart } from './liveness.js';
+import { decodeLock, encodeLock, lockKey, lockPrefix, type LockRecord } from '../journal/records/lockRecord.js';
+import { openKey } from '../journal/records/txRecord.js';
 
-export { markDone, markRunning } from './liveness.js';
-
-/** A lock as stored in the journal. */
-export const LockRecord = t.type({
-  txId: t.string,
-  pid: t.number,
-  /** Start time of the holding process (`/proc/<pid>/stat` field 22), null where unknown. */
-  procStart: t.union([t.string, t.null]),
-  label: t.string,
-  /** When the lock was taken, epoch milliseconds. */
-  since: t.number,
-});
-export type LockRecord = t.TypeOf<typeof LockRecord>;
-
-/** Who asks for locks: a transaction of this process. */
+/** Who asks for locks: a transaction of this process (its pid comes from `env.processes`). */
 export interface LockOwner {
   readonly txId: string;
-  readonly pid: number;
   readonly label: string;
 }
 
@@ -45,13 +29,8 @@ export interface AcquireOptions {
   readonly signal?: AbortSignal | undefined;
 }
 
-const prefix = 'lock/';
-
-/** The journal key of the lock on `path`. */
-export const lockKey = (path: string): string => `${prefix}${path}`;
-
 /** The owner of the locks of transaction `txId` in this process. */
-export const lockOwner = (txId: string, label = ''): LockOwner => ({ txId, pid: process.pid, label });
+export const lockOwner = (txId: string, label = ''): LockOwner => ({ txId, label });
 
 /** "pid N (label) since ISO-time": how an ELOCKED error and a Conflict name a holder. */
 export const describeHolder = (lock: LockRecord): string =>
@@ -60,7 +39,7 @@ export const describeHolder = (lock: LockRecord): string =>
 const readLock = (txn: JournalTxn, path: string): LockRecord | undefined => {
   const key = lockKey(path);
   const raw = txn.get(key);
-  return raw === undefined ? undefined : decodeRecord(key, raw, LockRecord);
+  return raw === undefined ? undefined : decodeLock(key, raw);
 };
 
 /** Removes the lock on each path if it is still held by the same transaction that was found stale. */
@@ -81,35 +60,68 @@ const aborted = (paths: readonly string[]): TxfsError =>
     path: paths[0],
   });
 
+/** The lock record `owner` writes now. */
+const lockRecordOf = async (env: Env, owner: LockOwner): Promise<LockRecord> => ({
+  txId: owner.txId,
+  pid: env.processes.pid,
+  procStart: await env.processes.startTime(),
+  label: owner.label,
+  since: env.now(),
+});
+
+/**
+ * Inside a journal transaction: the locks of `paths` that another transaction holds; when there are none, every lock
+ * of `paths` is written for `record` (all or none). Throws EJOURNAL for a damaged lock record.
+ */
+const takeIn = (txn: JournalTxn, paths: readonly string[], record: LockRecord): Array<{ path: string; lock: LockRecord }> => {
+  const held = paths.flatMap((path) => {
+    const lock = readLock(txn, path);
+    return lock === undefined || lock.txId === record.txId ? [] : [{ path, lock }];
+  });
+  if (held.length === 0) for (const path of paths) txn.put(lockKey(path), encodeLock(path, record));
+  return held;
+};
+
+/**
+ * Takes every lock of `paths` for `owner` and runs `write`, in one journal transaction, without waiting; false
+ * (nothing written) when another transaction holds one of the locks. Throws EJOURNAL for a damaged lock record.
+ */
+export const tryLockWith = async (env: Env, paths: readonly string[], owner: LockOwner, write: (txn: JournalTxn) => void): Promise<boolean> => {
+  env.processes.markRunning(owner.txId);
+  const record = await lockRecordOf(env, owner);
+  return env.journal.transact((txn) => {
+    if (takeIn(txn, paths, record).length > 0) return false;
+    write(txn);
+    return true;
+  });
+};
+
+/** Removes, inside a journal transaction, the locks `txId` holds on `paths` (others' locks are left alone). */
+export const releaseIn = (txn: JournalTxn, txId: string, paths: readonly string[]): void => {
+  for (const p of paths) if (readLock(txn, p)?.txId === txId) txn.remove(lockKey(p));
+};
+
 /**
  * Takes the locks on every path for `owner`, all or none, waiting up to `options.timeoutMs` (polling with a
  * growing pause) while another live transaction holds one; a lock whose holder is dead is broken on the way.
- * Locks `owner` already holds count as taken. Marks `owner.txId` running (see `markDone`). Errors: `ELOCKED` (`holder` = "pid N (label) since …", `path`),
- * `EABORTED` when `options.signal` fires, `EJOURNAL` for a damaged lock record.
+ * Locks `owner` already holds count as taken. Marks `owner.txId` running (see `Processes.markDone`). Errors: `ELOCKED`
+ * (`holder` = "pid N (label) since …", `path`), `EABORTED` when `options.signal` fires, `EJOURNAL` for a damaged lock record.
  */
 export const acquireLocks = async (env: Env, paths: readonly string[], owner: LockOwner, options: AcquireOptions): Promise<void> => {
   const wanted = [...new Set(paths)];
   if (wanted.length === 0) return;
   // A transaction taking locks is running; its caller marks it done when it ends (or dies).
-  if (owner.pid === process.pid) markRunning(owner.txId);
-  const procStart = await ownProcessStart(env.fs);
+  env.processes.markRunning(owner.txId);
   // The deadline runs on the monotonic clock: env.now may be a fixed test clock, which would never time out.
   const deadline = performance.now() + options.timeoutMs;
   let pause = 2;
   for (;;) {
     if (options.signal?.aborted === true) throw aborted(wanted);
-    const record: LockRecord = { txId: owner.txId, pid: owner.pid, procStart, label: owner.label, since: env.now() };
-    const blockers = await env.journal.transact((txn) => {
-      const held = wanted.flatMap((path) => {
-        const lock = readLock(txn, path);
-        return lock === undefined || lock.txId === owner.txId ? [] : [{ path, lock }];
-      });
-      if (held.length === 0) for (const path of wanted) txn.put(lockKey(path), encodeRecord(lockKey(path), LockRecord, record));
-      return held;
-    });
+    const record = await lockRecordOf(env, owner);
+    const blockers = await env.journal.transact((txn) => takeIn(txn, wanted, record));
     if (blockers.length === 0) return;
 
-    const alive = await Promise.all(blockers.map(({ lock }) => isHolderAlive(env.fs, lock)));
+    const alive = await Promise.all(blockers.map(({ lock }) => env.processes.isAlive(lock)));
     const stale = blockers.filter((_, i) => alive[i] === false).map(({ path, lock }) => ({ path, txId: lock.txId }));
     if (stale.length > 0) {
       // Broken now, or changed hands since we looked: either way the table moved on, so try again at once.
@@ -134,8 +146,24 @@ export const acquireLocks = async (env: Env, paths: readonly string[], owner: Lo
   }
 };
 
+/**
+ * True when one of `paths` is locked by a transaction that is dead but not finished: its lock must not simply be
+ * broken (a half-applied transaction would be overwritten and later rolled forward over the new content) —
+ * recovery finishes it first. Throws EJOURNAL.
+ */
+export const blockedByDeadTx = async (env: Env, paths: readonly string[], self: string): Promise<boolean> => {
+  for (const p of paths) {
+    const raw = await env.journal.get(lockKey(p));
+    if (raw === undefined) continue;
+    const lock = decodeLock(lockKey(p), raw);
+    if (lock.txId === self || (await env.processes.isAlive(lock))) continue;
+    if ((await env.journal.get(openKey(lock.txId))) !== undefined) return true;
+  }
+  return false;
+};
+
 const readAllLocks = async (env: Env): Promise<Array<LockRecord & { path: string }>> =>
-  (await env.journal.range(prefix)).map(({ key, value }) => ({ path: key.slice(prefix.length), ...decodeRecord(key, value, LockRecord) }));
+  (await env.journal.range(lockPrefix)).map(({ key, value }) => ({ path: key.slice(lockPrefix.length), ...decodeLock(key, value) }));
 
 /**
  * Releases the locks `txId` holds on `paths` (all of its locks when `paths` is omitted); locks held by
@@ -153,7 +181,7 @@ export const releaseLocks = async (env: Env, txId: string, paths?: readonly stri
  */
 export const listLocks = async (env: Env): Promise<LockInfo[]> => {
   const locks = await readAllLocks(env);
-  const alive = await Promise.all(locks.map((l) => isHolderAlive(env.fs, l)));
+  const alive = await Promise.all(locks.map((l) => env.processes.isAlive(l)));
   return locks.map((l, i) => ({ ...l, stale: alive[i] === false }));
 };
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
 import { conflictError } from '../conflict/resolveConflict.js';
 import { hasCode } from '../errors.js';
-import { sha256File } from '../integrity/sha256.js';
+import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode } from '../ops/fileMode.js';
 import { stageFile, type StageOptions } from '../ops/stageFile.js';
@@ -77,16 +77,16 @@ const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | 
       return;
     }
     const fp = op.sourceBefore;
-    op.staged = { sha256: fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await sha256File(fs, temp), size: fp?.exists === true ? fp.size : 0 };
+    op.staged = { sha256: fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await hashFile(fs, temp), size: fp?.exists === true ? fp.size : 0 };
   }
 };
 
 /**
  * Step 3: creates the directories of `mkdir` operations (in order), then stages every write, copy and rename
- * in parallel, each temp in its target's own directory, synced unless `sync` is false.
+ * in parallel, each temp in its target's own directory, synced unless `options.sync` is false.
  * @throws TxfsError EVALIDATION, EABORTED, ESOURCE, ENOSPC, EIO … (every staging has settled by then).
  */
-export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], signal: AbortSignal | undefined, { sync }: { readonly sync: boolean }): Promise<void> => {
   for (const op of ops) {
     if (op.kind !== 'mkdir' || op.skipped || op.before.exists) continue;
     await ctx.env.fs.mkdir(op.target.abs);
@@ -115,11 +115,11 @@ const backupDirsToSync = (ctx: StoreContext, files: readonly string[]): string[]
 };
 
 /** The content of a target's backup: the manifest's checksum when it vouches for the file, else hashed. */
-export const hashBackup = async (ctx: StoreContext, op: PlannedOp, size: number, trustManifest = true): Promise<void> => {
+export const noteBackupContent = async (ctx: StoreContext, op: PlannedOp, size: number, { trustManifest }: { readonly trustManifest: boolean }): Promise<void> => {
   if (op.backup === undefined) return;
   const fp = op.before;
   const known = trustManifest && fp.exists ? fp.sha256 : undefined;
-  op.backupContent = { sha256: known ?? (await sha256File(ctx.env.fs, backupAbs(ctx, op.backup))), size };
+  op.backupContent = { sha256: known ?? (await hashFile(ctx.env.fs, backupAbs(ctx, op.backup))), size };
   op.backupAt = ctx.env.now();
 };
 
@@ -148,7 +148,7 @@ export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): 
     if (op.backup !== undefined && op.before.exists) {
       const to = backupAbs(ctx, op.backup);
       made.push(to);
-      out.push(preserve(op.target.abs, op.target.rel, to).then(({ size }) => hashBackup(ctx, op, size)));
+      out.push(preserve(op.target.abs, op.target.rel, to).then(({ size }) => noteBackupContent(ctx, op, size, { trustManifest: true })));
     }
     if (op.sourceBackup !== undefined && op.source !== undefined) {
       const to = backupAbs(ctx, op.sourceBackup);

@@ -2,6 +2,8 @@
  * Performance switches of the commit protocol, for benchmarks that compare both settings in one run. Each setting
  * keeps the protocol correct (the crash suite runs with the defaults); never needed outside benchmarks and tests.
  */
+import { protectOps, stageOps } from './stage.js';
+import type { CommitSteps } from './steps.js';
 
 /** How a store's commits spend their round trips. Every field defaults to the setting measured best. */
 export interface CommitTuning {
@@ -23,3 +25,16 @@ export interface CommitTuning {
 
 /** The defaults. */
 export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true, realpathPerDirectory: true };
+
+/** The step table `tuning` asks for: with `stageWithProtect: false`, step 3 also takes the backups and step 4 is empty. */
+export const tunedSteps = (steps: CommitSteps, tuning: CommitTuning): CommitSteps =>
+  (tuning.stageWithProtect ?? defaultTuning.stageWithProtect)
+    ? steps
+    : {
+        ...steps,
+        stage: async (ctx, ops, signal) => {
+          await stageOps(ctx, ops, signal, { sync: true });
+          await protectOps(ctx, ops);
+        },
+        protect: async () => undefined,
+      };

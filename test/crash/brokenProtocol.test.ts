@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProtocolBreaks } from '../../src/transaction/breaks.js';
+import type { ProtocolBreaks } from '../../src/testing/protocolBreaks.js';
 import type { Workload } from '../../src/testing/index.js';
 import { describeFinding, exploreWorkload, type ExploreOptions } from './harness.js';
 import { countStates } from './totals.js';

@@ -26,6 +26,7 @@ import {
 } from '../../src/testing/index.js';
 import { recordCallSites, type SiteCounts } from './callSites.js';
 import { openOn } from './harness.js';
+import { decodeTx } from '../../src/journal/records/txRecord.js';
 
 const ERRNOS = ['EIO', 'ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EMFILE'] as const;
 const MODES = ['once', 'always'] as const;
@@ -101,8 +102,8 @@ const harness = (world: CrashWorld, sites: SiteCounts, all: boolean): Harnessed 
 
 /** The state of the faulted transaction's record, if it wrote one. */
 const txState = (h: Harnessed): string | undefined => {
-  const raw = h.world.journalEntries('tx/').filter((e) => !h.before.has(e.key)).at(-1)?.value as { body?: string } | undefined;
-  return raw?.body === undefined ? undefined : (JSON.parse(raw.body) as { state: string }).state;
+  const entry = h.world.journalEntries('tx/').filter((e) => !h.before.has(e.key)).at(-1);
+  return entry === undefined ? undefined : decodeTx(entry.key, entry.value).state;
 };
 
 /** Runs the workload's transactions; the fault is armed for the last one only (the others are its prelude). */

@@ -5,7 +5,7 @@
  */
 import type { FileSystem } from '../../src/fs/fileSystem.js';
 import { openStoreWith } from '../../src/store/openStore.js';
-import type { ProtocolBreaks } from '../../src/transaction/breaks.js';
+import { breakProtocol, type ProtocolBreaks } from '../../src/testing/protocolBreaks.js';
 import type { Store } from '../../src/types.js';
 import {
   checkIdempotence,
@@ -30,7 +30,7 @@ export const openOn = (world: CrashWorld, gen: number, breaks: ProtocolBreaks = 
   return openStoreWith(
     { root: '/', fs, journal: world.journal, lockTimeoutMs: 50 },
     {
-      breaks,
+      steps: (correct) => breakProtocol(correct, breaks),
       now: () => 1_700_000_000_000 + gen * 100_000_000 + ++t * 1000,
       newId: () => `g${gen.toString(36).padStart(3, '0')}${(n++).toString(36).padStart(6, '0')}`,
     },

@@ -7,6 +7,7 @@
  */
 import { dirname } from 'node:path';
 import type { TraceRecord } from '../../src/testing/index.js';
+import { decodeTx } from '../../src/journal/records/txRecord.js';
 
 const TEMP = /\/\.[^/]+\.([^./]+)\.\d+\.txfs-tmp$/;
 const JOURNAL_WRITES = new Set(['journal.transact', 'journal.put', 'journal.remove']);
@@ -15,13 +16,8 @@ const txOf = (path: string): string | undefined => TEMP.exec(path)?.[1];
 
 /** The state a journal write gives transaction `tx`'s record (`tx/<id>`, a checksummed envelope around JSON), if it writes it. */
 const stateIn = (r: TraceRecord, tx: string): unknown => {
-  const raw = r.writes?.get(`tx/${tx}`) as { body?: unknown } | undefined;
-  if (typeof raw?.body !== 'string') return undefined;
-  try {
-    return (JSON.parse(raw.body) as { state?: unknown }).state;
-  } catch {
-    return undefined;
-  }
+  const raw = r.writes?.get(`tx/${tx}`);
+  return raw === undefined ? undefined : decodeTx(`tx/${tx}`, raw).state;
 };
 
 /**

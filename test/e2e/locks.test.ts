@@ -5,8 +5,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Env } from '../../src/env.js';
 import { nodeFileSystem } from '../../src/fs/node.js';
 import { openLmdbJournal, type LmdbJournal } from '../../src/journal/lmdb.js';
-import { acquireLocks, breakStaleLocks, listLocks, lockOwner, markDone } from '../../src/transaction/locks.js';
+import { acquireLocks, breakStaleLocks, listLocks, lockOwner } from '../../src/transaction/locks.js';
 import { spawnChild, type Child } from './children/spawnChild.js';
+import { osProcesses } from '../../src/transaction/liveness.js';
 
 describe('locks held by another process', () => {
   let dir: string;
@@ -18,7 +19,7 @@ describe('locks held by another process', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
     journal = await openLmdbJournal(path.join(dir, 'journal'));
-    env = { fs: nodeFileSystem, journal, now: Date.now, newId: () => `P${++n}` };
+    env = { fs: nodeFileSystem, journal, now: Date.now, newId: () => `P${++n}`, processes: osProcesses(nodeFileSystem) };
   });
   afterEach(async () => {
     await child?.kill();
@@ -37,7 +38,7 @@ describe('locks held by another process', () => {
     const holder = await startHolder('nightly export', 'report.xml', 'data.csv');
     const owner = lockOwner('P-live', 'ui');
     const err = await acquireLocks(env, ['data.csv', 'other.txt'], owner, { timeoutMs: 100 }).catch((e: unknown) => e);
-    markDone(owner.txId);
+    env.processes.markDone(owner.txId);
     expect(err).toMatchObject({ code: 'ELOCKED', path: 'data.csv' });
     expect((err as { holder: string }).holder).toMatch(new RegExp(`^pid ${holder.pid} \\(nightly export\\) since \\d{4}-\\d\\d-\\d\\dT`));
     const locks = await listLocks(env);
@@ -64,7 +65,7 @@ describe('locks held by another process', () => {
     // Recovery's sweep takes the rest.
     expect(await breakStaleLocks(env)).toBe(1);
     expect((await listLocks(env)).map((l) => l.path)).toEqual(['b.json']);
-    markDone(owner.txId);
+    env.processes.markDone(owner.txId);
   });
 
   it('breaks the lock of a holder killed while a waiter was already waiting for it', async () => {
@@ -75,6 +76,6 @@ describe('locks held by another process', () => {
     await holder.kill();
     await waiting;
     expect((await listLocks(env)).map((l) => l.txId)).toEqual(['P-waiter']);
-    markDone(owner.txId);
+    env.processes.markDone(owner.txId);
   });
 });

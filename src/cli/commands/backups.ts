@@ -11,7 +11,7 @@ import { ExitCode } from '../exitCodes.js';
 import { formatBytes, formatTable, formatTime, shortSha, visibleLength } from '../format.js';
 import { note, printResult } from '../output.js';
 import { createProgress } from '../progress.js';
-import { pickBackup } from '../restorePick.js';
+import { askForBackup } from '../restorePick.js';
 import { verifyLines } from './verify.js';
 
 const listLines = (ctx: CliContext, file: string, entries: readonly BackupEntry[]): string[] => {
@@ -27,7 +27,7 @@ const listLines = (ctx: CliContext, file: string, entries: readonly BackupEntry[
 const chooseBackup = async (ctx: CliContext, file: string, entries: readonly BackupEntry[], id: string | undefined, yes: boolean): Promise<BackupEntry | string | undefined> => {
   if (id !== undefined) return id;
   if (ctx.interactive && !ctx.json && !yes && entries.length > 0) {
-    return pickBackup({ prompter: ctx.io.prompter, colors: ctx.colors, path: file, backups: entries });
+    return askForBackup({ prompter: ctx.io.prompter, colors: ctx.colors, path: file, backups: entries });
   }
   const newest = entries[0];
   if (newest === undefined) throw new TxfsError('ENOENT', `ENOENT: ${file} has no backups to restore (see txfs backups list ${file})`, { path: file });

@@ -3,8 +3,8 @@
  */
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { sha256File } from '../../integrity/sha256.js';
-import { verifyChecksumFile } from '../../integrity/sidecar.js';
+import { hashFile } from '../../integrity/sha256.js';
+import { checkSidecar } from '../../integrity/sidecar.js';
 import { writeChecksumFile } from '../../ops/writeChecksumFile.js';
 import { action, argList, type ExitBox } from '../action.js';
 import type { CliIo } from '../cliIo.js';
@@ -25,9 +25,9 @@ export const registerChecksum = (program: Command, io: CliIo, exit: ExitBox): vo
         const results: Array<{ path: string; sha256?: string; ok?: boolean }> = [];
         for (const file of files) {
           const abs = path.resolve(ctx.root, file);
-          if (check) results.push({ path: file, ok: await verifyChecksumFile(ctx.io.fs, abs) });
+          if (check) results.push({ path: file, ok: await checkSidecar(ctx.io.fs, abs) });
           else {
-            const sha256 = await sha256File(ctx.io.fs, abs);
+            const sha256 = await hashFile(ctx.io.fs, abs);
             await writeChecksumFile(ctx.io.fs, abs, sha256);
             results.push({ path: file, sha256 });
           }

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { hasCode } from '../../errors.js';
 import type { FileSystem } from '../../fs/fileSystem.js';
-import { sha256File } from '../../integrity/sha256.js';
+import { hashFile } from '../../integrity/sha256.js';
 
 /** One file on disk. */
 export interface DiskFile {
@@ -31,7 +31,7 @@ export const listDisk = async (fs: FileSystem, dir: string): Promise<DiskFile[]>
       const abs = path.join(dir, childRel);
       const st = await fs.lstat(abs);
       if (st.kind === 'directory') await walk(childRel);
-      else if (st.kind === 'file') out.push({ path: childRel, size: st.size, sha256: await sha256File(fs, abs) });
+      else if (st.kind === 'file') out.push({ path: childRel, size: st.size, sha256: await hashFile(fs, abs) });
     }
   };
   await walk('');

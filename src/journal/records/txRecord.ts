@@ -89,12 +89,28 @@ export const decodeManifest = (key: string, raw: unknown): ManifestEntry => deco
 /** True when a record in `state` still needs recovery or finishing. */
 export const isFinal = (state: TxState): boolean => state === 'committed' || state === 'rolled-back';
 
-/** Writes `rec` and, while it is not final, its open marker (inside a journal transaction). */
-export const putTx = (txn: JournalTxn, rec: TxRecord, keepOpen = !isFinal(rec.state)): void => {
+/**
+ * Writes `rec` and, while it is not final (or `keepOpen` says so: a committed record whose transient backups are
+ * still to be removed), its open marker — inside a journal transaction.
+ */
+export const putTx = (txn: JournalTxn, rec: TxRecord, options: { readonly keepOpen?: boolean } = {}): void => {
   txn.put(txKey(rec.id), encodeRecord(txKey(rec.id), TxRecord, rec));
-  if (keepOpen) txn.put(openKey(rec.id), encodeRecord(openKey(rec.id), OpenMarker, { v: 1, id: rec.id }));
+  if (options.keepOpen ?? !isFinal(rec.state)) txn.put(openKey(rec.id), encodeRecord(openKey(rec.id), OpenMarker, { v: 1, id: rec.id }));
   else txn.remove(openKey(rec.id));
 };
+
+/** True when the backup of `op`'s target is indexed (kept) when its transaction commits. */
+export const keepsBackup = (op: OpRecord): boolean => op.skipped !== true && op.keepBackup === true && op.backupContent !== undefined;
+
+/**
+ * The backups of `rec` (names relative to the backup directory) that only protected the transaction: removed once it
+ * is committed — every backup not kept in the index (a skipped operation's too), and every rename source's.
+ */
+export const transientBackups = (rec: TxRecord): string[] =>
+  rec.ops.flatMap((op) => [
+    ...(op.backup !== undefined && op.backupContent !== undefined && !keepsBackup(op) ? [op.backup] : []),
+    ...(op.sourceBackup === undefined ? [] : [op.sourceBackup]),
+  ]);
 
 /** Writes the manifest entry of `rel` (inside a journal transaction). */
 export const putManifest = (txn: JournalTxn, rel: string, entry: ManifestEntry): void => {

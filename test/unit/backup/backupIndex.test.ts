@@ -2,15 +2,8 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import {
-  BackupRecord,
-  backupKey,
-  indexBackup,
-  listAllBackupRecords,
-  listBackupRecords,
-  toBackupEntry,
-  unindexBackup,
-} from '../../../src/backup/backupIndex.js';
+import { indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry, unindexBackup } from '../../../src/backup/backupIndex.js';
+import { BackupRecord, backupKey } from '../../../src/journal/records/backupRecord.js';
 import { decodeRecord, encodeRecord } from '../../../src/journal/envelope.js';
 import { createMemoryJournal } from './memoryJournal.js';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { sha256File, sha256Of } from '../../../src/integrity/sha256.js';
+import { hashFile, sha256Of } from '../../../src/integrity/sha256.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -22,13 +22,13 @@ describe('sha256', () => {
     for (let i = 0; i < content.length; i++) content[i] = (i * 31) & 0xff;
     fs.writeFileSync(p, content);
     const expected = execFileSync('sha256sum', [p]).toString().split(' ')[0];
-    expect(await sha256File(nodeFileSystem, p)).toBe(expected);
+    expect(await hashFile(nodeFileSystem, p)).toBe(expected);
     expect(sha256Of(content)).toBe(expected);
   });
 
   it('rejects with ENOENT for a missing file and EISDIR for a directory', async () => {
-    await expect(sha256File(nodeFileSystem, path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
-    const e = await sha256File(nodeFileSystem, dir).catch((x: unknown) => x);
+    await expect(hashFile(nodeFileSystem, path.join(dir, 'nope'))).rejects.toMatchObject({ code: 'ENOENT' });
+    const e = await hashFile(nodeFileSystem, dir).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TxfsError);
     expect((e as TxfsError).code).toBe('EISDIR');
   });

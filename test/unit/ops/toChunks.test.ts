@@ -6,7 +6,7 @@ import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { sha256File } from '../../../src/integrity/sha256.js';
+import { hashFile } from '../../../src/integrity/sha256.js';
 import { writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';
 import { ensureDir } from '../../../src/ops/ensureDir.js';
 import { toChunks } from '../../../src/ops/toChunks.js';
@@ -98,7 +98,7 @@ describe('streaming in constant memory', () => {
     const r = await writeFileAtomicWith(nodeFileSystem, target, source(), { fsync: false });
     expect(r.size).toBe(total * chunk.length);
     expect(fs.statSync(target).size).toBe(r.size);
-    expect(await sha256File(nodeFileSystem, target)).toBe(r.sha256);
+    expect(await hashFile(nodeFileSystem, target)).toBe(r.sha256);
     expect(peak - base).toBeLessThan(64 * 1024 * 1024);
     fs.unlinkSync(target);
   });

@@ -8,8 +8,9 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { contextOf, openStore, recover } from '../../../src/store/openStore.js';
-import { acquireLocks, lockOwner, markDone, markRunning, releaseLocks } from '../../../src/transaction/locks.js';
+import { storeContextOf, openStore, recover } from '../../../src/store/openStore.js';
+import { acquireLocks, lockOwner, releaseLocks } from '../../../src/transaction/locks.js';
+import { osProcesses } from '../../../src/transaction/liveness.js';
 import { mapJournal } from '../transaction/mapJournal.js';
 import { read, scratch, temps } from './scratch.js';
 
@@ -36,8 +37,8 @@ describe('recovery blocked by a live lock', () => {
     // A live transaction of this process holds a.txt.
     const store = await openStore({ root, journal, lockTimeoutMs: 20, recover: false });
     keep(store);
-    const env = contextOf(store).env;
-    markRunning('live-tx');
+    const env = storeContextOf(store).env;
+    osProcesses(nodeFileSystem).markRunning('live-tx');
     try {
       await acquireLocks(env, ['a.txt'], lockOwner('live-tx', 'holder'), { timeoutMs: 0 });
       const blocked = await recover(store);
@@ -50,7 +51,7 @@ describe('recovery blocked by a live lock', () => {
       expect((await store.status()).openTransactions.map((t) => t.id)).toEqual([blocked.problems[0]?.txId]);
     } finally {
       await releaseLocks(env, 'live-tx');
-      markDone('live-tx');
+      osProcesses(nodeFileSystem).markDone('live-tx');
     }
 
     const freed = await recover(store);

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { listAllBackupRecords } from '../../../src/backup/backupIndex.js';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { contextOf, openStore } from '../../../src/store/openStore.js';
+import { storeContextOf, openStore } from '../../../src/store/openStore.js';
 import type { Store } from '../../../src/types.js';
 
 const base = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-rec-'));
@@ -62,7 +62,7 @@ const checkRecovered = async (root: string, acked: boolean): Promise<Store> => {
   const status = await store.status();
   expect(status.openTransactions).toEqual([]);
   expect(status.locks).toEqual([]);
-  for (const rec of await listAllBackupRecords(contextOf(store).env)) {
+  for (const rec of await listAllBackupRecords(storeContextOf(store).env)) {
     const bytes = fs.readFileSync(path.join(root, '.txfs', 'backups', rec.file));
     expect(createHash('sha256').update(bytes).digest('hex')).toBe(rec.sha256);
   }

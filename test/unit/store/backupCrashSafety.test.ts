@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BackupContext } from '../../../src/backup/backupContext.js';
-import { indexBackup, listAllBackupRecords, type BackupRecord } from '../../../src/backup/backupIndex.js';
+import { indexBackup, listAllBackupRecords } from '../../../src/backup/backupIndex.js';
+import { type BackupRecord } from '../../../src/journal/records/backupRecord.js';
 import { pruneBackups } from '../../../src/store/prune.js';
 import type { RetentionPolicy } from '../../../src/store/retention.js';
 import { verifyBackups } from '../../../src/store/verifyBackups.js';

@@ -14,7 +14,7 @@ import { readBackup } from '../../../src/backup/readBackup.js';
 import { DEFAULT_COMPRESS_MIN_BYTES } from '../../../src/store/retention.js';
 import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { contextOf, openStore } from '../../../src/store/openStore.js';
+import { storeContextOf, openStore } from '../../../src/store/openStore.js';
 import { settleBackground } from '../../../src/transaction/context.js';
 import type { BackupEntry, Store, Tx, TxResult } from '../../../src/types.js';
 import { collect, listFiles } from '../backup/fixture.js';
@@ -84,7 +84,7 @@ const codeOf = async (p: Promise<unknown>): Promise<{ error?: TxfsError; value?:
 
 /** Disk and backup index against the model, once the store's housekeeping has settled. */
 const check = async (m: Model, r: Real): Promise<void> => {
-  await settleBackground(contextOf(r.store));
+  await settleBackground(storeContextOf(r.store));
   const files = listFiles(r.root).filter((f) => !f.startsWith('.txfs') && !f.startsWith('scratch'));
   expect(files).toEqual([...m.files.keys()].sort());
   for (const [p, content] of m.files) expect(fs.readFileSync(path.join(r.root, p), 'utf8')).toBe(content);
@@ -299,7 +299,7 @@ describe('the backup store against a model', () => {
             commit(model, w.id, [{ path: p, before: undefined, after: content }]);
           }
           await fc.asyncModelRun(() => ({ model, real }), cmds);
-          await settleBackground(contextOf(store));
+          await settleBackground(storeContextOf(store));
           await checkKeptVersions(model, real);
         } finally {
           await store.close();

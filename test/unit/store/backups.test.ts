@@ -8,7 +8,7 @@ import { compressBackup } from '../../../src/store/compress.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
-import { contextOf, openStore } from '../../../src/store/openStore.js';
+import { storeContextOf, openStore } from '../../../src/store/openStore.js';
 import type { BackupPolicy, Backups, Store } from '../../../src/types.js';
 import { flipByte, listFiles } from '../backup/fixture.js';
 
@@ -70,8 +70,8 @@ describe('store.backups', () => {
     await store.writeFile('a.txt', 'v1');
     await store.writeFile('a.txt', 'v2');
     await backups.restore('a.txt');
-    const recs = await listBackupRecords(contextOf(store).env, 'a.txt');
-    expect(recs.map((r) => [r.reason, fs.readFileSync(path.join(contextOf(store).backupDir, r.file), 'utf8')])).toEqual([
+    const recs = await listBackupRecords(storeContextOf(store).env, 'a.txt');
+    expect(recs.map((r) => [r.reason, fs.readFileSync(path.join(storeContextOf(store).backupDir, r.file), 'utf8')])).toEqual([
       ['restored', 'v2'],
       ['replaced', 'v1'],
     ]);
@@ -159,7 +159,7 @@ describe('store.backups', () => {
   it('reports a file in the backup directory that no index entry names, and leaves it there', async () => {
     await store.writeFile('a.txt', 'v1');
     await store.writeFile('a.txt', 'v2');
-    const stray = path.join(contextOf(store).backupDir, 'a-20200101-000000-x.txt.bak');
+    const stray = path.join(storeContextOf(store).backupDir, 'a-20200101-000000-x.txt.bak');
     fs.writeFileSync(stray, 'stray');
     const report = await backups.verify();
     expect(report).toMatchObject({ checked: 1, ok: 1 });
@@ -176,7 +176,7 @@ describe('store.backups', () => {
     for (let n = 0; n < 6; n++) await store.writeFile('big.txt', version(n));
     const list = await backups.list('big.txt');
     expect(list.map((b) => b.compressed)).toEqual([false, true, true]);
-    expect(listFiles(contextOf(store).backupDir)).toHaveLength(3);
+    expect(listFiles(storeContextOf(store).backupDir)).toHaveLength(3);
     expect(await backups.verify()).toMatchObject({ checked: 3, ok: 3, problems: [] });
     await backups.restore('big.txt', { backup: list[2]?.id ?? '' });
     expect(read('big.txt')).toBe(version(2));
@@ -265,9 +265,9 @@ describe('store.backups', () => {
     const r = await store.transaction((tx) => void tx.writeFile('big.txt', version(1)));
     await store.writeFile('big.txt', version(2));
     const gzipIt = async (file: string): Promise<void> => {
-      const rec = (await listBackupRecords(contextOf(store).env, 'big.txt')).find((x) => path.join(contextOf(store).backupDir, x.file) === file);
+      const rec = (await listBackupRecords(storeContextOf(store).env, 'big.txt')).find((x) => path.join(storeContextOf(store).backupDir, x.file) === file);
       if (rec === undefined) throw new Error(`not a backup: ${file}`);
-      await compressBackup({ env: { ...contextOf(store).env, fs: nodeFileSystem }, backupDir: contextOf(store).backupDir }, rec);
+      await compressBackup({ env: { ...storeContextOf(store).env, fs: nodeFileSystem }, backupDir: storeContextOf(store).backupDir }, rec);
     };
 
     strike = gzipIt;
@@ -316,7 +316,7 @@ describe('store.backups.verify during a transaction', () => {
       fs.writeFileSync(path.join(root, 'a.txt'), 'v2, changed behind its back');
       await tx.commit();
       expect(seen).toEqual({ checked: 0, ok: 0, problems: [] });
-      expect(listFiles(contextOf(store).backupDir)).toHaveLength(1);
+      expect(listFiles(storeContextOf(store).backupDir)).toHaveLength(1);
       expect(await store.backups.verify()).toEqual({ checked: 1, ok: 1, problems: [] });
       expect(fs.readFileSync((await store.backups.list('a.txt'))[0]?.file ?? '', 'utf8')).toBe('v2, changed behind its back');
     } finally {

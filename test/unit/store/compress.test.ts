@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listAllBackupRecords, listBackupRecords } from '../../../src/backup/backupIndex.js';
-import { pendingRemovalPrefix } from '../../../src/backup/pendingRemoval.js';
+import { pendingRemovalPrefix } from '../../../src/journal/records/backupRecord.js';
 import { compressBackup, compressBackups } from '../../../src/store/compress.js';
 import { verifyBackups } from '../../../src/store/verifyBackups.js';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';

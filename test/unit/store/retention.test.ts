@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { backupKey, storedBytes, type BackupRecord } from '../../../src/backup/backupIndex.js';
+import { storedBytes } from '../../../src/backup/backupIndex.js';
+import { backupKey, type BackupRecord } from '../../../src/journal/records/backupRecord.js';
 import { planRetention, type RetentionPolicy } from '../../../src/store/retention.js';
 
 const day = 86_400_000;

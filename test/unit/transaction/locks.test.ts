@@ -8,19 +8,9 @@ import type { Env } from '../../../src/env.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openLmdbJournal, type LmdbJournal } from '../../../src/journal/lmdb.js';
 import { encodeRecord } from '../../../src/journal/envelope.js';
-import { isHolderAlive, parseProcStat, readProcessStat } from '../../../src/transaction/liveness.js';
-import {
-  LockRecord,
-  acquireLocks,
-  breakStaleLocks,
-  describeHolder,
-  listLocks,
-  lockKey,
-  lockOwner,
-  markDone,
-  markRunning,
-  releaseLocks,
-} from '../../../src/transaction/locks.js';
+import { osProcesses, parseProcStat, readProcessStat } from '../../../src/transaction/liveness.js';
+import { acquireLocks, breakStaleLocks, describeHolder, listLocks, lockOwner, releaseLocks } from '../../../src/transaction/locks.js';
+import { LockRecord, lockKey } from '../../../src/journal/records/lockRecord.js';
 
 /** Above Linux's largest pid_max (2^22): kill(pid, 0) always answers ESRCH. */
 const deadPid = 4_194_305;
@@ -37,7 +27,7 @@ describe('locks', () => {
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
     journal = await openLmdbJournal(path.join(dir, 'journal'));
-    env = { fs: nodeFileSystem, journal, now: () => at, newId: () => `id${++ids}` };
+    env = { fs: nodeFileSystem, journal, now: () => at, newId: () => `id${++ids}`, processes: osProcesses(nodeFileSystem) };
   });
   afterEach(async () => {
     await journal.close();
@@ -51,7 +41,7 @@ describe('locks', () => {
     expect(locks.map((l) => l.path)).toEqual(['a.txt', 'b.txt']);
     const procStart = (await readProcessStat(nodeFileSystem, process.pid))?.startTime;
     expect(locks[0]).toEqual({ path: 'a.txt', txId: a.txId, pid: process.pid, procStart, label: 'export', since: at, stale: false });
-    markDone(a.txId);
+    env.processes.markDone(a.txId);
   });
 
   it('takes all or none: a partly held set leaves the free paths unlocked, and names the holder', async () => {
@@ -62,8 +52,8 @@ describe('locks', () => {
     expect(err).toMatchObject({ code: 'ELOCKED', path: 'x', holder: `pid ${process.pid} (first) since 2026-01-02T03:04:05.000Z` });
     expect((err as Error).message).toContain(`pid ${process.pid} (first)`);
     expect((await listLocks(env)).map((l) => [l.path, l.txId])).toEqual([['x', a.txId]]);
-    markDone(a.txId);
-    markDone(b.txId);
+    env.processes.markDone(a.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('lets a transaction re-take the locks it holds', async () => {
@@ -71,7 +61,7 @@ describe('locks', () => {
     await acquireLocks(env, ['p', 'q'], a, { timeoutMs: 0 });
     await acquireLocks(env, ['q', 'r'], a, { timeoutMs: 0 });
     expect((await listLocks(env)).map((l) => l.path)).toEqual(['p', 'q', 'r']);
-    markDone(a.txId);
+    env.processes.markDone(a.txId);
   });
 
   it('waits for a holder that releases, then takes the lock', async () => {
@@ -83,19 +73,19 @@ describe('locks', () => {
     expect(await releaseLocks(env, a.txId, ['w'])).toBe(1);
     await waiting;
     expect((await listLocks(env)).map((l) => l.txId)).toEqual([b.txId]);
-    markDone(a.txId);
-    markDone(b.txId);
+    env.processes.markDone(a.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('breaks the lock of a transaction of this process that is no longer running', async () => {
     const a = newTx();
     await acquireLocks(env, ['s'], a, { timeoutMs: 0 });
-    markDone(a.txId);
+    env.processes.markDone(a.txId);
     expect((await listLocks(env))[0]?.stale).toBe(true);
     const b = newTx();
     await acquireLocks(env, ['s'], b, { timeoutMs: 0 });
     expect((await listLocks(env)).map((l) => l.txId)).toEqual([b.txId]);
-    markDone(b.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('breaks the lock of a process that does not exist, or whose pid was reused by a younger process', async () => {
@@ -106,7 +96,7 @@ describe('locks', () => {
     const b = newTx();
     await acquireLocks(env, ['gone', 'reused'], b, { timeoutMs: 0 });
     expect((await listLocks(env)).map((l) => l.txId)).toEqual([b.txId, b.txId]);
-    markDone(b.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('respects a live process of another pid until the timeout', async () => {
@@ -117,7 +107,7 @@ describe('locks', () => {
       code: 'ELOCKED',
       holder: 'pid 1 (daemon) since 2026-01-02T03:04:05.000Z',
     });
-    markDone(b.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('breakStaleLocks breaks every stale lock, keeps the live ones, and counts', async () => {
@@ -127,11 +117,11 @@ describe('locks', () => {
     await plant('d2', { txId: 'X4', pid: deadPid, procStart: null, label: '', since: at });
     const done = newTx();
     await acquireLocks(env, ['d3'], done, { timeoutMs: 0 });
-    markDone(done.txId);
+    env.processes.markDone(done.txId);
     expect(await breakStaleLocks(env)).toBe(3);
     expect(await breakStaleLocks(env)).toBe(0);
     expect((await listLocks(env)).map((l) => l.path)).toEqual(['live']);
-    markDone(live.txId);
+    env.processes.markDone(live.txId);
   });
 
   it('stops waiting when the signal fires, with EABORTED', async () => {
@@ -144,8 +134,8 @@ describe('locks', () => {
     await expect(waiting).rejects.toMatchObject({ code: 'EABORTED' });
     await expect(acquireLocks(env, ['free'], b, { timeoutMs: 0, signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'EABORTED' });
     expect((await listLocks(env)).map((l) => l.txId)).toEqual([a.txId]);
-    markDone(a.txId);
-    markDone(b.txId);
+    env.processes.markDone(a.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('releases only the locks of the given transaction', async () => {
@@ -156,8 +146,8 @@ describe('locks', () => {
     expect(await releaseLocks(env, a.txId, ['a1', 'b1'])).toBe(1);
     expect(await releaseLocks(env, a.txId)).toBe(2);
     expect((await listLocks(env)).map((l) => l.path)).toEqual(['b1']);
-    markDone(a.txId);
-    markDone(b.txId);
+    env.processes.markDone(a.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('refuses a damaged lock record with EJOURNAL rather than guessing', async () => {
@@ -165,7 +155,7 @@ describe('locks', () => {
     const b = newTx();
     await expect(acquireLocks(env, ['bad'], b, { timeoutMs: 0 })).rejects.toMatchObject({ code: 'EJOURNAL', key: 'lock/bad' });
     await expect(listLocks(env)).rejects.toMatchObject({ code: 'EJOURNAL' });
-    markDone(b.txId);
+    env.processes.markDone(b.txId);
   });
 
   it('never lets two concurrent transactions hold the same path', async () => {
@@ -183,7 +173,7 @@ describe('locks', () => {
             await new Promise((r) => setTimeout(r, 1));
             for (const p of set) held.delete(p);
             await releaseLocks(env, owner.txId, set);
-            markDone(owner.txId);
+            env.processes.markDone(owner.txId);
           }),
         );
         expect(await listLocks(env)).toEqual([]);
@@ -208,16 +198,16 @@ describe('liveness', () => {
   });
 
   it('tells the running transactions of this process from the finished ones', async () => {
-    markRunning('L1');
-    expect(await isHolderAlive(nodeFileSystem, { txId: 'L1', pid: process.pid, procStart: null })).toBe(true);
-    markDone('L1');
-    expect(await isHolderAlive(nodeFileSystem, { txId: 'L1', pid: process.pid, procStart: null })).toBe(false);
+    osProcesses(nodeFileSystem).markRunning('L1');
+    expect(await osProcesses(nodeFileSystem).isAlive({ txId: 'L1', pid: process.pid, procStart: null })).toBe(true);
+    osProcesses(nodeFileSystem).markDone('L1');
+    expect(await osProcesses(nodeFileSystem).isAlive({ txId: 'L1', pid: process.pid, procStart: null })).toBe(false);
   });
 
   it('reads this process as running, and a pid that cannot exist as absent', async () => {
     expect((await readProcessStat(nodeFileSystem, process.pid))?.state).toMatch(/^[RS]$/);
     expect(await readProcessStat(nodeFileSystem, deadPid)).toBeUndefined();
-    expect(await isHolderAlive(nodeFileSystem, { txId: 'L2', pid: deadPid, procStart: null })).toBe(false);
+    expect(await osProcesses(nodeFileSystem).isAlive({ txId: 'L2', pid: deadPid, procStart: null })).toBe(false);
   });
 
   it('reads a killed but not yet reaped (zombie) process as gone', async () => {
@@ -231,7 +221,7 @@ describe('liveness', () => {
         stat = await readProcessStat(nodeFileSystem, pid);
       }
       expect(() => process.kill(pid, 0)).not.toThrow();
-      expect(await isHolderAlive(nodeFileSystem, { txId: 'L3', pid, procStart: stat.startTime })).toBe(false);
+      expect(await osProcesses(nodeFileSystem).isAlive({ txId: 'L3', pid, procStart: stat.startTime })).toBe(false);
     } finally {
       parent.kill('SIGKILL');
     }

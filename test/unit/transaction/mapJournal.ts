@@ -2,6 +2,16 @@
  * A Map-based Journal for unit tests, that records what it is asked (puts with the record's state, flushes) in a shared event log.
  */
 import type { Journal, JournalTxn } from '../../../src/journal/journal.js';
+import { decodeTx } from '../../../src/journal/records/txRecord.js';
+
+/** The state of a transaction record as the store decodes it; undefined for a value that is no record (a test's damage). */
+const stateOf = (key: string, raw: unknown): string | undefined => {
+  try {
+    return decodeTx(key, raw).state;
+  } catch {
+    return undefined;
+  }
+};
 
 /** A journal over a Map, logging 'transact', 'flush' and each put key into `events`. */
 export const mapJournal = (events: string[] = [], data = new Map<string, unknown>()): Journal & { readonly data: Map<string, unknown> } => {
@@ -15,9 +25,8 @@ export const mapJournal = (events: string[] = [], data = new Map<string, unknown
       put: (k, v) => {
         staged.set(k, v);
         removed.delete(k);
-        const body = (v as { body?: unknown }).body;
-        const state = typeof body === 'string' ? (JSON.parse(body) as { state?: unknown }).state : undefined;
-        events.push(typeof state === 'string' && k.startsWith('tx/') ? `journal:${state}` : `journal:put:${k.split('/')[0] ?? ''}`);
+        const state = k.startsWith('tx/') ? stateOf(k, v) : undefined;
+        events.push(state === undefined ? `journal:put:${k.split('/')[0] ?? ''}` : `journal:${state}`);
       },
       remove: (k) => {
         staged.delete(k);

@@ -6,6 +6,7 @@ import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openStoreWith } from '../../../src/store/openStore.js';
 import { mapJournal } from './mapJournal.js';
+import { breakProtocol } from '../../../src/testing/protocolBreaks.js';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -34,7 +35,7 @@ const run = async (breaks = {}): Promise<string[]> => {
   roots.push(root);
   fs.writeFileSync(path.join(root, 'a.txt'), 'old');
   const events: string[] = [];
-  const store = await openStoreWith({ root, fs: logged(events), journal: mapJournal(events) }, { breaks });
+  const store = await openStoreWith({ root, fs: logged(events), journal: mapJournal(events) }, { steps: (correct) => breakProtocol(correct, breaks) });
   fs.writeFileSync(path.join(root, 'gone.txt'), 'bye');
   events.length = 0;
   await store.transaction((tx) => void tx.writeFile('a.txt', 'new a').writeFile('b.txt', 'new b').delete('gone.txt'));

@@ -10,8 +10,9 @@ import { errnoError, fromOsError } from '../../../src/errors.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { encodeRecord } from '../../../src/journal/envelope.js';
-import { isHolderAlive, parseProcStat } from '../../../src/transaction/liveness.js';
-import { acquireLocks, listLocks, LockRecord, lockKey } from '../../../src/transaction/locks.js';
+import { osProcesses, parseProcStat } from '../../../src/transaction/liveness.js';
+import { acquireLocks, listLocks } from '../../../src/transaction/locks.js';
+import { LockRecord, lockKey } from '../../../src/journal/records/lockRecord.js';
 import { mapJournal } from './mapJournal.js';
 
 /** pid 1 always exists; its real start time from /proc. */
@@ -32,7 +33,7 @@ const procAnswering = (answer: { line: string } | { errno: 'ENOENT' | 'EACCES' }
   },
 });
 
-const envOn = (fsys: FileSystem = nodeFileSystem): Env => ({ fs: fsys, journal: mapJournal(), now: () => 1_700_000_000_000, newId: () => 'id' });
+const envOn = (fsys: FileSystem = nodeFileSystem): Env => ({ fs: fsys, journal: mapJournal(), now: () => 1_700_000_000_000, newId: () => 'id', processes: osProcesses(fsys) });
 
 /** Puts a lock on `path` as another process would have written it. */
 const foreignLock = async (env: Env, path: string, holder: Omit<LockRecord, 'since' | 'label'>): Promise<void> => {
@@ -40,7 +41,7 @@ const foreignLock = async (env: Env, path: string, holder: Omit<LockRecord, 'sin
   await env.journal.put(lockKey(path), encodeRecord(lockKey(path), LockRecord, rec));
 };
 
-const me = { txId: 'mine', pid: process.pid, label: '' };
+const me = { txId: 'mine', label: '' };
 
 describe('a lock held by another process', () => {
   it('is alive while the holder runs with the recorded start time: the waiter gets ELOCKED naming it, the lock stays', async () => {
@@ -66,20 +67,20 @@ describe('a lock held by another process', () => {
 
   it('is stale when the holder is a zombie (killed, not yet reaped)', async () => {
     const fsys = procAnswering({ line: `${INIT} (some name) Z 0 ${Array.from({ length: 18 }, () => '0').join(' ')} ${initStart} 0 0` });
-    expect(await isHolderAlive(fsys, { txId: 'theirs', pid: INIT, procStart: initStart })).toBe(false);
-    expect(await isHolderAlive(fsys, { txId: 'theirs', pid: INIT, procStart: null })).toBe(false);
+    expect(await osProcesses(fsys).isAlive({ txId: 'theirs', pid: INIT, procStart: initStart })).toBe(false);
+    expect(await osProcesses(fsys).isAlive({ txId: 'theirs', pid: INIT, procStart: null })).toBe(false);
   });
 
   it('without /proc: alive iff no start time was recorded and the pid exists', async () => {
     const fsys = procAnswering({ errno: 'ENOENT' });
-    expect(await isHolderAlive(fsys, { txId: 'theirs', pid: INIT, procStart: null })).toBe(true);
-    expect(await isHolderAlive(fsys, { txId: 'theirs', pid: INIT, procStart: initStart })).toBe(false);
-    expect(await isHolderAlive(fsys, { txId: 'theirs', pid: NO_SUCH_PID, procStart: null })).toBe(false);
+    expect(await osProcesses(fsys).isAlive({ txId: 'theirs', pid: INIT, procStart: null })).toBe(true);
+    expect(await osProcesses(fsys).isAlive({ txId: 'theirs', pid: INIT, procStart: initStart })).toBe(false);
+    expect(await osProcesses(fsys).isAlive({ txId: 'theirs', pid: NO_SUCH_PID, procStart: null })).toBe(false);
   });
 
   it('a /proc read failing otherwise than ENOENT is an error, not a verdict', async () => {
     const fsys = procAnswering({ errno: 'EACCES' });
-    await expect(isHolderAlive(fsys, { txId: 'theirs', pid: INIT, procStart: initStart })).rejects.toMatchObject({ code: 'EACCES' });
+    await expect(osProcesses(fsys).isAlive({ txId: 'theirs', pid: INIT, procStart: initStart })).rejects.toMatchObject({ code: 'EACCES' });
   });
 
   it('a /proc line in another format is a TypeError', () => {
@@ -96,8 +97,8 @@ describe('acquireLocks corner cases', () => {
   });
 
   it('an owner of another pid takes locks as that pid (not marked running here: its locks read as stale once it is gone)', async () => {
-    const env = envOn();
-    await acquireLocks(env, ['x'], { txId: 'remote', pid: NO_SUCH_PID, label: 'remote' }, { timeoutMs: 0 });
+    const env = { ...envOn(), processes: { ...osProcesses(nodeFileSystem), pid: NO_SUCH_PID } };
+    await acquireLocks(env, ['x'], { txId: 'remote', label: 'remote' }, { timeoutMs: 0 });
     expect((await listLocks(env)).map((l) => [l.path, l.pid, l.stale])).toEqual([['x', NO_SUCH_PID, true]]);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeRecord } from '../../../src/journal/envelope.js';
-import { LockRecord, lockKey } from '../../../src/transaction/locks.js';
+import { LockRecord, lockKey } from '../../../src/journal/records/lockRecord.js';
 import { makeFixture, type Fixture } from './storeFixture.js';
 import { mapJournal } from './mapJournal.js';
 

@@ -1,0 +1,30 @@
+/**
+ * The lock table's record: one per locked path (`lock/<path>`), naming the transaction and process that hold it.
+ */
+import * as t from 'io-ts';
+import { decodeRecord, encodeRecord, type RecordEnvelope } from '../envelope.js';
+
+/** A lock as stored in the journal. */
+export const LockRecord = t.type({
+  txId: t.string,
+  pid: t.number,
+  /** Start time of the holding process (`/proc/<pid>/stat` field 22), null where unknown. */
+  procStart: t.union([t.string, t.null]),
+  label: t.string,
+  /** When the lock was taken, epoch milliseconds. */
+  since: t.number,
+});
+/** A lock as stored in the journal. */
+export type LockRecord = t.TypeOf<typeof LockRecord>;
+
+/** Key prefix of the lock table. */
+export const lockPrefix = 'lock/';
+
+/** The journal key of the lock on `path`. */
+export const lockKey = (path: string): string => `${lockPrefix}${path}`;
+
+/** The stored form of the lock on `path`. */
+export const encodeLock = (path: string, lock: LockRecord): RecordEnvelope => encodeRecord(lockKey(path), LockRecord, lock);
+
+/** Decodes a lock read at `key`. Throws `EJOURNAL`. */
+export const decodeLock = (key: string, raw: unknown): LockRecord => decodeRecord(key, raw, LockRecord);

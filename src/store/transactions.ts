@@ -1,0 +1,105 @@
+/**
+ * A store's transactions: `begin`, `transaction`, and the one-operation forms `writeFile` and `deleteFile`. Every
+ * commit goes through one committer, which first finishes this store's stuck transactions and afterwards runs the
+ * after-commit housekeeping (backup retention).
+ */
+import * as path from 'node:path';
+import { TxfsError } from '../errors.js';
+import { hashFile } from '../integrity/sha256.js';
+import { missingParents } from '../ops/missingParents.js';
+import { recoverStore } from '../recovery/recover.js';
+import { commitDraft } from '../transaction/commit.js';
+import type { StoreContext } from '../transaction/context.js';
+import { committedResult, createTx, type Committer } from '../transaction/createTx.js';
+import { resolveStorePath } from '../transaction/paths.js';
+import type { Data, OpOptions, Store, Tx, TxOptions, TxResult, WriteOptions, WriteResult } from '../types.js';
+
+/** The transaction members of a store. */
+export type StoreTransactions = Pick<Store, 'begin' | 'transaction' | 'writeFile' | 'deleteFile'>;
+
+const opOptionsOf = (o: WriteOptions): OpOptions => ({
+  ...(o.encoding === undefined ? {} : { encoding: o.encoding }),
+  ...(o.mode === undefined ? {} : { mode: o.mode }),
+  ...(o.validate === undefined ? {} : { validate: o.validate }),
+  ...(o.onExists === undefined ? {} : { onExists: o.onExists }),
+  ...(o.checksumFile === undefined ? {} : { checksumFile: o.checksumFile }),
+});
+
+/** Runs `work` after a commit: in the background when the store tracks it, inline otherwise; failures are logged. */
+const afterCommit = async (ctx: StoreContext, id: string, rels: readonly string[]): Promise<void> => {
+  if (ctx.afterCommit === undefined) return;
+  const work = ctx.afterCommit(id, rels).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+  if (ctx.background === undefined) {
+    await work;
+    return;
+  }
+  const tracked: Promise<void> = work.finally(() => ctx.background?.delete(tracked));
+  ctx.background.add(tracked);
+};
+
+/**
+ * The transaction members of the store of `ctx`. `ensureOpen` throws when the store is closed.
+ * @throws (from the members) every error of `commitDraft`, and EINVAL on a closed store.
+ */
+export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): StoreTransactions => {
+  const { env } = ctx;
+  const committer: Committer = async (id, draft, options) => {
+    ensureOpen();
+    // A transaction that failed after its commit point holds its locks until recovery finishes it: do that first.
+    if (ctx.stuck.size > 0) await recoverStore(ctx);
+    const result = await commitDraft(ctx, id, draft, options);
+    if (result.status === 'committed') await afterCommit(ctx, id, result.files.map((f) => f.path));
+    return result;
+  };
+  const begin = (options: TxOptions = {}): Tx => {
+    ensureOpen();
+    return createTx(ctx, env.newId(), options, committer);
+  };
+  return {
+    begin,
+    async transaction<T>(fn: (tx: Tx) => T | Promise<T>, options: TxOptions = {}): Promise<TxResult<T>> {
+      const tx = begin(options);
+      let value: T;
+      try {
+        value = await fn(tx);
+      } catch (e) {
+        await tx.rollback().catch(() => undefined);
+        throw e;
+      }
+      // The callback may have committed (or rolled back) the transaction itself.
+      const result = committedResult(tx) ?? (await tx.commit());
+      return { ...result, value };
+    },
+    async writeFile(p: string, data: Data, options: WriteOptions = {}): Promise<WriteResult> {
+      const tx = begin({
+        backup: options.backup !== false,
+        ...(options.onExists === undefined ? {} : { onExists: options.onExists }),
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+      });
+      let dirs = 0;
+      if (options.mkdirp === true) {
+        const { rel } = await resolveStorePath(env.fs, ctx, p);
+        for (const d of await missingParents(env.fs, ctx.root, rel)) {
+          tx.mkdir(d);
+          dirs++;
+        }
+      }
+      const r = await tx.writeFile(p, data, opOptionsOf(options)).commit();
+      // The file's own entry follows the directories made for it (a `.sha256` sidecar comes after it).
+      const f = r.files[dirs];
+      if (f === undefined) throw new TypeError('a write transaction reported no file');
+      if (f.action === 'skipped') {
+        const abs = path.join(ctx.root, ...f.path.split('/'));
+        const st = await env.fs.stat(abs);
+        return { path: f.path, status: 'skipped', sha256: await hashFile(env.fs, abs), size: st.size };
+      }
+      return { path: f.path, status: 'written', sha256: f.sha256 ?? '', size: f.size ?? 0, ...(f.backup === undefined ? {} : { backup: f.backup }) };
+    },
+    deleteFile(p, options = {}) {
+      return begin().delete(p, options).commit();
+    },
+  };
+};
+
+/** The error of a call on a closed store. */
+export const closedStore = (root: string): TxfsError => new TxfsError('EINVAL', `EINVAL: the store at ${root} is closed`);
