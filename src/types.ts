@@ -3,6 +3,7 @@
  */
 import type { FileSystem } from './fs/fileSystem.js';
 import type { Journal } from './journal/journal.js';
+import type { Processes } from './env.js';
 
 /** Content to write: a string, bytes, a Node stream or any async iterable of byte chunks. */
 export type Data = string | Uint8Array | NodeJS.ReadableStream | AsyncIterable<Uint8Array>;
@@ -192,6 +193,11 @@ export interface StoreOptions {
   readonly logger?: Logger;
   readonly fs?: FileSystem;
   readonly journal?: Journal;
+  /**
+   * This process and the others, as locks see them (default: the operating system's process table). For simulators:
+   * `txfs/testing`'s crash world has a process table whose processes can die while they hold locks.
+   */
+  readonly processes?: Processes;
 }
 
 /** The backup store of a Store. */

@@ -168,12 +168,15 @@ export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions =
         throw failure === undefined ? e : failure.error;
       }
     },
-    put: (key, value) =>
-      guard(async () => {
+    put: async (key, value) => {
+      // A value JSON cannot hold is the caller's TypeError, thrown before LMDB is asked (never wrapped as an OS error).
+      const bytes = serializeValue(key, value);
+      return guard(async () => {
         checkKey(key);
         stats.commits++;
-        await db.put(key, serializeValue(key, value));
-      }, key),
+        await db.put(key, bytes);
+      }, key);
+    },
     remove: (key) =>
       guard(async () => {
         stats.commits++;

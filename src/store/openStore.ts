@@ -5,7 +5,7 @@
  * recovery on open, and the store's members.
  */
 import * as path from 'node:path';
-import type { Env, Processes } from '../env.js';
+import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
@@ -25,14 +25,12 @@ import { closedStore, storeTransactions } from './transactions.js';
 import { undoTransaction } from './undo.js';
 import { storeWatch } from './watch.js';
 
-/** Test-only internals of a store: a replaced protocol step, a fixed clock, fixed ids, a simulated process table. */
+/** Test-only internals of a store: a replaced protocol step, a fixed clock, fixed ids. */
 export interface StoreInternals {
   /** The step table to run, made from the correct one (the crash suite's deliberately broken protocols). */
   readonly steps?: (correct: CommitSteps) => CommitSteps;
   readonly now?: () => number;
   readonly newId?: () => string;
-  /** This process and the others as locks see them (default: the operating system's). */
-  readonly processes?: Processes;
   /** Benchmark switches (see `CommitTuning`); absent: the defaults. */
   readonly tuning?: CommitTuning;
 }
@@ -71,7 +69,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
   const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
   const now = internals.now ?? Date.now;
-  const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: internals.processes ?? osProcesses(fs) };
+  const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? osProcesses(fs) };
   const tuning = internals.tuning ?? {};
   const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {

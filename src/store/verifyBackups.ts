@@ -61,7 +61,7 @@ const exists = async (fs: FileSystem, file: string): Promise<boolean> => {
  * Checks one backup; undefined when it is sound. A file gone is looked up again first: retention may have gzipped
  * the backup (then the new file is checked) or removed it (then there is nothing to check) since the index was read.
  */
-const check = async (ctx: BackupContext, rec: BackupRecord, again = true): Promise<Problem | undefined> => {
+const check = async (ctx: BackupContext, rec: BackupRecord, { lookAgain = true }: { readonly lookAgain?: boolean } = {}): Promise<Problem | undefined> => {
   const file = path.join(ctx.backupDir, rec.file);
   const what = `the backup of ${rec.path} (${rec.id})`;
   try {
@@ -76,9 +76,9 @@ const check = async (ctx: BackupContext, rec: BackupRecord, again = true): Promi
     };
   } catch (e) {
     if (hasCode(e, 'ENOENT')) {
-      const now = again ? (await listBackupRecords(ctx.env, rec.path)).find((r) => r.id === rec.id) : rec;
+      const now = lookAgain ? (await listBackupRecords(ctx.env, rec.path)).find((r) => r.id === rec.id) : rec;
       if (now === undefined) return undefined;
-      if (now.file !== rec.file) return check(ctx, now, false);
+      if (now.file !== rec.file) return check(ctx, now, { lookAgain: false });
       return { path: file, kind: 'missing', expected: rec.sha256, message: `${what} is in the index but its file is gone` };
     }
     const reason = e instanceof Error ? e.message : String(e);

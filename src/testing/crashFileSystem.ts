@@ -37,7 +37,7 @@ const isAncestor = (disk: Disk, ancestor: DirNode, ino: number): boolean => {
 
 /** Makes the FileSystem of one world over `disk`. */
 export const crashFileSystem = (disk: Disk, gate: Gate): FileSystem => {
-  const existing = (path: string, syscall: string, follow = true): Node => {
+  const existing = (path: string, syscall: string, { follow = true }: { readonly follow?: boolean } = {}): Node => {
     const at = locate(disk, path, follow, syscall);
     if (at.ino === undefined) throw fsError('ENOENT', syscall, path);
     return disk.node(at.ino);
@@ -152,7 +152,7 @@ export const crashFileSystem = (disk: Disk, gate: Gate): FileSystem => {
     },
     lstat: async (path) => {
       gate.enter('lstat', path);
-      return statOf(existing(path, 'lstat', false));
+      return statOf(existing(path, 'lstat', { follow: false }));
     },
     rename: async (from, to) => {
       gate.enter('rename', from, to);
@@ -178,7 +178,7 @@ export const crashFileSystem = (disk: Disk, gate: Gate): FileSystem => {
     },
     link: async (from, to) => {
       gate.enter('link', from, to);
-      const src = existing(from, 'link', false);
+      const src = existing(from, 'link', { follow: false });
       if (src.kind === 'directory') throw fsError('EPERM', 'link', from);
       const dst = locate(disk, to, false, 'link');
       if (dst.ino !== undefined) throw fsError('EEXIST', 'link', to);

@@ -14,5 +14,9 @@ export { checkInvariants, checkIdempotence, filesOf, describeBytes } from './che
 export type { Violation, CheckOptions } from './checkInvariants.js';
 export { contentOf, describeWorkload, modelStates } from './workload.js';
 export type { Workload, WorkloadOp, Acknowledged, TxOutcome, ModelState, ExistsPolicy } from './workload.js';
+export { createProcessTable } from './processTable.js';
+export type { ProcessTable, SimulatedProcess } from './processTable.js';
+export { breakProtocol } from './protocolBreaks.js';
+export type { ProtocolBreaks } from './protocolBreaks.js';
 export { createFaultyFileSystem } from './faultyFileSystem.js';
 export type { Fault, FaultyFileSystem, FsCallKind, FsCallRecord } from './faultyFileSystem.js';

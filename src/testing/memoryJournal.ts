@@ -3,6 +3,7 @@
  * A commit (`transact`, `put`, `remove`) is visible at once; it is durable once a later `flush()` resolved.
  * Commits are ordered, so a crash keeps every flushed commit and, of the unflushed ones, only a prefix.
  */
+import { TxfsError } from '../errors.js';
 import type { Journal, JournalTxn } from '../journal/journal.js';
 
 /** One committed journal transaction: keys set (to a value) or removed (undefined). */
@@ -37,10 +38,13 @@ const copyIn = (key: string, value: unknown): unknown => {
   return freeze(JSON.parse(text));
 };
 
+/** LMDB's key order: by UTF-8 bytes (code points), which differs from JavaScript's UTF-16 order above U+FFFF. */
+const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+
 const inRange = (entries: ReadonlyMap<string, unknown>, prefix: string): Array<{ key: string; value: unknown }> =>
   [...entries.keys()]
     .filter((k) => k.startsWith(prefix))
-    .sort()
+    .sort(byUtf8)
     .map((key) => ({ key, value: entries.get(key) }));
 
 /** The journal state behind a world's `Journal`. */
@@ -93,8 +97,15 @@ export class JournalState {
   }
 }
 
-/** Makes the `Journal` of one world over `state`. Values are copied in and out, as a real store serialises them. */
+/**
+ * Makes the `Journal` of one world over `state`. Values are copied in (as a real store serialises them) and handed out
+ * frozen: what is read can never change what is stored. Once closed, every call rejects with EJOURNAL, as LMDB's.
+ */
 export const memoryJournal = (state: JournalState, gate: JournalGate): Journal => {
+  let closed = false;
+  const open = (): void => {
+    if (closed) throw new TxfsError('EJOURNAL', 'EJOURNAL: the journal of this crash world is closed');
+  };
   const transact = <T>(fn: (txn: JournalTxn) => T, record: { keys?: readonly string[]; writes?: ReadonlyMap<string, unknown> }): T => {
     const writes = new Map<string, unknown>();
     const view = (key: string): unknown => (writes.has(key) ? writes.get(key) : state.live.get(key));
@@ -125,26 +136,36 @@ export const memoryJournal = (state: JournalState, gate: JournalGate): Journal =
   };
   return {
     get: async (key) => {
+      open();
       gate.enter('journal.get', key);
       return state.live.get(key);
     },
     range: async (prefix) => {
+      open();
       gate.enter('journal.range', prefix);
       return inRange(state.live, prefix);
     },
-    transact: async (fn) => transact(fn, gate.enter('journal.transact', 'journal')),
+    transact: async (fn) => {
+      open();
+      return transact(fn, gate.enter('journal.transact', 'journal'));
+    },
     put: async (key, value) => {
+      open();
       transact((txn) => txn.put(key, value), gate.enter('journal.put', key));
     },
     remove: async (key) => {
+      open();
       transact((txn) => txn.remove(key), gate.enter('journal.remove', key));
     },
     flush: async () => {
+      open();
       gate.enter('journal.flush', 'journal');
       state.flush();
     },
     close: async () => {
+      if (closed) return;
       gate.enter('journal.close', 'journal');
+      closed = true;
     },
   };
 };

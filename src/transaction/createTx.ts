@@ -56,7 +56,7 @@ export const createTx = (ctx: StoreContext, id: string, options: TxOptions, comm
     },
     expect(path: string, expectation: Expectation) {
       if (state !== 'open') throw closed(id, state);
-      noteLater(ctx, draft, path, expectation === 'unchanged');
+      noteLater(ctx, draft, path, { pin: expectation === 'unchanged' });
       draft.expectations.push({ path, state: expectation });
       return tx;
     },

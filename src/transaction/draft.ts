@@ -113,7 +113,7 @@ const withEarlierHash = async (ctx: StoreContext, abs: string, fp: Fingerprint):
 };
 
 /** Starts noting `given` unless it is noted already (or always, with `pin`); the outcome is awaited at commit. */
-export const noteLater = (ctx: StoreContext, draft: Draft, given: string, pin = false): void => {
+export const noteLater = (ctx: StoreContext, draft: Draft, given: string, { pin = false }: { readonly pin?: boolean } = {}): void => {
   if (!pin && draft.notes.has(given)) return;
   draft.notes.set(
     given,

@@ -63,8 +63,8 @@ export const layerViolations = (edges: readonly ImportEdge[]): string[] => {
     const a = folderOf(from);
     const b = folderOf(to);
     if (a === undefined) {
-      if (groundFiles.has(from) && !(typeOnly && (to === 'fs/fileSystem.ts' || to === 'journal/journal.ts'))) {
-        out.push(`${from} (shared ground) imports ${to}: the ground may only name the FileSystem and Journal types`);
+      if (groundFiles.has(from) && !(typeOnly && (to === 'fs/fileSystem.ts' || to === 'journal/journal.ts' || groundFiles.has(to)))) {
+        out.push(`${from} (shared ground) imports ${to}: the ground may only name the FileSystem and Journal types, and its own`);
       }
       if (entryFiles.has(from) && b === 'testing') out.push(`${from} (public surface) imports ${to} from testing/`);
       continue;

@@ -13,12 +13,7 @@ import { describeJournal, type JournalContractOptions } from '../../contract/jou
 const open: (dir: string, o?: LmdbJournalOptions) => Promise<Journal> = openLmdbJournal;
 
 const lmdb: JournalContractOptions = {
-  afterClose: 'rejects',
-  // lmdb-js orders string keys by their UTF-8 bytes.
-  keyOrder: 'codepoint',
   maxKeyBytes: MAX_KEY_BYTES,
-  // Known bug: `put` maps the TypeError of serializeValue to TxfsError EUNKNOWN (STYLE §4, §9); `transact` does not.
-  putNonJson: 'EUNKNOWN',
   // Every commit is an fdatasync: keep the properties short.
   numRuns: 50,
 };
