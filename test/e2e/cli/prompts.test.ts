@@ -92,6 +92,36 @@ describe('txfs prompts on a terminal', () => {
     expect(fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'))).toEqual([]);
   });
 
+  it('Ctrl-D (end of input) at the prompt writes nothing and exits 3', async () => {
+    const t = term('write', 'c.txt', '--from', incoming('c.txt'), '--on-exists', 'ask');
+    await t.waitFor('What should txfs do with c.txt?');
+    t.keys('C-d');
+    expect(await t.exitCode()).toBe(3);
+    expect(t.screen()).toContain('txfs: stopped: cancelled at the prompt: nothing was changed');
+    expect(read('c.txt')).toBe('old c.txt');
+    expect(fs.readdirSync(root).filter((n) => n.endsWith('.txfs-tmp'))).toEqual([]);
+  });
+
+  it('Ctrl-D at the "apply to all" question and at the restore confirmation declines with exit 3', async () => {
+    const files = ['m1.txt', 'm2.txt'];
+    const t = term('write', ...files, '--from', path.join(root, 'incoming'), '--on-exists', 'ask');
+    await t.waitFor(/What should txfs do with m\d\.txt\?/);
+    t.keys('Enter');
+    await t.waitFor('Apply "Overwrite" to all remaining conflicts?');
+    t.keys('C-d');
+    expect(await t.exitCode()).toBe(3);
+    for (const f of files) expect(read(f)).toBe(`old ${f}`);
+
+    for (const v of ['q1', 'q2']) await runJson(root, ['write', 'q.txt'], 0, { input: v });
+    const restore = term('backups', 'restore', 'q.txt');
+    await restore.waitFor('Which version of q.txt should be restored?');
+    restore.keys('Enter');
+    await restore.waitFor('Restore q.txt from the backup of');
+    restore.keys('C-d');
+    expect(await restore.exitCode()).toBe(3);
+    expect(read('q.txt')).toBe('q2');
+  });
+
   it('applies one answer to all conflicting files when asked to', async () => {
     const files = ['m1.txt', 'm2.txt', 'm3.txt'];
     const t = term('write', ...files, '--from', path.join(root, 'incoming'), '--on-exists', 'ask');
