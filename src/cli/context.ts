@@ -3,6 +3,9 @@
  */
 import * as path from 'node:path';
 import pc from 'picocolors';
+import { hasCode } from '../errors.js';
+import { checkRoot } from '../store/stateDir.js';
+import { resolveStorePath, type StorePath } from '../transaction/paths.js';
 import type { Store } from '../types.js';
 import type { CliContext, CliIo } from './cliIo.js';
 import { note } from './output.js';
@@ -36,6 +39,30 @@ export const createContext = (io: CliIo, options: GlobalOptions): CliContext => 
  * passed on (the store rejects them with EOUTSIDE when they lie outside the root). Never throws.
  */
 export const storePath = (typed: string): string => (path.isAbsolute(typed) ? typed : typed.split(path.sep).join('/'));
+
+/** The store's state directory under the root: openStore's default, which the CLI never changes. */
+const stateDirName = '.txfs';
+
+/**
+ * Resolves files the user typed by the store's path rules without opening a store (for commands that touch files
+ * themselves): relative to the root, never outside it, never through a symbolic link leading out, never into the state
+ * directory. Every path is resolved before the caller touches any, so one bad path means nothing is written.
+ * @throws TxfsError EOUTSIDE for such a path; EINVAL for the root itself; ENOENT, ENOTDIR for a missing root; ELOOP,
+ *   EACCES … from realpath.
+ */
+export const resolveInRoot = async (ctx: CliContext, typed: readonly string[]): Promise<StorePath[]> => {
+  const fs = ctx.io.fs;
+  const rootReal = await checkRoot(fs, ctx.root);
+  const stateDir = path.join(ctx.root, stateDirName);
+  const stateDirReal = await fs.realpath(stateDir).catch((e: unknown) => {
+    if (hasCode(e, 'ENOENT')) return path.join(rootReal, stateDirName);
+    throw e;
+  });
+  const scope = { root: ctx.root, rootReal, stateDir, stateDirReal };
+  const resolved: StorePath[] = [];
+  for (const p of typed) resolved.push(await resolveStorePath(fs, scope, storePath(p)));
+  return resolved;
+};
 
 /** A file the CLI reads or writes itself (not through the store): absolute, relative to the working directory. */
 export const localPath = (ctx: CliContext, typed: string): string => path.resolve(ctx.io.cwd, typed);

@@ -1,13 +1,13 @@
 /**
  * `txfs checksum <file>` / `txfs checksum --check <file>`: write or check the sha256sum sidecar `<file>.sha256`.
  */
-import * as path from 'node:path';
 import type { Command } from 'commander';
 import { hashFile } from '../../integrity/sha256.js';
-import { checkSidecar } from '../../integrity/sidecar.js';
+import { checkSidecar, checksumFilePath } from '../../integrity/sidecar.js';
 import { writeChecksumFile } from '../../ops/writeChecksumFile.js';
 import { action, argList, type ExitBox } from '../action.js';
 import type { CliIo } from '../cliIo.js';
+import { resolveInRoot } from '../context.js';
 import { ExitCode } from '../exitCodes.js';
 import { printResult } from '../output.js';
 
@@ -23,8 +23,11 @@ export const registerChecksum = (program: Command, io: CliIo, exit: ExitBox): vo
         const files = argList(cmd, 0);
         const check = cmd.opts<{ check?: boolean }>().check === true;
         const results: Array<{ path: string; sha256?: string; ok?: boolean }> = [];
-        for (const file of files) {
-          const abs = path.resolve(ctx.root, file);
+        const targets = await resolveInRoot(ctx, files);
+        // The sidecar is a path of its own: a link in its place leading out is refused like the file itself.
+        await resolveInRoot(ctx, targets.map((t) => checksumFilePath(t.rel)));
+        for (const [i, { abs }] of targets.entries()) {
+          const file = files[i] ?? abs;
           if (check) results.push({ path: file, ok: await checkSidecar(ctx.io.fs, abs) });
           else {
             const sha256 = await hashFile(ctx.io.fs, abs);
