@@ -33,7 +33,7 @@ export const errorLine = (e: unknown, debug: boolean): string => {
     line = `${firstLine(base)}${path}${hint === undefined || e.message.includes(hint) ? '' : ` — ${hint}`}`;
   } else if (e instanceof Error) {
     const code = (e as { code?: unknown }).code;
-    line = typeof code === 'string' ? `${code}: ${firstLine(e.message)}` : firstLine(e.message);
+    line = typeof code === 'string' && !e.message.startsWith(code) ? `${code}: ${firstLine(e.message)}` : firstLine(e.message);
   } else line = String(e);
   if (!debug) return line;
   const stack = e instanceof Error && e.stack !== undefined ? e.stack : '';

@@ -15,9 +15,11 @@ import { registerUndo } from './commands/undo.js';
 import { registerVerify } from './commands/verify.js';
 import { registerWatch } from './commands/watch.js';
 import { registerWrite } from './commands/write.js';
-import { createContext } from './context.js';
+import { createContext, type GlobalOptions } from './context.js';
 import { errorLine } from './errorLine.js';
+import { errorReport } from './errorReport.js';
 import { ExitCode, exitCodeFor } from './exitCodes.js';
+import { UsageError } from './usageError.js';
 
 const examples = `
 Examples:
@@ -61,9 +63,14 @@ export const buildProgram = (io: CliIo, exit: ExitBox): Command => {
   return program;
 };
 
+/** A usage error commander reported (it has already printed it on stderr), as the CLI's own usage error. */
+const usageErrorOf = (e: CommanderError): UsageError =>
+  new UsageError(e.code === 'commander.help' ? 'no command given: run txfs --help to see the commands' : e.message.replace(/^error: /, ''));
+
 /**
  * Runs `txfs` with `argv` (the arguments after the program name) and resolves with the exit code; every error
- * is printed as one line on stderr (with its stack when TXFS_DEBUG=1). Never rejects.
+ * is printed as one line on stderr (with its stack when TXFS_DEBUG=1) and, with --json, as a JSON document on stdout
+ * (`errorReport`). Never rejects.
  */
 export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCode> => {
   const exit: ExitBox = { code: ExitCode.ok };
@@ -76,13 +83,18 @@ export const runCli = async (argv: readonly string[], io: CliIo): Promise<ExitCo
     await program.parseAsync([...argv], { from: 'user' });
     return exit.code;
   } catch (e) {
+    // Commander sets the global options as it reads them, so --json is known even when parsing failed after it.
+    const ctx = createContext(io, program.opts<GlobalOptions>());
+    let error = e;
     if (e instanceof CommanderError) {
-      // Help and version are not errors; commander has already printed every usage error.
-      return e.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // Help and version are not errors; commander has already printed every usage error on stderr.
+      if (e.exitCode === 0) return ExitCode.ok;
+      error = usageErrorOf(e);
+    } else {
+      const code = exitCodeFor(e);
+      io.stderr.write(`${ctx.colors.red(code === ExitCode.declined ? 'txfs: stopped:' : 'txfs: error:')} ${errorLine(e, ctx.debug)}\n`);
     }
-    const ctx = createContext(io, {});
-    const code = exitCodeFor(e);
-    io.stderr.write(`${ctx.colors.red(code === ExitCode.declined ? 'txfs: stopped:' : 'txfs: error:')} ${errorLine(e, ctx.debug)}\n`);
-    return code;
+    if (ctx.json) io.stdout.write(`${JSON.stringify(errorReport(error))}\n`);
+    return exitCodeFor(error);
   }
 };
