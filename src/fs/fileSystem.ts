@@ -52,6 +52,15 @@ export interface CopyFileOptions {
   readonly clone?: boolean;
 }
 
+/** An open directory, named by a path that leads to that very directory for as long as it is open. */
+export interface DirectoryHandle {
+  /** A path naming this directory whatever happens to its name (on Linux `/proc/self/fd/N`). */
+  readonly path: string;
+  /** fsync of the directory. */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
 /** The disk, as txfs sees it. Paths are absolute. */
 export interface FileSystem {
   open(path: string, flags: OpenFlags, mode?: number): Promise<FileHandle>;
@@ -78,6 +87,12 @@ export interface FileSystem {
   realpath(path: string): Promise<string>;
   /** fsync of a directory: makes the creates, renames and unlinks of its entries durable. */
   syncDir(path: string): Promise<void>;
+  /**
+   * Opens the directory at `path` without following a symbolic link as its last component (O_DIRECTORY | O_NOFOLLOW:
+   * ELOOP or ENOTDIR otherwise). Optional: a backend that has it lets a store resolve paths beneath a held handle of its
+   * root (`confined.ts`), so that no directory swapped for a link can redirect a write.
+   */
+  openDirectory?(path: string): Promise<DirectoryHandle>;
 }
 
 /** The process's umask, for the default mode of new files (0o666 & ~umask). */

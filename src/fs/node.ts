@@ -3,7 +3,7 @@
  */
 import { constants, promises as fsp, createReadStream, type Stats } from 'node:fs';
 import { fromOsError } from '../errors.js';
-import type { CopyFileOptions, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
+import type { CopyFileOptions, DirectoryHandle, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW, O_DIRECTORY } = constants;
 
@@ -61,6 +61,20 @@ async function* readStream(path: string, options: { readonly start?: number; rea
 
 const copyMode = (o: CopyFileOptions): number => (o.exclusive === true ? constants.COPYFILE_EXCL : 0) | (o.clone === true ? constants.COPYFILE_FICLONE : 0);
 
+/** Whether `/proc/self/fd/N` names an open directory here (Linux): then directories can be held and walked beneath. */
+const procFd = process.platform === 'linux';
+
+/** An open directory named `/proc/self/fd/N`: the kernel resolves that path to this very directory (openat's effect). */
+const openDirectory = (path: string): Promise<DirectoryHandle> =>
+  wrap('open', path, async () => {
+    const fh = await fsp.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+    return {
+      path: `/proc/self/fd/${fh.fd}`,
+      sync: () => wrap('fsync', path, () => fh.sync()),
+      close: () => wrap('close', path, () => fh.close()),
+    };
+  });
+
 /** The node adapter: `node:fs/promises` behind the `FileSystem` interface. */
 export const nodeFileSystem: FileSystem = {
   open: (path, flags, mode) => wrap('open', path, async () => handle(await fsp.open(path, flagBits[flags], mode), path)),
@@ -91,4 +105,5 @@ export const nodeFileSystem: FileSystem = {
         await fh.close();
       }
     }),
+  ...(procFd ? { openDirectory } : {}),
 };

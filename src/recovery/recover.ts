@@ -3,10 +3,11 @@
  * commit point), and finishes it — forward or back — from the journal alone. Run by `openStore`, and callable.
  * A clean journal costs two range scans (locks, open markers).
  */
-import { hasCode } from '../errors.js';
+import { TxfsError } from '../errors.js';
+import type { JournalTxn } from '../journal/journal.js';
 import type { StoreContext } from '../transaction/context.js';
 import { envelopeChecksum } from '../journal/envelope.js';
-import { acquireLocks, breakStaleLocks, listLocks, lockOwner, releaseLocks } from '../transaction/locks.js';
+import { adoptLocks, breakStaleLocks, listLocks, releaseIn, releaseLocks, type LockInfo } from '../transaction/locks.js';
 import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../journal/records/txRecord.js';
 import type { RecoveryReport } from '../types.js';
 import { replayRecord, settleReplays, type ReplayResult } from './replay.js';
@@ -36,79 +37,107 @@ const pathsOf = (recs: readonly TxRecord[]): string[] =>
   [...new Set(recs.flatMap((r) => r.ops.flatMap((op) => (op.source === undefined ? [op.target] : [op.target, op.source]))))].sort();
 
 /**
+ * The locks recovery must take over to finish `rec`: those on its paths, and every other lock it holds (a name it
+ * locked before an `onExists` policy moved its file elsewhere). Absent ones are left out of the map.
+ */
+const locksOf = async (ctx: StoreContext, rec: TxRecord): Promise<{ paths: string[]; locks: Map<string, LockInfo> }> => {
+  const all = await listLocks(ctx.env);
+  const paths = [...new Set([...pathsOf([rec]), ...all.filter((l) => l.txId === rec.id).map((l) => l.path)])].sort();
+  const wanted = new Set(paths);
+  return { paths, locks: new Map(all.filter((l) => wanted.has(l.path)).map((l) => [l.path, l])) };
+};
+
+/** Why a record cannot be taken over now, or undefined when its locks are free or its own and stale. */
+const blockedBy = (rec: TxRecord, locks: ReadonlyMap<string, LockInfo>): LockInfo | undefined =>
+  [...locks.values()].find((l) => l.txId !== rec.id || !l.stale);
+
+/**
  * Recovers every dead transaction of the store: `staging` rolled back, `committing` rolled forward (or back from its
- * backups, reported as a problem), stale locks broken. Idempotent: interrupted, it is simply run again.
- * @throws TxfsError EJOURNAL (a record that does not decode: nothing is touched), ELOCKED, or an OS error.
+ * backups, reported as a problem). A dead transaction's locks pass to this recovery, which finishes the transaction and
+ * releases them in one journal transaction: nobody can commit over a half-finished one. A record that cannot be
+ * finished now (a live transaction holds one of its paths, or a step fails) is reported in `problems` and keeps its
+ * locks; the others are finished. Stale locks of finished transactions are broken. Idempotent: interrupted, it is
+ * simply run again.
+ * @throws TxfsError EJOURNAL (a record that does not decode: nothing is touched), or an OS error of the journal.
  */
 export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> => {
   const started = performance.now();
   const { env } = ctx;
-  const staleLocksBroken = await breakStaleLocks(env);
+  let staleLocksBroken = await breakStaleLocks(env);
   const found = await deadOpenRecords(ctx);
-  const dead = found.map((d) => d.rec);
   const sums = new Map(found.map((d) => [d.rec.id, d.sum]));
-  const report = { rolledForward: [] as string[], rolledBack: [] as string[], tempFilesRemoved: 0, staleLocksBroken, problems: [] as Problem[] };
-  if (dead.length > 0) {
-    const rid = env.newId();
-    const owner = lockOwner(rid, 'recovery');
-    const taken: string[] = [];
-    const lock = async (paths: readonly string[]): Promise<boolean> => {
-      try {
-        await acquireLocks(env, paths, owner, { timeoutMs: ctx.lockTimeoutMs });
-        taken.push(...paths);
-        return true;
-      } catch (e) {
-        if (!hasCode(e, 'ELOCKED')) throw e;
-        return false;
-      }
-    };
-    env.processes.markRunning(rid);
+  const report = { rolledForward: [] as string[], rolledBack: [] as string[], tempFilesRemoved: 0, problems: [] as Problem[] };
+  const problem = (rec: TxRecord, e: unknown): void => {
+    const code = e instanceof TxfsError ? e.code : 'EIO';
+    const message = e instanceof Error ? e.message : String(e);
+    report.problems.push({ txId: rec.id, code, message: `transaction ${rec.id} was left unfinished (${message}); its files keep their locks until recovery finishes it` });
+  };
+
+  /** Takes over `seen`'s locks and replays it; undefined when another recovery has it or it is final already. */
+  const takeOver = async (seen: TxRecord): Promise<{ rec: TxRecord; r: ReplayResult; paths: readonly string[]; locks: number } | undefined> => {
+    const { paths, locks } = await locksOf(ctx, seen);
+    const blocker = blockedBy(seen, locks);
+    if (blocker !== undefined) {
+      // Its own lock held by a live holder: another recovery is finishing it right now.
+      if (blocker.txId === seen.id) return undefined;
+      report.problems.push({ txId: seen.id, path: blocker.path, code: 'ELOCKED', message: `transaction ${seen.id} was left unfinished: a live transaction holds one of its paths (${blocker.path}); run recovery again later` });
+      return undefined;
+    }
+    if (!(await adoptLocks(env, seen.id, paths, locks))) return undefined;
     try {
-      // All locks at once; if a live transaction holds one, record by record, leaving the blocked ones for later.
-      const all = await lock(pathsOf(dead));
-      const todo: TxRecord[] = [];
-      for (const rec of dead) {
-        if (all || (await lock(pathsOf([rec])))) todo.push(rec);
-        else report.problems.push({ txId: rec.id, code: 'ELOCKED', message: `transaction ${rec.id} was left unfinished: a live transaction holds one of its paths; run recovery again later` });
+      // Another process's recovery may have moved it on meanwhile: read it again.
+      const raw = await env.journal.get(txKey(seen.id));
+      const rec = envelopeChecksum(raw) === sums.get(seen.id) ? seen : decodeTx(txKey(seen.id), raw);
+      if (isFinal(rec.state) && (await env.journal.get(openKey(rec.id))) === undefined) {
+        await releaseLocks(env, rec.id, paths);
+        env.processes.markDone(rec.id);
+        return undefined;
       }
-      const results: Array<{ rec: TxRecord; r: ReplayResult }> = [];
-      const replay = async (seen: TxRecord): Promise<void> => {
-        // Another process's recovery may have moved it on while this one waited for the locks: read it again.
-        const raw = await env.journal.get(txKey(seen.id));
-        const rec = envelopeChecksum(raw) === sums.get(seen.id) ? seen : decodeTx(txKey(seen.id), raw);
-        if (isFinal(rec.state) && (await env.journal.get(openKey(rec.id))) === undefined) return;
-        results.push({ rec, r: await replayRecord(ctx, rec) });
-      };
-      // Records on disjoint paths are replayed together (in batches); one sharing a path with the batch waits for it.
-      let batch: TxRecord[] = [];
-      let batchPaths = new Set<string>();
-      const flush = async (): Promise<void> => {
-        await Promise.all(batch.map(replay));
-        batch = [];
-        batchPaths = new Set();
-      };
-      for (const rec of todo) {
-        const paths = pathsOf([rec]);
-        if (batch.length >= 128 || paths.some((p) => batchPaths.has(p))) await flush();
-        batch.push(rec);
-        for (const p of paths) batchPaths.add(p);
-      }
-      await flush();
-      results.sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
-      // Every file step of every record is done: their directories, cleanups and final records, together.
-      await settleReplays(ctx, results.map(({ r }) => r));
-      for (const { rec, r } of results) {
-        ctx.stuck.delete(rec.id);
-        report.tempFilesRemoved += r.tempFilesRemoved;
-        if (r.plan.outcome === 'rolled-forward') report.rolledForward.push(rec.id);
-        if (r.plan.outcome === 'rolled-back') report.rolledBack.push(rec.id);
-        if (r.plan.problem !== undefined) report.problems.push({ txId: rec.id, ...r.plan.problem });
-      }
-      // The locks of the dead transactions were broken above; nothing of theirs is left to release.
-    } finally {
-      env.processes.markDone(rid);
-      await releaseLocks(env, rid, taken).catch((e: unknown) => ctx.logger?.warn({ err: e }, 'releasing the recovery locks failed'));
+      return { rec, r: await replayRecord(ctx, rec), paths, locks: locks.size };
+    } catch (e) {
+      env.processes.markDone(seen.id);
+      problem(seen, e);
+      return undefined;
+    }
+  };
+
+  // Records on disjoint paths are finished together (in batches); one sharing a path with the batch waits for it.
+  const batches: TxRecord[][] = [];
+  let batchPaths = new Set<string>();
+  for (const { rec } of found) {
+    const paths = pathsOf([rec]);
+    const last = batches.at(-1);
+    if (last === undefined || last.length >= 128 || paths.some((p) => batchPaths.has(p))) {
+      batches.push([rec]);
+      batchPaths = new Set(paths);
+    } else {
+      last.push(rec);
+      for (const p of paths) batchPaths.add(p);
     }
   }
-  return { ...report, durationMs: performance.now() - started };
+  for (const batch of batches) {
+    const results = (await Promise.all(batch.map(takeOver))).filter((x) => x !== undefined);
+    results.sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
+    try {
+      // Their directories, cleanups and final records together; the final word also releases their locks.
+      await settleReplays(ctx, results.map(({ rec, r, paths }) => ({ ...r, finish: (txn: JournalTxn) => {
+        r.finish(txn);
+        releaseIn(txn, rec.id, paths);
+      } })));
+    } catch (e) {
+      for (const { rec } of results) problem(rec, e);
+      continue;
+    } finally {
+      for (const { rec } of results) env.processes.markDone(rec.id);
+    }
+    for (const { rec, r, locks } of results) {
+      ctx.stuck.delete(rec.id);
+      staleLocksBroken += locks;
+      report.tempFilesRemoved += r.tempFilesRemoved;
+      if (r.plan.outcome === 'rolled-forward') report.rolledForward.push(rec.id);
+      if (r.plan.outcome === 'rolled-back') report.rolledBack.push(rec.id);
+      if (r.plan.problem !== undefined) report.problems.push({ txId: rec.id, ...r.plan.problem });
+    }
+  }
+  return { ...report, staleLocksBroken, durationMs: performance.now() - started };
 };

@@ -9,7 +9,8 @@ import type { TxOptions, TxResult } from '../types.js';
 import type { StoreContext } from './context.js';
 import type { Draft } from './draft.js';
 import { backupRecordOf } from './finish.js';
-import { acquireLocks, lockOwner, releaseLocks } from './locks.js';
+import { acquireAfterRecovery } from './intend.js';
+import { lockOwner, releaseLocks } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
 import { checkShapes, planOps } from './begin.js';
 import { allOrFirstError } from './stage.js';
@@ -59,7 +60,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
     await env.journal.flush();
     const staging = intended.record;
     const lock = async (rel: string): Promise<void> => {
-      await acquireLocks(env, [rel], owner, { timeoutMs: ctx.lockTimeoutMs, signal });
+      await acquireAfterRecovery(ctx, [rel], owner, signal);
       held.push(rel);
     };
     let committing: TxRecord;

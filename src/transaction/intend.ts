@@ -7,7 +7,7 @@
 import type { TxOptions } from '../types.js';
 import { lockPathsOf, settleExisting } from './begin.js';
 import type { StoreContext } from './context.js';
-import { acquireLocks, blockedByDeadTx, releaseLocks, tryLockWith, type LockOwner } from './locks.js';
+import { acquireLocks, releaseLocks, tryLockWith, type LockOwner } from './locks.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
 import { nameFiles } from './stage.js';
 import { putTx, type TxRecord } from '../journal/records/txRecord.js';
@@ -28,11 +28,9 @@ export interface Intended {
   readonly record: TxRecord | undefined;
 }
 
-/** Takes the locks (waiting), after recovery has finished any dead transaction holding one of them. */
-export const acquireAfterRecovery = async (ctx: StoreContext, paths: readonly string[], owner: LockOwner, signal: AbortSignal | undefined): Promise<void> => {
-  if (ctx.recoverNow !== undefined && (await blockedByDeadTx(ctx.env, paths, owner.txId))) await ctx.recoverNow();
-  await acquireLocks(ctx.env, paths, owner, { timeoutMs: ctx.lockTimeoutMs, signal });
-};
+/** Takes the locks (waiting); a dead transaction holding one of them is finished by recovery first. */
+export const acquireAfterRecovery = (ctx: StoreContext, paths: readonly string[], owner: LockOwner, signal: AbortSignal | undefined): Promise<void> =>
+  acquireLocks(ctx.env, paths, owner, { timeoutMs: ctx.lockTimeoutMs, signal, onDeadHolder: ctx.recoverNow });
 
 /** True when an operation's existing target waits for an `onExists` decision other than the default overwrite. */
 const needsDecision = (op: PlannedOp, options: TxOptions): boolean =>

@@ -27,6 +27,11 @@ export interface LockInfo extends LockRecord {
 export interface AcquireOptions {
   readonly timeoutMs: number;
   readonly signal?: AbortSignal | undefined;
+  /**
+   * Run when a lock in the way belongs to a dead process whose transaction is still open (recovery, which finishes it
+   * and releases its locks); without it, such a lock is waited for like a live one.
+   */
+  readonly onDeadHolder?: (() => Promise<unknown>) | undefined;
 }
 
 /** The owner of the locks of transaction `txId` in this process. */
@@ -42,15 +47,17 @@ const readLock = (txn: JournalTxn, path: string): LockRecord | undefined => {
   return raw === undefined ? undefined : decodeLock(key, raw);
 };
 
-/** Removes the lock on each path if it is still held by the same transaction that was found stale. */
-const breakLocks = (env: Env, stale: ReadonlyArray<{ path: string; txId: string }>): Promise<number> =>
+/**
+ * Removes the lock on each path if it is still held by the same transaction; with `orphansOnly`, only when that
+ * transaction has no open record (a dead holder's unfinished transaction keeps its locks until recovery finishes it).
+ */
+const breakLocks = (env: Env, stale: ReadonlyArray<{ path: string; txId: string }>, { orphansOnly }: { readonly orphansOnly: boolean }): Promise<number> =>
   env.journal.transact((txn) => {
     let broken = 0;
     for (const { path, txId } of stale) {
-      if (readLock(txn, path)?.txId === txId) {
-        txn.remove(lockKey(path));
-        broken++;
-      }
+      if (readLock(txn, path)?.txId !== txId || (orphansOnly && txn.get(openKey(txId)) !== undefined)) continue;
+      txn.remove(lockKey(path));
+      broken++;
     }
     return broken;
   });
@@ -103,7 +110,9 @@ export const releaseIn = (txn: JournalTxn, txId: string, paths: readonly string[
 
 /**
  * Takes the locks on every path for `owner`, all or none, waiting up to `options.timeoutMs` (polling with a
- * growing pause) while another live transaction holds one; a lock whose holder is dead is broken on the way.
+ * growing pause) while another live transaction holds one. A lock whose holder is dead is broken on the way when its
+ * transaction is finished; when it is still open, the lock passes only through recovery (`options.onDeadHolder`), so
+ * that nobody commits over a half-applied transaction that a later recovery would roll over the newer content.
  * Locks `owner` already holds count as taken. Marks `owner.txId` running (see `Processes.markDone`). Errors: `ELOCKED`
  * (`holder` = "pid N (label) since …", `path`), `EABORTED` when `options.signal` fires, `EJOURNAL` for a damaged lock record.
  */
@@ -115,6 +124,7 @@ export const acquireLocks = async (env: Env, paths: readonly string[], owner: Lo
   // The deadline runs on the monotonic clock: env.now may be a fixed test clock, which would never time out.
   const deadline = performance.now() + options.timeoutMs;
   let pause = 2;
+  let recovered = false;
   for (;;) {
     if (options.signal?.aborted === true) throw aborted(wanted);
     const record = await lockRecordOf(env, owner);
@@ -123,16 +133,21 @@ export const acquireLocks = async (env: Env, paths: readonly string[], owner: Lo
 
     const alive = await Promise.all(blockers.map(({ lock }) => env.processes.isAlive(lock)));
     const stale = blockers.filter((_, i) => alive[i] === false).map(({ path, lock }) => ({ path, txId: lock.txId }));
-    if (stale.length > 0) {
-      // Broken now, or changed hands since we looked: either way the table moved on, so try again at once.
-      await breakLocks(env, stale);
+    if (stale.length > 0 && (await breakLocks(env, stale, { orphansOnly: true })) > 0) continue;
+    const unfinished = stale.length > 0;
+    // What is left of the stale ones belongs to unfinished transactions of dead processes: recovery's to finish (once:
+    // a recovery that could not finish it reported why, and the lock is then waited for like any other).
+    if (unfinished && options.onDeadHolder !== undefined && !recovered) {
+      recovered = true;
+      await options.onDeadHolder();
       continue;
     }
 
     const first = blockers[0];
     if (first !== undefined && performance.now() >= deadline) {
       const holder = describeHolder(first.lock);
-      throw new TxfsError('ELOCKED', `ELOCKED: ${first.path} is locked by ${holder}; gave up after ${options.timeoutMs} ms`, {
+      const why = unfinished ? `, a process that is gone and left its transaction ${first.lock.txId} unfinished; run recovery (txfs recover)` : '';
+      throw new TxfsError('ELOCKED', `ELOCKED: ${first.path} is locked by ${holder}${why}; gave up after ${options.timeoutMs} ms`, {
         path: first.path,
         holder,
       });
@@ -146,22 +161,6 @@ export const acquireLocks = async (env: Env, paths: readonly string[], owner: Lo
   }
 };
 
-/**
- * True when one of `paths` is locked by a transaction that is dead but not finished: its lock must not simply be
- * broken (a half-applied transaction would be overwritten and later rolled forward over the new content) —
- * recovery finishes it first. Throws EJOURNAL.
- */
-export const blockedByDeadTx = async (env: Env, paths: readonly string[], self: string): Promise<boolean> => {
-  for (const p of paths) {
-    const raw = await env.journal.get(lockKey(p));
-    if (raw === undefined) continue;
-    const lock = decodeLock(lockKey(p), raw);
-    if (lock.txId === self || (await env.processes.isAlive(lock))) continue;
-    if ((await env.journal.get(openKey(lock.txId))) !== undefined) return true;
-  }
-  return false;
-};
-
 const readAllLocks = async (env: Env): Promise<Array<LockRecord & { path: string }>> =>
   (await env.journal.range(lockPrefix)).map(({ key, value }) => ({ path: key.slice(lockPrefix.length), ...decodeLock(key, value) }));
 
@@ -172,7 +171,7 @@ const readAllLocks = async (env: Env): Promise<Array<LockRecord & { path: string
 export const releaseLocks = async (env: Env, txId: string, paths?: readonly string[]): Promise<number> => {
   const targets = paths ?? (await readAllLocks(env)).filter((l) => l.txId === txId).map((l) => l.path);
   if (targets.length === 0) return 0;
-  return breakLocks(env, [...new Set(targets)].map((path) => ({ path, txId })));
+  return breakLocks(env, [...new Set(targets)].map((path) => ({ path, txId })), { orphansOnly: false });
 };
 
 /**
@@ -186,10 +185,39 @@ export const listLocks = async (env: Env): Promise<LockInfo[]> => {
 };
 
 /**
- * Breaks every lock whose holder is gone (used by recovery); returns how many were broken.
+ * Breaks every lock whose holder is gone and whose transaction is finished (used by recovery); the locks of an
+ * unfinished transaction stay until recovery takes them over (`adoptLocks`). Returns how many were broken.
  * Errors: `EJOURNAL` for a damaged lock record.
  */
 export const breakStaleLocks = async (env: Env): Promise<number> => {
   const stale = (await listLocks(env)).filter((l) => l.stale);
-  return stale.length === 0 ? 0 : breakLocks(env, stale);
+  return stale.length === 0 ? 0 : breakLocks(env, stale, { orphansOnly: true });
+};
+
+/**
+ * Recovery takes over the locks of the dead transaction `txId` on `paths`, in one journal transaction: each lock is
+ * still the one found stale (`seen`: undefined where there was none) or absent, and becomes this process's, under the
+ * same transaction id (marked running here), so that it passes on only once recovery has finished the transaction.
+ * False (nothing written) when another process took one over first. Errors: `EJOURNAL`.
+ */
+export const adoptLocks = async (env: Env, txId: string, paths: readonly string[], seen: ReadonlyMap<string, LockRecord>): Promise<boolean> => {
+  env.processes.markRunning(txId);
+  let adopted = false;
+  try {
+    const record = await lockRecordOf(env, { txId, label: 'recovery' });
+    adopted = await env.journal.transact((txn) => {
+      for (const path of paths) {
+        const now = readLock(txn, path);
+        const was = seen.get(path);
+        const same = now === undefined ? was === undefined : was !== undefined && now.txId === was.txId && now.pid === was.pid && now.since === was.since;
+        if (!same) return false;
+      }
+      for (const path of paths) txn.put(lockKey(path), encodeLock(path, record));
+      return true;
+    });
+    return adopted;
+  } finally {
+    // Not ours after all (or the journal failed): the transaction is not running here.
+    if (!adopted) env.processes.markDone(txId);
+  }
 };

@@ -1,0 +1,194 @@
+/**
+ * A FileSystem whose paths below a root cannot be redirected out of it (DESIGN "Paths that cannot be redirected").
+ * Every path inside the root is resolved beneath a held handle of the root, one directory at a time, never following
+ * a symbolic link (O_NOFOLLOW | O_DIRECTORY); the call then runs on the path of the last directory's handle
+ * (`/proc/self/fd/N/name` on Linux: openat/renameat/unlinkat relative to that very directory). A directory swapped
+ * for a symbolic link after a path was checked therefore cannot take a write, rename, unlink, link or mkdir out of the
+ * root: the walk meets the link and follows it only when it leads inside the root (not into the state directory).
+ *
+ * Paths outside the root (a backup directory placed elsewhere, `/proc`) pass through unchanged. A FileSystem without
+ * `openDirectory` (the crash simulator; platforms without `/proc/self/fd`) is returned as it is: there the checks made
+ * when an operation is added are the only ones, and README "Safety" says what window remains.
+ */
+import * as path from 'node:path';
+import { TxfsError, hasCode } from '../errors.js';
+import type { DirectoryHandle, FileSystem } from './fileSystem.js';
+
+/** Where the confinement holds. */
+export interface Confinement {
+  /** The root as paths name it (absolute). */
+  readonly root: string;
+  /** The root with every link resolved: a link met on the way may lead only below it. */
+  readonly rootReal: string;
+  /** Canonical directories beside the root where a link met on the way may lead too (a state directory kept elsewhere). */
+  readonly alsoWithin: readonly string[];
+}
+
+const held = new WeakMap<FileSystem, () => Promise<void>>();
+
+/** Closes the root handle a confined FileSystem holds (later calls reopen it); nothing for any other FileSystem. */
+export const releaseConfinement = async (fs: FileSystem): Promise<void> => {
+  await held.get(fs)?.();
+};
+
+/** How many links a walk follows (inside the root) before it gives up with ELOOP, as the kernel's MAXSYMLINKS. */
+const MAX_LINKS = 40;
+
+const isWithin = (dir: string, p: string): boolean => {
+  const rel = path.relative(dir, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+};
+
+const escaped = (p: string, link: string, real: string): TxfsError =>
+  new TxfsError('EOUTSIDE', `EOUTSIDE: ${p}: the directory ${link} is now a symbolic link leading to ${real}, outside the store's root; nothing was done there`, { path: p });
+
+/**
+ * `fs` confined to `c.root`. Errors: as `fs`, plus EOUTSIDE when a directory on a path has become a link leading
+ * outside the root, and ELOOP after too many links.
+ */
+export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
+  const openDirectory = fs.openDirectory?.bind(fs);
+  if (openDirectory === undefined) return fs;
+  const root = path.resolve(c.root);
+  let rootHandle: Promise<DirectoryHandle> | undefined;
+  const rootDir = (): Promise<DirectoryHandle> => {
+    rootHandle ??= openDirectory(c.rootReal);
+    rootHandle.catch(() => (rootHandle = undefined));
+    return rootHandle;
+  };
+
+  /**
+   * Opens the directory at `parts` below `from` (a held handle; `own`: ours to close), one component at a time without
+   * following a link; a link met leads on only below the root (walked again from the root handle) or into one of
+   * `alsoWithin`. Returns the last handle and whether the caller must close it.
+   */
+  const descend = async (p: string, from: DirectoryHandle, own: boolean, parts: readonly string[], links: number): Promise<{ dir: DirectoryHandle; own: boolean }> => {
+    let dir = from;
+    let mine = own;
+    const drop = async (): Promise<void> => {
+      if (mine) await dir.close();
+    };
+    for (const [i, part] of parts.entries()) {
+      let next: DirectoryHandle;
+      try {
+        next = await openDirectory(path.join(dir.path, part));
+      } catch (e) {
+        if (!hasCode(e, 'ELOOP', 'ENOTDIR')) {
+          await drop();
+          throw e;
+        }
+        // A link, or a file where a directory should be: where does it lead?
+        const real = await fs.realpath(path.join(dir.path, part)).finally(drop);
+        const kind = await fs.lstat(real).then((st) => st.kind, () => undefined);
+        if (kind !== 'directory') throw e;
+        const rest = parts.slice(i + 1);
+        if (links >= MAX_LINKS) throw new TxfsError('ELOOP', `ELOOP: ${p}: too many symbolic links on the way`, { path: p });
+        if (isWithin(c.rootReal, real)) return descend(p, await rootDir(), false, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1);
+        if (c.alsoWithin.some((d) => isWithin(d, real))) return descend(p, await openDirectory(real), true, rest, links + 1);
+        throw escaped(p, part, real);
+      }
+      await drop();
+      dir = next;
+      mine = true;
+    }
+    return { dir, own: mine };
+  };
+  const walk = async (p: string, parts: readonly string[]): Promise<{ dir: DirectoryHandle; own: boolean }> => descend(p, await rootDir(), false, parts, 0);
+
+  /** A path resolved beneath the root: `path` to call with, `release` once the call is done. */
+  type Resolved = { readonly path: string; readonly release: () => Promise<void> };
+  const noRelease = async (): Promise<void> => undefined;
+
+  /** `p` resolved beneath the root: its directory walked (`dirToo`: the last component as well) and held open. */
+  const resolve = async (p: string, { dirToo = false }: { readonly dirToo?: boolean } = {}): Promise<Resolved> => {
+    const abs = path.resolve(p);
+    if (!isWithin(root, abs)) return { path: p, release: noRelease };
+    const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
+    const name = dirToo || parts.length === 0 ? undefined : parts.pop();
+    const { dir, own } = await walk(abs, parts);
+    return { path: name === undefined ? dir.path : path.join(dir.path, name), release: own ? () => dir.close() : noRelease };
+  };
+
+  /** Runs `f` on `p` resolved beneath the root (its directory held open meanwhile); a path outside passes through. */
+  const at = async <A>(p: string, f: (resolved: string) => Promise<A>, dirToo = false): Promise<A> => {
+    const r = await resolve(p, { dirToo });
+    try {
+      return await f(r.path);
+    } finally {
+      await r.release();
+    }
+  };
+  const at2 = <A>(a: string, b: string, f: (ra: string, rb: string) => Promise<A>): Promise<A> => at(a, (ra) => at(b, (rb) => f(ra, rb)));
+  /** A directory path resolved beneath the root, every component (the last too) walked without following links. */
+  const atDir = <A>(p: string, f: (resolved: string) => Promise<A>): Promise<A> => at(p, f, true);
+
+  const confined: FileSystem = {
+    open: (p, flags, mode) => at(p, (r) => fs.open(r, flags, mode)),
+    readFile: (p) => at(p, (r) => fs.readFile(r)),
+    readStream: (p, options) => ({
+      async *[Symbol.asyncIterator]() {
+        // The directory stays resolved (and held) while the stream runs.
+        const r = await resolve(p);
+        try {
+          yield* fs.readStream(r.path, options);
+        } finally {
+          await r.release();
+        }
+      },
+    }),
+    stat: (p) => at(p, (r) => fs.stat(r)),
+    lstat: (p) => at(p, (r) => fs.lstat(r)),
+    rename: (from, to) => at2(from, to, (a, b) => fs.rename(a, b)),
+    link: (existing, to) => at2(existing, to, (a, b) => fs.link(a, b)),
+    unlink: (p) => at(p, (r) => fs.unlink(r)),
+    readdir: (p) => atDir(p, (r) => fs.readdir(r)),
+    mkdir: async (p, options = {}) => {
+      if (options.recursive !== true) return at(p, (r) => fs.mkdir(r, options));
+      // One directory at a time beneath the root, each made where the walk stands (never through a link).
+      const abs = path.resolve(p);
+      if (!isWithin(root, abs)) return fs.mkdir(p, options);
+      const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
+      for (let i = 1; i <= parts.length; i++) {
+        const sub = path.join(root, ...parts.slice(0, i));
+        await at(sub, (r) => fs.mkdir(r, { ...(options.mode === undefined ? {} : { mode: options.mode }) })).catch((e: unknown) => {
+          if (!hasCode(e, 'EEXIST')) throw e;
+        });
+      }
+      await atDir(abs, async () => undefined);
+    },
+    rmdir: (p) => at(p, (r) => fs.rmdir(r)),
+    copyFile: (from, to, options) => at2(from, to, (a, b) => fs.copyFile(a, b, options)),
+    chmod: (p, mode) =>
+      at(p, async (r) => {
+        // chmod follows a final link: never one planted where a file of ours was.
+        if ((await fs.lstat(r)).kind === 'symlink') throw new TxfsError('ELOOP', `ELOOP: ${p} is a symbolic link; not changing the mode of what it leads to`, { path: p });
+        await fs.chmod(r, mode);
+      }),
+    utimes: (p, a, m) =>
+      at(p, async (r) => {
+        if ((await fs.lstat(r)).kind === 'symlink') throw new TxfsError('ELOOP', `ELOOP: ${p} is a symbolic link; not changing the times of what it leads to`, { path: p });
+        await fs.utimes(r, a, m);
+      }),
+    symlink: (target, p) => at(p, (r) => fs.symlink(target, r)),
+    realpath: (p) => fs.realpath(p),
+    syncDir: async (p) => {
+      const abs = path.resolve(p);
+      if (!isWithin(root, abs)) return fs.syncDir(p);
+      // The held handle itself is fsynced: no open of its own (the root's is never closed between calls).
+      const { dir, own } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
+      try {
+        await dir.sync();
+      } finally {
+        if (own) await dir.close();
+      }
+    },
+    // A handle of its own (closed by the caller), opened where the walk stands.
+    openDirectory: (p) => (path.resolve(p) === root ? openDirectory(c.rootReal) : at(p, (r) => openDirectory(r))),
+  };
+  held.set(confined, async () => {
+    const h = rootHandle;
+    rootHandle = undefined;
+    if (h !== undefined) await (await h).close();
+  });
+  return confined;
+};
