@@ -13,6 +13,7 @@
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { DirectoryHandle, FileSystem } from './fileSystem.js';
+import { isWithin } from './isWithin.js';
 
 /** Where the confinement holds. */
 export interface Confinement {
@@ -34,10 +35,6 @@ export const releaseConfinement = async (fs: FileSystem): Promise<void> => {
 /** How many links a walk follows (inside the root) before it gives up with ELOOP, as the kernel's MAXSYMLINKS. */
 const MAX_LINKS = 40;
 
-const isWithin = (dir: string, p: string): boolean => {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
 
 const escaped = (p: string, link: string, real: string): TxfsError =>
   new TxfsError('EOUTSIDE', `EOUTSIDE: ${p}: the directory ${link} is now a symbolic link leading to ${real}, outside the store's root; nothing was done there`, { path: p });

@@ -11,6 +11,9 @@
  * it was called is durable. The commit protocol awaits `flush()` at the intent record and the commit point.
  */
 
+/** The longest key every Journal accepts, in UTF-8 bytes (LMDB's own limit, lmdb-js's default `maxKeySize`). */
+export const MAX_KEY_BYTES = 1978;
+
 /** The synchronous view of the journal inside one atomic journal transaction. */
 export interface JournalTxn {
   get(key: string): unknown;

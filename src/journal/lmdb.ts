@@ -26,7 +26,7 @@ import { constants } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { open, type Database, type RootDatabase } from 'lmdb';
 import { TxfsError, fromOsError } from '../errors.js';
-import type { Journal, JournalTxn } from './journal.js';
+import { MAX_KEY_BYTES, type Journal, type JournalTxn } from './journal.js';
 import { parseValue, serializeValue } from './envelope.js';
 
 /** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
@@ -40,8 +40,7 @@ export interface LmdbJournalOptions {
   readonly overlappingSync?: boolean;
 }
 
-/** LMDB's own limit on key length, in UTF-8 bytes (lmdb-js default `maxKeySize`). */
-export const MAX_KEY_BYTES = 1978;
+export { MAX_KEY_BYTES } from './journal.js';
 
 const damage = /MDB_(CORRUPTED|PAGE_NOTFOUND|INVALID|VERSION_MISMATCH|BAD_TXN|BAD_VALSIZE|BAD_DBI|PANIC)/;
 

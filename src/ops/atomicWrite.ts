@@ -18,7 +18,7 @@ import { ensureDir } from './ensureDir.js';
 import { newFileMode } from './fileMode.js';
 import { installFile } from './installFile.js';
 import { localId } from './localId.js';
-import { makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy } from './siblingBackup.js';
+import { discardSiblingBackup, makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy } from './siblingBackup.js';
 import { stageFile, type StagedFile } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
 import { tempName } from './tempName.js';
@@ -137,7 +137,7 @@ export const writeFileAtomicWith = async (
   let backup: BackupEntry | undefined;
   try {
     if (policy !== undefined) {
-      backup = await makeSiblingBackup(fs, target, policy, now());
+      backup = await makeSiblingBackup(fs, target, policy, now(), { sync: options.fsync !== false });
       // The backup must be durable before the rename can be: otherwise a crash could keep the new file and lose the old one.
       if (options.fsync !== false) await syncDirBatched(fs, policy.dir);
     }
@@ -166,7 +166,7 @@ export const writeFileAtomicWith = async (
     }
   } catch (e) {
     await fs.unlink(staged.tempPath).catch(() => undefined);
-    if (backup !== undefined) await fs.unlink(backup.file).catch(() => undefined);
+    if (backup !== undefined && policy !== undefined) await discardSiblingBackup(fs, backup, policy).catch(() => undefined);
     throw e;
   }
 
@@ -182,7 +182,8 @@ export const writeFileAtomicWith = async (
  * Writes `data` (a string, bytes, a readable stream or an async iterable of bytes, streamed in constant memory)
  * to `path` atomically and durably: a temp file in the same directory, fdatasync, rename, directory fsync.
  * The new file gets the mode of the file it replaces. Options: `onExists` ('overwrite' by default; a read-only
- * target needs an explicit policy), `validate`, `backup` (kept beside the file as `<stem>-<YYYYMMDD-HHMMSS><suffix>.bak`),
+ * target needs an explicit policy), `validate`, `backup` (kept beside the file as `<stem>-<YYYYMMDD-HHMMSS>-<tag><suffix>.bak`, recorded in `.<name>.txfs-backups`;
+ * only recorded backups are ever pruned),
  * `verify` ('checksum' by default: the SHA-256 computed while writing), `checksumFile` (`<path>.sha256`), `mkdirp`, `signal`.
  * On any error before the rename, the target is untouched and no temp file is left.
  * @throws TxfsError EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY, EINVAL, EISDIR, ENOENT, ENOSPC, EACCES, EPERM, EROFS, EIO …

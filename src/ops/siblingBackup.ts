@@ -1,16 +1,24 @@
 /**
  * writeFileAtomic's `backup` option: the replaced file is kept beside it (or in `policy.dir`) as
- * `<stem>-<YYYYMMDD-HHMMSS><suffix>.bak` (`-2`, `-3` … before the suffix when a second one lands in the same
- * second, UTC), the newest `keep` of them kept. A file's backups are found by the full name pattern with its
- * timestamp, never a `<stem>-*` glob: pruning `a.txt`'s backups cannot touch `a-b.txt`'s.
+ * `<stem>-<YYYYMMDD-HHMMSS>-<tag><suffix>.bak` (UTC; `tag` ten random hex digits, the store's naming rule with the tag
+ * in the transaction id's place, so a long name is shortened the same way), the newest `keep` of them kept.
+ *
+ * Which files are backups is never read from names: a user's `report-20260101-000000.json.bak` looks like one.
+ * Each backup is recorded, when made and before the rename that makes it a backup, in the index beside it
+ * (`siblingBackupIndex.ts`) with the identity of the file it made. Pruning removes a file only when the index lists it
+ * for this very target, its name is exactly the name txfs gave it (with its random tag, so an edited index cannot
+ * point at another file), and the file there is still the one recorded (inode, device, size, mtime; checked with
+ * lstat as pruning starts). A backup the user edited, or replaced with a file of their own, stays. Two writers of one
+ * file at the same moment may each miss the other's record: that backup is then kept, never pruned.
  */
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
-import { backupStamp, preserveFile } from '../backup/backupFile.js';
-import { splitName } from '../conflict/uniqueName.js';
+import { backupFileName, preserveFile } from '../backup/backupFile.js';
 import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import { hashFile } from '../integrity/sha256.js';
 import type { BackupEntry, BackupPolicy } from '../types.js';
+import { isRecordedFile, readSiblingIndex, siblingIndexPath, writeSiblingIndex, type SiblingBackupRecord } from './siblingBackupIndex.js';
 
 /** Where sibling backups go and how many stay. */
 export interface SiblingBackupPolicy {
@@ -28,67 +36,86 @@ export const siblingBackupPolicy = (option: boolean | BackupPolicy | undefined, 
   return p.maxAgeDays === undefined ? { dir, keep } : { dir, keep, maxAgeDays: p.maxAgeDays };
 };
 
-const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const TAG = /^[0-9a-f]{10}$/;
 
-/** The backup name of `fileName` at `now`, the `n`th of that second (1 = no counter). */
-export const siblingBackupName = (fileName: string, now: number, n = 1): string => {
-  const [stem, suffix] = splitName(fileName);
-  return `${stem}-${backupStamp(now)}${n > 1 ? `-${n}` : ''}${suffix}.bak`;
-};
-
-/** One backup of a file found on disk. */
-export interface SiblingBackupFile {
-  readonly name: string;
-  readonly time: number;
-  readonly n: number;
-}
-
-/** Parses `name` as a backup of `fileName`, or undefined when it is not one (exact stem, stamp, counter, suffix). */
-export const parseSiblingBackupName = (fileName: string, name: string): SiblingBackupFile | undefined => {
-  const [stem, suffix] = splitName(fileName);
-  const re = new RegExp(`^${escapeRe(stem)}-(\\d{4})(\\d{2})(\\d{2})-(\\d{2})(\\d{2})(\\d{2})(?:-([1-9]\\d*))?${escapeRe(suffix)}\\.bak$`, 's');
-  const m = re.exec(name);
-  if (m === null) return undefined;
-  const [, y, mo, d, h, mi, s, n] = m.map((x) => (x === undefined ? undefined : Number(x)));
-  const time = Date.UTC(y ?? 0, (mo ?? 1) - 1, d ?? 1, h ?? 0, mi ?? 0, s ?? 0);
-  return { name, time, n: n ?? 1 };
-};
+/** A fresh random tag for a backup name: ten hex digits (40 bits), never produced by accident. */
+const newTag = (): string => randomBytes(5).toString('hex');
 
 /**
- * The backups of `targetAbs` in `dir`, newest first.
- * @throws TxfsError EACCES, ENOTDIR … from readdir (a missing directory means none).
+ * The backup name of `fileName` made at `now` with `tag`: `backupFileName`'s rule, within NAME_MAX.
+ * @throws TypeError when `tag` is not ten lower-case hex digits.
+ * @example siblingBackupName('a.txt', Date.UTC(2026, 10, 25, 17, 5, 0), '0f1e2d3c4b') // 'a-20261125-170500-0f1e2d3c4b.txt.bak'
  */
-export const listSiblingBackups = async (fs: FileSystem, targetAbs: string, dir: string): Promise<SiblingBackupFile[]> => {
-  let names: string[];
-  try {
-    names = await fs.readdir(dir);
-  } catch (e) {
-    if (hasCode(e, 'ENOENT')) return [];
-    throw e;
-  }
-  const fileName = basename(targetAbs);
-  return names
-    .map((n) => parseSiblingBackupName(fileName, n))
-    .filter((b): b is SiblingBackupFile => b !== undefined)
-    .sort((a, b) => b.time - a.time || b.n - a.n);
+export const siblingBackupName = (fileName: string, now: number, tag: string): string => {
+  if (!TAG.test(tag)) throw new TypeError(`siblingBackupName: invalid tag ${JSON.stringify(tag)}`);
+  return backupFileName(fileName, tag, now);
 };
 
-/**
- * Keeps the current content of `targetAbs` as a new sibling backup (a hard link, a copy where links fail).
- * Does not fsync the backup directory: the caller does, once.
- * @throws TxfsError ENOENT (target gone), ENOSPC, EACCES, EIO … from the file system.
- */
-export const makeSiblingBackup = async (fs: FileSystem, targetAbs: string, policy: SiblingBackupPolicy, now: number): Promise<BackupEntry> => {
-  const fileName = basename(targetAbs);
-  for (let n = 1; ; n++) {
-    const file = join(policy.dir, siblingBackupName(fileName, now, n));
+/** True when `rec` is named exactly as txfs named a backup of a file called `fileName` (so an edited index cannot name another file). */
+const isNamedAsBackup = (rec: SiblingBackupRecord, fileName: string): boolean =>
+  basename(rec.path) === fileName && TAG.test(rec.tag) && Number.isFinite(rec.createdAt) && rec.name === siblingBackupName(fileName, rec.createdAt, rec.tag);
+
+/** The records of the index for `fileName` in `dir` whose file is still there and still the recorded one, in index order. */
+const liveRecords = async (fs: FileSystem, dir: string, fileName: string, targetAbs: string): Promise<SiblingBackupRecord[]> => {
+  const records = await readSiblingIndex(fs, siblingIndexPath(dir, fileName), targetAbs);
+  const live: SiblingBackupRecord[] = [];
+  for (const rec of records) {
+    if (!isNamedAsBackup(rec, fileName)) continue;
     try {
-      const { size } = await preserveFile(fs, targetAbs, file);
-      const sha256 = await hashFile(fs, file);
-      return { id: basename(file), path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
+      if (isRecordedFile(await fs.lstat(join(dir, rec.name)), rec)) live.push(rec);
     } catch (e) {
-      if (hasCode(e, 'EEXIST') && n < 1000) continue;
-      // Not EEXIST: the name was free, so whatever is there now is our half-made backup.
+      if (!hasCode(e, 'ENOENT')) throw e;
+    }
+  }
+  return live;
+};
+
+/**
+ * The backups txfs made of `targetAbs` in `dir` that are still there as it made them, newest first.
+ * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from the file system.
+ */
+export const listSiblingBackups = async (fs: FileSystem, targetAbs: string, dir: string): Promise<SiblingBackupRecord[]> =>
+  (await liveRecords(fs, dir, basename(targetAbs), targetAbs))
+    .map((rec, i) => ({ rec, i }))
+    .filter(({ rec }) => rec.path === targetAbs)
+    .sort((a, b) => b.rec.createdAt - a.rec.createdAt || b.i - a.i)
+    .map(({ rec }) => rec);
+
+/**
+ * Keeps the current content of `targetAbs` as a new sibling backup (a hard link, a copy where links fail) and records it
+ * in the index (fdatasynced unless `sync` is false). The index is read first: a damaged one stops the write before
+ * anything is made. Does not fsync the backup directory: the caller does, once (it covers the index too).
+ * @throws TxfsError EINTEGRITY (a damaged index, named), ENOENT (target gone), ENOSPC, EACCES, EIO … from the file system.
+ */
+export const makeSiblingBackup = async (
+  fs: FileSystem,
+  targetAbs: string,
+  policy: SiblingBackupPolicy,
+  now: number,
+  options: { readonly sync?: boolean } = {},
+): Promise<BackupEntry> => {
+  const fileName = basename(targetAbs);
+  const recorded = await liveRecords(fs, policy.dir, fileName, targetAbs);
+  for (let attempt = 1; ; attempt++) {
+    const tag = newTag();
+    const name = siblingBackupName(fileName, now, tag);
+    const file = join(policy.dir, name);
+    let made = false;
+    try {
+      const { size, stat } = await preserveFile(fs, targetAbs, file);
+      made = true;
+      const sha256 = await hashFile(fs, file);
+      const rec: SiblingBackupRecord = { name, path: targetAbs, tag, createdAt: now, ino: stat.ino, dev: stat.dev, size: stat.size, mtimeMs: stat.mtimeMs };
+      // Records whose file is gone or is no longer the backup are dropped here, so the index lists only what is there.
+      await writeSiblingIndex(fs, siblingIndexPath(policy.dir, fileName), [...recorded, rec], { sync: options.sync !== false });
+      return { id: name, path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
+    } catch (e) {
+      // EEXIST from the link: the name is someone else's file, never to be touched; try another tag.
+      if (!made && hasCode(e, 'EEXIST')) {
+        if (attempt < 10) continue;
+        throw e;
+      }
+      // Otherwise the name was free, so whatever is there now is our half-made backup.
       await fs.unlink(file).catch(() => undefined);
       throw e;
     }
@@ -96,9 +123,35 @@ export const makeSiblingBackup = async (fs: FileSystem, targetAbs: string, polic
 };
 
 /**
- * Removes the backups of `targetAbs` beyond the newest `policy.keep` and those older than `maxAgeDays`,
- * never the one named `keepName`. Returns how many were removed.
- * @throws TxfsError EACCES, EIO … from readdir/unlink.
+ * Undoes `makeSiblingBackup` for a write that failed before its rename: removes the backup and its record, and the index
+ * itself when nothing else is left in it, so that the directory is as it was before the write.
+ * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from the file system.
+ */
+export const discardSiblingBackup = async (fs: FileSystem, backup: BackupEntry, policy: SiblingBackupPolicy): Promise<void> => {
+  try {
+    await fs.unlink(backup.file);
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT')) throw e;
+  }
+  const fileName = basename(backup.path);
+  const indexAbs = siblingIndexPath(policy.dir, fileName);
+  const rest = (await readSiblingIndex(fs, indexAbs, backup.path)).filter((rec) => rec.name !== backup.id);
+  if (rest.length > 0) {
+    await writeSiblingIndex(fs, indexAbs, rest, { sync: true });
+    return;
+  }
+  try {
+    await fs.unlink(indexAbs);
+  } catch (e) {
+    if (!hasCode(e, 'ENOENT')) throw e;
+  }
+};
+
+/**
+ * Removes the backups txfs made of `targetAbs` beyond the newest `policy.keep` and those older than `maxAgeDays`, never
+ * the one named `keepName` and never a file the index does not record as this target's backup (see the module comment).
+ * The index is not rewritten: the next backup drops the records of the files removed. Returns how many were removed.
+ * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from lstat/unlink.
  */
 export const pruneSiblingBackups = async (
   fs: FileSystem,
@@ -107,11 +160,11 @@ export const pruneSiblingBackups = async (
   now: number,
   keepName?: string,
 ): Promise<number> => {
-  const all = await listSiblingBackups(fs, targetAbs, policy.dir);
+  const mine = await listSiblingBackups(fs, targetAbs, policy.dir);
   const maxAgeMs = policy.maxAgeDays === undefined ? Infinity : policy.maxAgeDays * 86_400_000;
   let removed = 0;
-  for (const [i, b] of all.entries()) {
-    if (b.name === keepName || (i < policy.keep && now - b.time <= maxAgeMs)) continue;
+  for (const [i, b] of mine.entries()) {
+    if (b.name === keepName || (i < policy.keep && now - b.createdAt <= maxAgeMs)) continue;
     try {
       await fs.unlink(join(policy.dir, b.name));
       removed++;

@@ -4,6 +4,7 @@
  * put in place, otherwise roll back from the backups (and report it); `committed` but still open → clean up.
  */
 import { transientBackups, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
+import { tempFileName } from '../ops/tempName.js';
 
 /** A path in the store (`root`) or in the backup directory (`backups`), relative with `/`. */
 export interface Loc {
@@ -83,11 +84,15 @@ const fileLocs = (steps: readonly Step[]): Loc[] =>
     }
   });
 
-/** The name a restore stages a backup under, beside its target: a temp name of the transaction, past its op numbers. */
+/**
+ * The name a restore stages a backup under, beside its target: a temp name of the transaction, past its op numbers,
+ * by staging's own rule (`tempFileName`: a long target name is cut so that the temp keeps to NAME_MAX).
+ * @throws TypeError when the record's id cannot be part of a temp name (empty, or holding `.` or `/`).
+ */
 export const restoreTemp = (rec: TxRecord, target: string, n: number): Loc => {
   const slash = target.lastIndexOf('/');
   const dir = slash < 0 ? '' : target.slice(0, slash + 1);
-  return root(`${dir}.${target.slice(slash + 1)}.${rec.id}.${rec.ops.length + n}.txfs-tmp`);
+  return root(`${dir}${tempFileName(target.slice(slash + 1), rec.id, rec.ops.length + n)}`);
 };
 
 const backupNames = (op: OpRecord): Loc[] => [

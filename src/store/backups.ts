@@ -141,7 +141,9 @@ export const createBackups = (ctx: StoreContext, begin: Store['begin']): Backups
     const { rel } = await resolveStorePath(ctx.env.fs, ctx, given);
     const rec = await findBackup(ctx, rel, options.backup);
     const to = options.to === undefined ? rel : (await resolveStorePath(ctx.env.fs, ctx, options.to)).rel;
-    return restoreRecord(ctx, begin, rec, to, `restore ${rel} from backup ${rec.id}`);
+    // A label is bounded (`MAX_LABEL_LENGTH`), a path nearly twice as long: the label names a long one by its end.
+    const shown = rel.length > 200 ? `…${rel.slice(-200)}` : rel;
+    return restoreRecord(ctx, begin, rec, to, `restore ${shown} from backup ${rec.id}`);
   },
   async verify(options = {}) {
     const files = async (): Promise<ReadonlySet<string>> => (await inFlight(ctx)).files;

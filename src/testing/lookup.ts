@@ -3,6 +3,7 @@
  * (and in the last one too when asked), ENOENT / ENOTDIR / ELOOP as the kernel reports them.
  */
 import { errnoError, fromOsError, type TxfsError } from '../errors.js';
+import { NAME_MAX } from '../fs/fitName.js';
 import { ROOT, type Disk, type DirNode } from './disk.js';
 
 /** Where a path leads: its parent directory, its last name, and the inode there (if any). */
@@ -34,7 +35,7 @@ const split = (path: string): string[] => path.split('/').filter((c) => c !== ''
 
 /**
  * Resolves `path` to its parent directory and last name. With `followLast`, a symlink in the last
- * component is followed too. Errors: ENOENT (a parent is missing), ENOTDIR, ELOOP.
+ * component is followed too. Errors: ENOENT (a parent is missing), ENOTDIR, ELOOP, ENAMETOOLONG (a component over 255 bytes).
  */
 export const locate = (disk: Disk, path: string, followLast: boolean, syscall: string): Located => {
   let stack: string[] = split(path).reverse();
@@ -46,6 +47,8 @@ export const locate = (disk: Disk, path: string, followLast: boolean, syscall: s
   for (;;) {
     const name = stack.pop() as string;
     const last = stack.length === 0;
+    // As Linux: a component longer than NAME_MAX bytes fails the lookup, whether it exists or is to be created.
+    if (Buffer.byteLength(name) > NAME_MAX) throw fsError('ENAMETOOLONG', syscall, path);
     if (name === '..') {
       const up = parents.pop();
       if (up !== undefined) {

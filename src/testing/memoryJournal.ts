@@ -4,7 +4,7 @@
  * Commits are ordered, so a crash keeps every flushed commit and, of the unflushed ones, only a prefix.
  */
 import { TxfsError } from '../errors.js';
-import type { Journal, JournalTxn } from '../journal/journal.js';
+import { MAX_KEY_BYTES, type Journal, type JournalTxn } from '../journal/journal.js';
 
 /** One committed journal transaction: keys set (to a value) or removed (undefined). */
 export interface Commit {
@@ -112,6 +112,9 @@ export const memoryJournal = (state: JournalState, gate: JournalGate): Journal =
     const txn: JournalTxn = {
       get: (key) => view(key),
       put: (key, value) => {
+        if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
+          throw new TxfsError('ENAMETOOLONG', `ENAMETOOLONG: journal key longer than ${MAX_KEY_BYTES} bytes: ${key.slice(0, 80)}…`, { key });
+        }
         writes.set(key, copyIn(key, value));
       },
       remove: (key) => {

@@ -17,11 +17,18 @@ import { putsFile, type PlannedOp } from './plannedOp.js';
 /**
  * The planned operations of `draft`, in the caller's order, followed by a `<target>.sha256` sidecar write for each
  * operation asking for `checksumFile`.
- * @throws TxfsError EOUTSIDE, EINVAL (a path in two operations), EJOURNAL, or the OS error of a failed lstat.
+ * @throws TxfsError EOUTSIDE, EINVAL (a path in two operations), EISDIR (a file path ending with a slash), EJOURNAL, or the
+ *   OS error of a failed lstat.
  */
 export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOptions): Promise<PlannedOp[]> => {
   await settleNotes(draft);
   const ops: PlannedOp[] = [];
+  for (const d of draft.ops) {
+    // `dir/` names a directory: a file operation on it must not quietly act on `dir` (path.resolve drops the slash).
+    for (const p of d.kind === 'mkdir' ? [] : [d.path, ...(d.from === undefined ? [] : [d.from])]) {
+      if (/[/\\]$/.test(p)) throw new TxfsError('EISDIR', `EISDIR: ${JSON.stringify(p)} ends with a slash: it names a directory, not a file; give the file's name`, { path: p });
+    }
+  }
   for (const [index, d] of draft.ops.entries()) {
     const t = await noted(draft, d.path);
     const s = d.from === undefined ? undefined : await noted(draft, d.from);

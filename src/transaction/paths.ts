@@ -5,6 +5,8 @@
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
+import { MAX_PATH_BYTES } from '../journal/records/txRecord.js';
+import { isWithin } from '../fs/isWithin.js';
 
 /** A path inside a store: relative to the root with `/` separators, and absolute. */
 export interface StorePath {
@@ -23,10 +25,6 @@ export interface PathScope {
 const outside = (given: string, why: string): TxfsError =>
   new TxfsError('EOUTSIDE', `EOUTSIDE: ${JSON.stringify(given)} ${why}; a store only touches files inside its root`, { path: given });
 
-const isWithin = (dir: string, p: string): boolean => {
-  const rel = path.relative(dir, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
-};
 
 /** The canonical form of `abs` or of its deepest existing ancestor (the part that exists is what a link can redirect). */
 const realOfDeepestExisting = async (fs: FileSystem, abs: string): Promise<string> => {
@@ -59,7 +57,7 @@ export const resolveStorePath = async (fs: FileSystem, scope: PathScope, given: 
 /**
  * The store path of `given` by its spelling alone (`..`, absolute paths, the state directory): the first half of
  * `resolveStorePath`, for callers that run the link check alongside other work.
- * @throws TxfsError EOUTSIDE, EINVAL; TypeError for a non-string.
+ * @throws TxfsError EOUTSIDE, EINVAL, ENAMETOOLONG (over `MAX_PATH_BYTES`); TypeError for a non-string.
  */
 export const lexicalStorePath = (scope: PathScope, given: string): StorePath => {
   if (typeof given !== 'string') throw new TypeError(`a store path must be a string, got ${typeof given}`);
@@ -68,7 +66,11 @@ export const lexicalStorePath = (scope: PathScope, given: string): StorePath => 
   if (!isWithin(scope.root, abs)) throw outside(given, 'is outside the root');
   if (abs === scope.root) throw new TxfsError('EINVAL', `EINVAL: ${JSON.stringify(given)} is the store's root, not a file in it`, { path: given });
   if (isWithin(scope.stateDir, abs)) throw outside(given, "is inside the store's state directory");
-  return { rel: path.relative(scope.root, abs).split(path.sep).join('/'), abs };
+  const rel = path.relative(scope.root, abs).split(path.sep).join('/');
+  if (Buffer.byteLength(rel, 'utf8') > MAX_PATH_BYTES) {
+    throw new TxfsError('ENAMETOOLONG', `ENAMETOOLONG: ${JSON.stringify(given.slice(0, 60))}… is ${Buffer.byteLength(rel, 'utf8')} bytes long; a store keeps paths of up to ${MAX_PATH_BYTES} bytes (its journal's keys are bounded)`, { path: given });
+  }
+  return { rel, abs };
 };
 
 /**

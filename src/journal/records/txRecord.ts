@@ -67,6 +67,13 @@ export const OpenMarker = t.type({ v: t.literal(1), id: t.string });
 /** Marker of an unfinished transaction. */
 export type OpenMarker = t.TypeOf<typeof OpenMarker>;
 
+/**
+ * The longest path (relative to the root, in UTF-8 bytes) whose every record fits the journal's keys: the longest key
+ * of a path is its backup's, `backup/<path>/<txId>-<n>` (about 30 bytes beyond the path), and a conflict policy may
+ * lengthen a name by ` (conflict YYYY-MM-DD HHMMSS)` (29 bytes); what is left is a margin.
+ */
+export const MAX_PATH_BYTES = 1900;
+
 /** Key prefix of transaction records. */
 export const txPrefix = 'tx/';
 /** Key prefix of open markers (transactions not final yet). */

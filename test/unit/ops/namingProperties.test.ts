@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { conflictStamp, splitName } from '../../../src/conflict/uniqueName.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
 import { checksumLine, parseChecksumText } from '../../../src/integrity/sidecar.js';
-import { parseSiblingBackupName, siblingBackupName } from '../../../src/ops/siblingBackup.js';
+import { backupStamp } from '../../../src/backup/backupFile.js';
+import { siblingBackupName } from '../../../src/ops/siblingBackup.js';
 
 const seed = Number(process.env.FC_SEED ?? 42);
 const fileName = fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((s) => !s.includes('/') && s !== '.' && s !== '..');
@@ -21,12 +22,15 @@ describe('naming properties', () => {
     );
   });
 
-  it("a sibling backup name parses back to its time and number, and is never another file's backup", () => {
+  it("a sibling backup name carries its time and tag, keeps to NAME_MAX, and is never another file's", () => {
+    const tag = fc.stringMatching(/^[0-9a-f]{10}$/);
     fc.assert(
-      fc.property(fileName, fileName, time, fc.integer({ min: 1, max: 50 }), (a, b, t, n) => {
-        const name = siblingBackupName(a, t, n);
-        expect(parseSiblingBackupName(a, name)).toEqual({ name, time: t, n });
-        if (b !== a) expect(parseSiblingBackupName(b, name)).toBeUndefined();
+      fc.property(fileName, fileName, time, tag, (a, b, t, g) => {
+        const name = siblingBackupName(a, t, g);
+        expect(name).toContain(`-${backupStamp(t)}-${g}`);
+        expect(name.endsWith('.bak')).toBe(true);
+        expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+        if (b !== a) expect(siblingBackupName(b, t, g)).not.toBe(name);
       }),
       { seed, numRuns: 500 },
     );

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { Journal } from '../../../src/journal/journal.js';
 import { createCrashWorld, type CrashModel, type CrashWorld } from '../../../src/testing/index.js';
 import { describeJournal } from '../../contract/journal.js';
+import { MAX_KEY_BYTES } from '../../../src/journal/journal.js';
 
 describeJournal(
   'crash world',
@@ -22,8 +23,8 @@ describeJournal(
     };
   },
   {
-    // Known gap: no key length limit, so the crash suite cannot meet LMDB's ENAMETOOLONG.
-    maxKeyBytes: undefined,
+    // The same limit as LMDB's, so the crash suite meets ENAMETOOLONG where production would.
+    maxKeyBytes: MAX_KEY_BYTES,
   },
 );
 
