@@ -36,21 +36,47 @@ export const parseChecksumText = (text: string, path: string): Map<string, strin
 };
 
 /**
- * True when `path`'s content matches its sidecar `<path>.sha256`, false when it does not.
- * @throws TxfsError ENOENT when the sidecar (or the file) is missing; EINTEGRITY when the sidecar is not in sha256sum
- *   format or does not name the file.
+ * The most a sidecar may hold: one line is about 100 bytes, so this leaves room for a `sha256sum` listing of several
+ * hundred files, while a sidecar that is really something else (a huge file, a link to /dev/zero) is refused after
+ * reading no more than this.
  */
-export const checkSidecar = async (fs: FileSystem, path: string): Promise<boolean> => {
-  const sidecar = checksumFilePath(path);
-  let text: string;
+export const MAX_SIDECAR_BYTES = 64 * 1024;
+
+/**
+ * The text of `sidecar`, read up to `MAX_SIDECAR_BYTES` (one byte more tells that it is larger).
+ * @throws TxfsError ENOENT (missing), EINTEGRITY (larger than the bound), EACCES, EIO …
+ */
+const readSidecar = async (fs: FileSystem, sidecar: string): Promise<string> => {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
   try {
-    text = (await fs.readFile(sidecar)).toString('utf8');
+    for await (const chunk of fs.readStream(sidecar, { end: MAX_SIDECAR_BYTES, chunkSize: 16 * 1024 })) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      // Leaving the loop closes the stream: nothing past the bound is read, whatever the file system gives.
+      if (size > MAX_SIDECAR_BYTES) break;
+    }
   } catch (e) {
     if (hasCode(e, 'ENOENT')) {
       throw new TxfsError('ENOENT', `ENOENT: no checksum file ${sidecar}; write one first (checksumFile: true)`, { path: sidecar, cause: e });
     }
     throw e;
   }
+  if (size > MAX_SIDECAR_BYTES) {
+    throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${sidecar} is larger than ${MAX_SIDECAR_BYTES} bytes, so it is not a checksum file; rewrite it (checksumFile: true)`, { path: sidecar });
+  }
+  return Buffer.concat(chunks).toString('utf8');
+};
+
+/**
+ * True when `path`'s content matches its sidecar `<path>.sha256`, false when it does not. The sidecar is read up to
+ * `MAX_SIDECAR_BYTES`.
+ * @throws TxfsError ENOENT when the sidecar (or the file) is missing; EINTEGRITY when the sidecar is larger than
+ *   `MAX_SIDECAR_BYTES`, not in sha256sum format, or does not name the file.
+ */
+export const checkSidecar = async (fs: FileSystem, path: string): Promise<boolean> => {
+  const sidecar = checksumFilePath(path);
+  const text = await readSidecar(fs, sidecar);
   const sums = parseChecksumText(text, sidecar);
   const expected = sums.get(basename(path)) ?? (sums.size === 1 ? [...sums.values()][0] : undefined);
   if (expected === undefined) {

@@ -19,11 +19,12 @@ import { newFileMode } from './fileMode.js';
 import { installFile } from './installFile.js';
 import { localId } from './localId.js';
 import { discardSiblingBackup, makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy } from './siblingBackup.js';
-import { stageFile, type StagedFile } from './stageFile.js';
+import { namingTarget, stageFile, type StagedFile } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
 import { tempName } from './tempName.js';
-import { inMemoryBytes, isInMemory } from './toChunks.js';
+import { assertData, inMemoryBytes, isInMemory } from './toChunks.js';
 import { verifyWritten } from './verifyWritten.js';
+import { checkWriteOptions } from './writeOptions.js';
 
 /** What a test or the engine may replace: the clock and the id of the temp file. */
 export interface AtomicWriteInternals {
@@ -90,6 +91,7 @@ const stage = async (fs: FileSystem, dest: string, data: Data, options: WriteOpt
   const run = (): Promise<StagedFile> =>
     stageFile(fs, tempName(dest, id, 0), data, {
       mode,
+      target: dest,
       validate,
       sync: options.fsync !== false,
       ...(options.encoding === undefined ? {} : { encoding: options.encoding }),
@@ -112,8 +114,9 @@ const stage = async (fs: FileSystem, dest: string, data: Data, options: WriteOpt
 /**
  * Writes `data` to `path` atomically through `fs`: readers see the old file or the new one, never a mix, and after
  * a crash the path holds one of them. See `writeFileAtomic` for the options.
- * @throws TxfsError EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY (verification), EINVAL/EISDIR (bad path),
- *   ENOENT (missing directory), ENOSPC, EACCES, EPERM, EROFS, EIO … from the file system.
+ * @throws TypeError (an argument of the wrong type, an unknown option value); TxfsError EINVAL (an option out of range,
+ *   a bad path), EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY (verification), EISDIR, ENOENT (missing
+ *   directory), ENOSPC, EACCES, EPERM, EROFS, EIO … from the file system.
  */
 export const writeFileAtomicWith = async (
   fs: FileSystem,
@@ -124,6 +127,10 @@ export const writeFileAtomicWith = async (
 ): Promise<WriteResult> => {
   const now = internals.now ?? Date.now;
   const abs = absoluteFilePath(path);
+  // Every argument checked before anything is touched: a bad backup policy must not delete backups, a bad mode must
+  // not create a file with setuid bits.
+  assertData(data);
+  checkWriteOptions('writeFileAtomic', options);
   throwIfAborted(options.signal, abs);
   const { target, st } = await lookAt(fs, abs);
   const incoming = incomingOf(data, options);
@@ -149,7 +156,8 @@ export const writeFileAtomicWith = async (
         await installFile(fs, staged.tempPath, dest, exclusive);
         break;
       } catch (e) {
-        if (!hasCode(e, 'EEXIST') || attempt >= 100) throw e;
+        // The rename names the temp: the error is about putting `dest` in place.
+        if (!hasCode(e, 'EEXIST') || attempt >= 100) throw namingTarget(e, dest, staged.tempPath);
         // Someone took the name: decide again about the asked path as it is now (a new free name is found from it).
         const again = await lookAt(fs, target);
         if (again.st === undefined) {
@@ -186,7 +194,9 @@ export const writeFileAtomicWith = async (
  * only recorded backups are ever pruned),
  * `verify` ('checksum' by default: the SHA-256 computed while writing), `checksumFile` (`<path>.sha256`), `mkdirp`, `signal`.
  * On any error before the rename, the target is untouched and no temp file is left.
- * @throws TxfsError EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY, EINVAL, EISDIR, ENOENT, ENOSPC, EACCES, EPERM, EROFS, EIO …
+ * Options are checked first: a wrong type is a TypeError, a number out of range (`mode` above 0o777, a backup
+ * `keep` below 1, a `maxAgeDays` below 0 …) is EINVAL naming the bound; nothing is touched then.
+ * @throws TypeError; TxfsError EINVAL, EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY, EISDIR, ENOENT, ENOSPC, EACCES, EPERM, EROFS, EIO …
  * @example
  * const { sha256 } = await writeFileAtomic('settings.json', JSON.stringify(settings), { validate: validators.json(), backup: { keep: 3 } });
  */

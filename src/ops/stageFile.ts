@@ -3,6 +3,7 @@
  * make it durable, validate it. On any failure the temp file is gone before the error surfaces.
  */
 import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
 import { TxfsError, fromOsError } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 import { runValidators } from '../integrity/runValidators.js';
@@ -23,6 +24,11 @@ export interface StageOptions {
   readonly sync?: boolean;
   /** Run on the staged content; all must pass. */
   readonly validate?: readonly Validator[];
+  /**
+   * The user's file the temp stands for: errors name it (in `path` and the message; the temp is mentioned too).
+   * Default: the temp itself.
+   */
+  readonly target?: string;
 }
 
 /** A temp file holding the complete, synced, validated new content. */
@@ -33,34 +39,55 @@ export interface StagedFile {
   readonly sha256: string;
 }
 
-const sourceError = (e: unknown, tempPath: string): TxfsError =>
-  e instanceof TxfsError
-    ? e
-    : new TxfsError('ESOURCE', `ESOURCE: the data being written failed while it was read: ${e instanceof Error ? e.message : String(e)}; nothing was replaced`, {
-        path: tempPath,
-        cause: e,
-      });
+/** Errors of the data source (the stream being written, a copy's source file): they name what failed there. */
+const fromSource = new WeakSet<object>();
+
+const sourceError = (e: unknown, target: string): TxfsError => {
+  const err =
+    e instanceof TxfsError
+      ? e
+      : new TxfsError('ESOURCE', `ESOURCE: the data being written to ${target} failed while it was read: ${e instanceof Error ? e.message : String(e)}; nothing was replaced`, {
+          path: target,
+          cause: e,
+        });
+  fromSource.add(err);
+  return err;
+};
+
+/**
+ * `e`, an error about the user's file `target` met while working on the internal file `through` (its temp or its
+ * backup), naming `target` in `path` and in the message (`through` is mentioned as well). An error that already names
+ * `target`, or that is not a TxfsError, is returned as it is.
+ */
+export const namingTarget = (e: unknown, target: string, through: string): unknown => {
+  if (!(e instanceof TxfsError) || e.path === target) return e;
+  const both = `${target}, through ${basename(through)}`;
+  const message = e.path !== undefined && e.path !== '' && e.message.includes(e.path) ? e.message.split(e.path).join(both) : `${e.message} (${both})`;
+  return new TxfsError(e.code, message, {
+    path: target, syscall: e.syscall, conflict: e.conflict, validator: e.validator, line: e.line, column: e.column, holder: e.holder, key: e.key, cause: e.cause ?? e,
+  });
+};
 
 /** Next chunk of `it`, or EABORTED as soon as `signal` fires while the source is still thinking. */
-const nextChunk = (it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined, tempPath: string): Promise<IteratorResult<Uint8Array>> => {
-  const next = it.next().catch((e: unknown) => Promise.reject(sourceError(e, tempPath)));
+const nextChunk = (it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined, target: string): Promise<IteratorResult<Uint8Array>> => {
+  const next = it.next().catch((e: unknown) => Promise.reject(sourceError(e, target)));
   if (signal === undefined) return next;
   return new Promise<IteratorResult<Uint8Array>>((resolve, reject) => {
-    const onAbort = (): void => reject(abortedError(signal, tempPath));
+    const onAbort = (): void => reject(abortedError(signal, target));
     signal.addEventListener('abort', onAbort, { once: true });
     next.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
 };
 
 /** Writes every chunk of `data`, returning size and hash. */
-const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath: string): Promise<{ size: number; sha256: string }> => {
+const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath: string, target: string): Promise<{ size: number; sha256: string }> => {
   const hash = createHash('sha256');
   let size = 0;
   const it = toChunks(data, options.encoding)[Symbol.asyncIterator]();
   try {
     for (;;) {
-      throwIfAborted(options.signal, tempPath);
-      const r = await nextChunk(it, options.signal, tempPath);
+      throwIfAborted(options.signal, target);
+      const r = await nextChunk(it, options.signal, target);
       if (r.done === true) break;
       hash.update(r.value);
       await writeAll(fh, r.value, tempPath);
@@ -94,13 +121,17 @@ const discard = async (fs: FileSystem, fh: FileHandle | undefined, tempPath: str
 export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, options: StageOptions): Promise<StagedFile> => {
   assertData(data);
   const validators = options.validate ?? [];
-  throwIfAborted(options.signal, tempPath);
+  const target = options.target ?? tempPath;
+  const validation = { path: target, ...(options.signal === undefined ? {} : { signal: options.signal }) };
+  throwIfAborted(options.signal, target);
   let bytes: Uint8Array | undefined;
   if (isInMemory(data)) {
     bytes = inMemoryBytes(data, options.encoding);
-    if (validators.length > 0) await runValidators(validators, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    if (validators.length > 0) await runValidators(validators, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), validation);
   }
-  const fh = await fs.open(tempPath, 'wx', options.mode);
+  const fh = await fs.open(tempPath, 'wx', options.mode).catch((e: unknown) => {
+    throw namingTarget(e, target, tempPath);
+  });
   let open: FileHandle | undefined = fh;
   try {
     if (needsChmod(options.mode)) await fs.chmod(tempPath, options.mode & 0o7777);
@@ -111,17 +142,18 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
       size = bytes.byteLength;
       sha256 = createHash('sha256').update(bytes).digest('hex');
     } else {
-      ({ size, sha256 } = await pump(fh, data, options, tempPath));
+      ({ size, sha256 } = await pump(fh, data, options, tempPath, target));
     }
-    throwIfAborted(options.signal, tempPath);
+    throwIfAborted(options.signal, target);
     if (options.sync !== false) await fh.datasync();
     open = undefined;
     await fh.close();
-    if (bytes === undefined && validators.length > 0) await runValidators(validators, await fs.readFile(tempPath));
-    throwIfAborted(options.signal, tempPath);
+    if (bytes === undefined && validators.length > 0) await runValidators(validators, await fs.readFile(tempPath), validation);
+    throwIfAborted(options.signal, target);
     return { tempPath, size, sha256 };
   } catch (e) {
     await discard(fs, open, tempPath);
-    throw fromOsError(e, tempPath);
+    // Every file system call here is on the temp: what failed is the writing of `target` (a source's error is its own).
+    throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);
   }
 };

@@ -21,7 +21,8 @@ import type { Backups, RecoveryReport, Store, StoreOptions } from '../types.js';
 import { createBackups, retentionAfterCommit } from './backups.js';
 import { storeInspection } from './inspect.js';
 import { checkRoot, prepareStateDir, stateError } from './stateDir.js';
-import { closedStore, storeTransactions } from './transactions.js';
+import { DEFAULT_LOCK_TIMEOUT_MS, checkBackupPlacement, checkStoreOptions } from './storeOptions.js';
+import { closedStore, settleTransactions, storeTransactions } from './transactions.js';
 import { undoTransaction } from './undo.js';
 import { storeWatch } from './watch.js';
 
@@ -60,12 +61,14 @@ const openJournal = async (options: StoreOptions, stateDir: string, tuning: Comm
  * Same errors as `openStore`.
  */
 export const openStoreWith = async (options: StoreOptions, internals: StoreInternals): Promise<Store> => {
-  if (typeof options !== 'object' || options === null || typeof options.root !== 'string') throw new TypeError('openStore: options.root must be a string');
+  // Every option checked (types, ranges, the backup directory's place) before anything is opened or created.
+  checkStoreOptions(options);
   const fs = options.fs ?? (await import('../fs/node.js')).nodeFileSystem;
   const root = path.resolve(options.root);
   const rootReal = await checkRoot(fs, root);
   const stateDir = path.resolve(root, options.stateDir ?? '.txfs');
   const backupDir = path.resolve(root, options.backups?.dir ?? path.join(stateDir, 'backups'));
+  await checkBackupPlacement(fs, { root, rootReal, stateDir, backupDir });
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
   const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
   const now = internals.now ?? Date.now;
@@ -74,7 +77,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {
     env, root, rootReal, stateDir, stateDirReal, backupDir,
-    lockTimeoutMs: options.lockTimeoutMs ?? 10_000,
+    lockTimeoutMs: options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS,
     steps: internals.steps?.(correct) ?? correct,
     backupPolicy: options.backups,
     logger: options.logger,
@@ -125,6 +128,8 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     async close() {
       if (closed) return;
       closed = true;
+      // Calls already running finish first (commits included); calls made from now on fail with closedStore.
+      await settleTransactions(ctx);
       await settleBackground(ctx);
       if (owned) await env.journal.close();
     },

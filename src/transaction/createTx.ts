@@ -7,6 +7,7 @@ import type { Data, OpOptions, Tx, TxOptions, TxResult } from '../types.js';
 import { commitDraft } from './commit.js';
 import type { StoreContext } from './context.js';
 import { emptyDraft, noteLater, type DraftOp, type Expectation } from './draft.js';
+import { checkExpectation, checkOpOptions, checkTxData, checkTxOptions, checkTxPath } from './txOptions.js';
 
 /** Runs a commit for the store (the store wraps `commitDraft` to finish stuck transactions first and run hooks). */
 export type Committer = (id: string, draft: ReturnType<typeof emptyDraft>, options: TxOptions) => Promise<TxResult<void>>;
@@ -20,51 +21,68 @@ const closed = (id: string, state: string): TxfsError =>
   new TxfsError('EINVAL', `EINVAL: transaction ${id} is already ${state}; start a new one`);
 
 /**
- * A new transaction `id` on the store of `ctx`. Each path may appear in one operation only (EINVAL at commit).
+ * A new transaction `id` on the store of `ctx`. Its options, and each operation's arguments as it is added, are
+ * checked at once (a bad one throws there, before anything is touched). Each path may appear in one operation only
+ * (EINVAL at commit).
+ * @throws TypeError for an argument of the wrong type or an unknown option value; TxfsError EINVAL for a value out of
+ *   range (a mode, a label's length) and for an operation on a transaction no longer open.
  * @example store.begin().writeFile('a.json', '{}').delete('old.json').commit()
  */
 export const createTx = (ctx: StoreContext, id: string, options: TxOptions, committer: Committer = (i, d, o) => commitDraft(ctx, i, d, o)): Tx => {
+  const txOptions = checkTxOptions('begin', options);
   const draft = emptyDraft();
   let state: 'open' | 'committing' | 'committed' | 'rolled back' = 'open';
   const add = (op: DraftOp): void => {
-    if (state !== 'open') throw closed(id, state);
     if (op.from !== undefined) noteLater(ctx, draft, op.from);
     noteLater(ctx, draft, op.path);
     draft.ops.push(op);
   };
+  const ensureOpen = (): void => {
+    if (state !== 'open') throw closed(id, state);
+  };
   const tx: Tx = {
     id,
     writeFile(path: string, data: Data, opts: OpOptions = {}) {
-      add({ kind: 'write', path, data, options: opts });
+      ensureOpen();
+      const w = 'tx.writeFile';
+      add({ kind: 'write', path: checkTxPath(w, 'path', path), data: checkTxData(w, data), options: checkOpOptions(w, opts) });
       return tx;
     },
     copy(from: string, to: string, opts: OpOptions = {}) {
-      add({ kind: 'copy', path: to, from, options: opts });
+      ensureOpen();
+      const w = 'tx.copy';
+      add({ kind: 'copy', path: checkTxPath(w, 'to', to), from: checkTxPath(w, 'from', from), options: checkOpOptions(w, opts) });
       return tx;
     },
     rename(from: string, to: string, opts: OpOptions = {}) {
-      add({ kind: 'rename', path: to, from, options: opts });
+      ensureOpen();
+      const w = 'tx.rename';
+      add({ kind: 'rename', path: checkTxPath(w, 'to', to), from: checkTxPath(w, 'from', from), options: checkOpOptions(w, opts) });
       return tx;
     },
     delete(path: string, opts: OpOptions = {}) {
-      add({ kind: 'delete', path, options: opts });
+      ensureOpen();
+      add({ kind: 'delete', path: checkTxPath('tx.delete', 'path', path), options: checkOpOptions('tx.delete', opts) });
       return tx;
     },
     mkdir(path: string) {
-      add({ kind: 'mkdir', path, options: {} });
+      ensureOpen();
+      add({ kind: 'mkdir', path: checkTxPath('tx.mkdir', 'path', path), options: {} });
       return tx;
     },
     expect(path: string, expectation: Expectation) {
-      if (state !== 'open') throw closed(id, state);
-      noteLater(ctx, draft, path, { pin: expectation === 'unchanged' });
-      draft.expectations.push({ path, state: expectation });
+      ensureOpen();
+      const given = checkTxPath('tx.expect', 'path', path);
+      const wanted = checkExpectation('tx.expect', expectation);
+      noteLater(ctx, draft, given, { pin: wanted === 'unchanged' });
+      draft.expectations.push({ path: given, state: wanted });
       return tx;
     },
     async commit() {
-      if (state !== 'open') throw closed(id, state);
+      ensureOpen();
       state = 'committing';
       try {
-        const result = await committer(id, draft, options);
+        const result = await committer(id, draft, txOptions);
         state = 'committed';
         results.set(tx, result);
         return result;

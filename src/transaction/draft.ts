@@ -10,6 +10,7 @@ import type { StoreContext } from './context.js';
 import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
 import { checkNoLinkOut, checkNoLinkOutOf, lexicalStorePath, realParentOf, type StorePath } from './paths.js';
 import { defaultTuning } from './tuning.js';
+import { storeBudget } from './fileBudget.js';
 import { decodeManifest, manifestKey, type ManifestEntry, type OpKind } from '../journal/records/txRecord.js';
 
 /** An operation as the caller gave it. `path` is the target; `from` the source of copy/rename. */
@@ -102,7 +103,8 @@ const withEarlierHash = async (ctx: StoreContext, abs: string, fp: Fingerprint):
   if (!fp.exists || fp.kind !== 'file' || fp.sha256 !== undefined || fp.size > HASH_WHEN_NOTED) return fp;
   let sha256: string;
   try {
-    sha256 = await hashFile(ctx.env.fs, abs);
+    // Within the store's budget: a transaction naming hundreds of such files must not open them all at once (EMFILE).
+    sha256 = await storeBudget(ctx)(() => hashFile(ctx.env.fs, abs));
   } catch (e) {
     // Gone since the lstat: the check at the commit point sees that as the change it is.
     if (hasCode(e, 'ENOENT')) return fp;

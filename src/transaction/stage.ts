@@ -9,12 +9,14 @@ import { hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode } from '../ops/fileMode.js';
-import { stageFile, type StageOptions } from '../ops/stageFile.js';
+import { namingTarget, stageFile, type StageOptions } from '../ops/stageFile.js';
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
 import type { Validator } from '../types.js';
 import type { StoreContext } from './context.js';
+import { eachWithin, transactionBudget } from './fileBudget.js';
 import type { PlannedOp } from './plannedOp.js';
+import type { FileSystem } from '../fs/fileSystem.js';
 
 /** Settles every promise, then throws the first rejection: no step may still be running when a failure is handled. */
 export const allOrFirstError = async (jobs: ReadonlyArray<Promise<unknown>>): Promise<void> => {
@@ -48,14 +50,19 @@ const modeOf = (op: PlannedOp): number => {
   return newFileMode();
 };
 
-/** Stages one file operation into its temp file. */
+/** Stages one file operation into its temp file; errors name the target as given (the temp is mentioned). */
 const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
-  const { fs } = ctx.env;
   const temp = op.temp;
   if (temp === undefined) return;
+  await stageInto(ctx, op, temp, signal, sync);
+};
+
+const stageInto = async (ctx: StoreContext, op: PlannedOp, temp: string, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+  const { fs } = ctx.env;
   const options: StageOptions = {
     mode: modeOf(op),
     sync,
+    target: op.target.rel,
     validate: validatorsOf(op.options.validate),
     ...(op.options.encoding === undefined ? {} : { encoding: op.options.encoding }),
     ...(signal === undefined ? {} : { signal }),
@@ -77,21 +84,25 @@ const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | 
       return;
     }
     const fp = op.sourceBefore;
-    op.staged = { sha256: fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await hashFile(fs, temp), size: fp?.exists === true ? fp.size : 0 };
+    const sha256 = fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await hashFile(fs, temp).catch((e: unknown) => {
+      throw namingTarget(e, op.target.rel, temp);
+    });
+    op.staged = { sha256, size: fp?.exists === true ? fp.size : 0 };
   }
 };
 
 /**
- * Step 3: creates the directories of `mkdir` operations (in order), then stages every write, copy and rename
- * in parallel, each temp in its target's own directory, synced unless `options.sync` is false.
- * @throws TxfsError EVALIDATION, EABORTED, ESOURCE, ENOSPC, EIO … (every staging has settled by then).
+ * Step 3: creates the directories of `mkdir` operations (in order), then stages every write, copy and rename,
+ * at most `MAX_FILES_AT_ONCE` at a time (with step 4), each temp in its target's own directory, synced unless `options.sync` is false.
+ * @throws TxfsError EVALIDATION, EABORTED, ESOURCE, ENOSPC, EIO … naming the target (every staging has settled by then).
  */
 export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], signal: AbortSignal | undefined, { sync }: { readonly sync: boolean }): Promise<void> => {
   for (const op of ops) {
     if (op.kind !== 'mkdir' || op.skipped || op.before.exists) continue;
     await ctx.env.fs.mkdir(op.target.abs);
   }
-  await allOrFirstError(ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf === undefined).map((op) => stageOne(ctx, op, signal, sync)));
+  const files = ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf === undefined);
+  await eachWithin(transactionBudget(ops), files, (op) => stageOne(ctx, op, signal, sync));
   // Sidecars hold the checksum of what was just staged.
   const sidecars = ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf !== undefined);
   for (const op of sidecars) {
@@ -99,7 +110,7 @@ export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], sig
     if (main?.staged === undefined) throw new TypeError(`sidecar ${op.target.rel} has no staged file to describe`);
     op.data = checksumLine(main.target.abs, main.staged.sha256);
   }
-  await allOrFirstError(sidecars.map((op) => stageOne(ctx, op, signal, sync)));
+  await eachWithin(transactionBudget(ops), sidecars, (op) => stageOne(ctx, op, signal, sync));
 };
 
 /** The backup's directories that must be fsynced: each backup's parent, and theirs up to the backup directory. */
@@ -128,9 +139,25 @@ export const syncBackupDirs = (ctx: StoreContext, files: readonly string[]): Pro
   allOrFirstError(backupDirsToSync(ctx, files).map((d) => syncDirBatched(ctx.env.fs, d)));
 
 /**
+ * Throws a `permission` conflict (ECONFLICT) when the file at `abs` is immutable or append-only (`chattr +i` / `+a`):
+ * opening it for writing is EPERM, even for root. Other refusals (EACCES) do not stop a rename over it.
+ */
+const refuseImmutable = async (fs: FileSystem, abs: string, rel: string): Promise<void> => {
+  let fh;
+  try {
+    fh = await fs.open(abs, 'r+');
+  } catch (e) {
+    if (hasCode(e, 'EPERM')) throw conflictError({ kind: 'permission', path: rel }, 'the file is immutable or append-only (EPERM): it cannot be replaced or removed; clear the flag with chattr -i / -a');
+    return;
+  }
+  await fh.close();
+};
+
+/**
  * Step 4: preserves every target that will be replaced or deleted (and every rename's source) in the backup
- * store — a hard link where possible — with its checksum, then fsyncs each backup directory once.
- * @throws TxfsError ENOSPC, EIO, EACCES … (every backup has settled by then).
+ * store — a hard link where possible — with its checksum, at most `MAX_FILES_AT_ONCE` at a time (with step 3), then fsyncs each backup
+ * directory once.
+ * @throws TxfsError ENOSPC, EIO, EACCES … naming the file backed up (every backup has settled by then).
  */
 export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): Promise<void> => {
   const { fs } = ctx.env;
@@ -138,25 +165,39 @@ export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): 
   // A file that vanished since the transaction looked at it cannot be backed up: that is a concurrent change, and
   // it fails the transaction before anything is replaced (the step-5 policies never see it: there is no backup to
   // keep, so 'overwrite' could not keep the promise that the replaced version is kept).
-  const preserve = (abs: string, rel: string, to: string): Promise<{ size: number }> =>
-    preserveFile(fs, abs, to).catch((e: unknown) => {
-      throw hasCode(e, 'ENOENT') ? conflictError({ kind: 'changed', path: rel }, 'it was deleted by another program after the transaction looked at it') : e;
+  const preserve = async (abs: string, rel: string, to: string): Promise<{ size: number }> => {
+    const made = await preserveFile(fs, abs, to).catch((e: unknown) => {
+      if (hasCode(e, 'ENOENT')) throw conflictError({ kind: 'changed', path: rel }, 'it was deleted by another program after the transaction looked at it');
+      throw namingTarget(e, rel, to);
     });
-  const jobs = ops.flatMap((op) => {
+    // link(2) refuses an immutable or append-only file (EPERM), and so would the rename or unlink after the commit
+    // point: when the backup had to be a copy, ask the file itself now, before anything is replaced.
+    if (!made.linked) await refuseImmutable(fs, abs, rel);
+    return made;
+  };
+  const jobs = ops.flatMap((op): Array<() => Promise<void>> => {
     if (op.skipped) return [];
-    const out: Array<Promise<void>> = [];
+    const out: Array<() => Promise<void>> = [];
     if (op.backup !== undefined && op.before.exists) {
       const to = backupAbs(ctx, op.backup);
       made.push(to);
-      out.push(preserve(op.target.abs, op.target.rel, to).then(({ size }) => noteBackupContent(ctx, op, size, { trustManifest: true })));
+      out.push(async () => {
+        const { size } = await preserve(op.target.abs, op.target.rel, to);
+        await noteBackupContent(ctx, op, size, { trustManifest: true }).catch((e: unknown) => {
+          throw namingTarget(e, op.target.rel, to);
+        });
+      });
     }
-    if (op.sourceBackup !== undefined && op.source !== undefined) {
+    const source = op.source;
+    if (op.sourceBackup !== undefined && source !== undefined) {
       const to = backupAbs(ctx, op.sourceBackup);
       made.push(to);
-      out.push(preserve(op.source.abs, op.source.rel, to).then(() => undefined));
+      out.push(async () => {
+        await preserve(source.abs, source.rel, to);
+      });
     }
     return out;
   });
-  await allOrFirstError(jobs);
+  await eachWithin(transactionBudget(ops), jobs, (job) => job());
   await syncBackupDirs(ctx, made);
 };
