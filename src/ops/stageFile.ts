@@ -114,7 +114,9 @@ const discard = async (fs: FileSystem, fh: FileHandle | undefined, tempPath: str
  * Streams `data` into a new temp file `tempPath` (created with O_CREAT | O_EXCL | O_NOFOLLOW and exactly `mode`),
  * looping over short writes and hashing while writing; fdatasyncs it (unless `sync: false`); runs the validators
  * on the staged content (in-memory data is validated before the file is even created; a stream is read back).
- * An fsync error is never retried. On any failure the temp file is closed and unlinked, then the error is thrown.
+ * An fsync error is never retried. On any failure the temp file is closed and unlinked, then the error is thrown,
+ * naming `options.target` (the temp mentioned beside it); a source's own error names what failed there. A validator
+ * still running when `options.signal` fires is left behind: EABORTED at once.
  * @throws TxfsError EVALIDATION, EABORTED, ESOURCE (the data stream threw), EEXIST (temp name taken), ENOENT (no directory),
  *   ENOSPC, EIO, EACCES, EROFS … from the file system; TypeError when `data` is not Data (nothing is created).
  */

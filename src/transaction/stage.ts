@@ -52,13 +52,9 @@ const modeOf = (op: PlannedOp): number => {
 
 /** Stages one file operation into its temp file; errors name the target as given (the temp is mentioned). */
 const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+  const { fs } = ctx.env;
   const temp = op.temp;
   if (temp === undefined) return;
-  await stageInto(ctx, op, temp, signal, sync);
-};
-
-const stageInto = async (ctx: StoreContext, op: PlannedOp, temp: string, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
-  const { fs } = ctx.env;
   const options: StageOptions = {
     mode: modeOf(op),
     sync,
