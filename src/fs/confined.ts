@@ -35,6 +35,46 @@ export const releaseConfinement = async (fs: FileSystem): Promise<void> => {
 /** How many links a walk follows (inside the root) before it gives up with ELOOP, as the kernel's MAXSYMLINKS. */
 const MAX_LINKS = 40;
 
+/**
+ * How many calls below the root's own directory may hold directory handles at once: each holds one or two descriptors
+ * for its duration, so a transaction of hundreds of files stays far below the open-file limit.
+ */
+export const MAX_HELD_DIRECTORIES = 8;
+
+/** A counting semaphore; `take(n)` waits until `n` slots are free together (a rename needs two: no deadlock). */
+const slots = (size: number): ((n: number) => Promise<() => void>) => {
+  let free = size;
+  const waiting: Array<{ n: number; go: () => void }> = [];
+  const wake = (): void => {
+    while (waiting.length > 0 && (waiting[0]?.n ?? 0) <= free) {
+      const w = waiting.shift() as { n: number; go: () => void };
+      free -= w.n;
+      w.go();
+    }
+  };
+  return async (n) => {
+    if (waiting.length === 0 && n <= free) free -= n;
+    else await new Promise<void>((go) => waiting.push({ n, go }));
+    return () => {
+      free += n;
+      wake();
+    };
+  };
+};
+
+/** `e` with every mention of `resolved` (a `/proc/self/fd/N/…` path) put back as the caller's `given` path. */
+const named = (e: unknown, resolved: string, given: string): unknown => {
+  if (!(e instanceof TxfsError) || resolved === given || !(e.message.includes(resolved) || e.path === resolved)) return e;
+  return new TxfsError(e.code, e.message.split(resolved).join(given), {
+    path: e.path === resolved ? given : e.path,
+    cause: e.cause,
+    syscall: e.syscall,
+    conflict: e.conflict,
+    holder: e.holder,
+    key: e.key,
+  });
+};
+
 
 const escaped = (p: string, link: string, real: string): TxfsError =>
   new TxfsError('EOUTSIDE', `EOUTSIDE: ${p}: the directory ${link} is now a symbolic link leading to ${real}, outside the store's root; nothing was done there`, { path: p });
@@ -96,6 +136,14 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
   type Resolved = { readonly path: string; readonly release: () => Promise<void> };
   const noRelease = async (): Promise<void> => undefined;
 
+  const take = slots(MAX_HELD_DIRECTORIES);
+  /** How many directory handles resolving `p` holds: none at the root's own level (its handle is held anyway). */
+  const depthOf = (p: string, dirToo: boolean): number => {
+    const abs = path.resolve(p);
+    if (!isWithin(root, abs) || abs === root) return 0;
+    return path.relative(root, abs).split(path.sep).length > (dirToo ? 0 : 1) ? 1 : 0;
+  };
+
   /** `p` resolved beneath the root: its directory walked (`dirToo`: the last component as well) and held open. */
   const resolve = async (p: string, { dirToo = false }: { readonly dirToo?: boolean } = {}): Promise<Resolved> => {
     const abs = path.resolve(p);
@@ -106,16 +154,25 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     return { path: name === undefined ? dir.path : path.join(dir.path, name), release: own ? () => dir.close() : noRelease };
   };
 
-  /** Runs `f` on `p` resolved beneath the root (its directory held open meanwhile); a path outside passes through. */
-  const at = async <A>(p: string, f: (resolved: string) => Promise<A>, dirToo = false): Promise<A> => {
-    const r = await resolve(p, { dirToo });
+  /** Runs `f` on the resolved forms of `paths` (their directories held open meanwhile); paths outside pass through. */
+  const atAll = async <A>(paths: readonly string[], f: (resolved: readonly string[]) => Promise<A>, dirToo = false): Promise<A> => {
+    const need = paths.reduce((n, p) => n + depthOf(p, dirToo), 0);
+    const release = need === 0 ? noRelease : await take(need);
+    const held: Resolved[] = [];
     try {
-      return await f(r.path);
+      for (const p of paths) held.push(await resolve(p, { dirToo }));
+      return await f(held.map((r) => r.path)).catch((e: unknown) => {
+        let out = e;
+        for (const [i, r] of held.entries()) out = named(out, r.path, paths[i] as string);
+        throw out;
+      });
     } finally {
-      await r.release();
+      for (const r of held) await r.release().catch(() => undefined);
+      release();
     }
   };
-  const at2 = <A>(a: string, b: string, f: (ra: string, rb: string) => Promise<A>): Promise<A> => at(a, (ra) => at(b, (rb) => f(ra, rb)));
+  const at = <A>(p: string, f: (resolved: string) => Promise<A>, dirToo = false): Promise<A> => atAll([p], ([r]) => f(r as string), dirToo);
+  const at2 = <A>(a: string, b: string, f: (ra: string, rb: string) => Promise<A>): Promise<A> => atAll([a, b], ([ra, rb]) => f(ra as string, rb as string));
   /** A directory path resolved beneath the root, every component (the last too) walked without following links. */
   const atDir = <A>(p: string, f: (resolved: string) => Promise<A>): Promise<A> => at(p, f, true);
 
@@ -125,11 +182,16 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     readStream: (p, options) => ({
       async *[Symbol.asyncIterator]() {
         // The directory stays resolved (and held) while the stream runs.
-        const r = await resolve(p);
+        const release = depthOf(p, false) === 0 ? noRelease : await take(1);
+        let r: Resolved | undefined;
         try {
+          r = await resolve(p);
           yield* fs.readStream(r.path, options);
+        } catch (e) {
+          throw r === undefined ? e : named(e, r.path, p);
         } finally {
-          await r.release();
+          await r?.release().catch(() => undefined);
+          release();
         }
       },
     }),
@@ -172,11 +234,18 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
       const abs = path.resolve(p);
       if (!isWithin(root, abs)) return fs.syncDir(p);
       // The held handle itself is fsynced: no open of its own (the root's is never closed between calls).
-      const { dir, own } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
+      const release = depthOf(p, true) === 0 ? noRelease : await take(1);
       try {
-        await dir.sync();
+        const { dir, own } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
+        try {
+          await dir.sync();
+        } catch (e) {
+          throw named(e, dir.path, p);
+        } finally {
+          if (own) await dir.close();
+        }
       } finally {
-        if (own) await dir.close();
+        release();
       }
     },
     // A handle of its own (closed by the caller), opened where the walk stands.

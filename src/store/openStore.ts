@@ -9,6 +9,7 @@ import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
+import { confine, releaseConfinement } from '../fs/confined.js';
 import { recoverStore } from '../recovery/recover.js';
 import { rollBackRecord } from '../recovery/rollBack.js';
 import { coalesceAfterCommit } from '../transaction/coalesceAfterCommit.js';
@@ -71,8 +72,11 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   await checkBackupPlacement(fs, { root, rootReal, stateDir, backupDir });
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
   const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
+  // Every path below the root is resolved beneath a held handle of it from here on (a swapped directory cannot redirect).
+  // An injected FileSystem is used as it is: it sees the paths the store names (a simulator or a test's wrapper).
+  const confined = options.fs === undefined ? confine(fs, { root, rootReal, alsoWithin: [stateDirReal, await fs.realpath(backupDir)] }) : fs;
   const now = internals.now ?? Date.now;
-  const env: Env = { fs, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? osProcesses(fs) };
+  const env: Env = { fs: confined, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? osProcesses(fs) };
   const tuning = internals.tuning ?? {};
   const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {
@@ -96,6 +100,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     }
   } catch (e) {
     if (owned) await journal.close().catch(() => undefined);
+    await releaseConfinement(confined).catch(() => undefined);
     throw e;
   }
   ctx.recoverNow = () => recoverStore(ctx);
@@ -131,6 +136,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
       // Calls already running finish first (commits included); calls made from now on fail with closedStore.
       await settleTransactions(ctx);
       await settleBackground(ctx);
+      await releaseConfinement(confined);
       if (owned) await env.journal.close();
     },
   };

@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
-import { resolveConflict } from '../conflict/resolveConflict.js';
+import { conflictError, resolveConflict } from '../conflict/resolveConflict.js';
 import { TxfsError } from '../errors.js';
 import { isInMemory, inMemoryBytes } from '../ops/toChunks.js';
 import type { Conflict, ConflictPolicy, TxOptions } from '../types.js';
@@ -126,7 +126,9 @@ const followMain = async (ctx: StoreContext, sidecar: PlannedOp, main: PlannedOp
 
 /**
  * Applies each operation's `onExists` policy (default 'overwrite', a backup being kept) to targets that exist:
- * conflict kind 'read-only' when the mode has no write bit, 'exists' otherwise.
+ * conflict kind 'read-only' when the mode has no write bit (such a file is replaced or deleted only when `onExists`
+ * is given explicitly: ECONFLICT otherwise), 'exists' otherwise. A delete asks only about a read-only file; told to
+ * skip, rename or keep both, it leaves the file where it is.
  * @throws TxfsError ECONFLICT ('fail', or a callback answering 'cancel'), ELOCKED for a renamed target's lock.
  */
 export const settleExisting = async (ctx: StoreContext, ops: readonly PlannedOp[], options: TxOptions, lock: (rel: string) => Promise<void>): Promise<void> => {
@@ -135,10 +137,22 @@ export const settleExisting = async (ctx: StoreContext, ops: readonly PlannedOp[
       await followMain(ctx, op, ops[op.sidecarOf], lock);
       continue;
     }
-    if (!putsFile(op) || !op.before.exists) continue;
-    const policy: ConflictPolicy = op.options.onExists ?? options.onExists ?? 'overwrite';
+    if (!(putsFile(op) || op.kind === 'delete') || !op.before.exists) continue;
+    const given = op.options.onExists ?? options.onExists;
+    const readOnly = isReadOnly(op.before);
+    // A delete expects its file to exist: only a read-only one asks for a decision.
+    if (op.kind === 'delete' && !readOnly) continue;
+    // A read-only file is replaced or removed only when the caller said what to do with an existing one (API.md).
+    if (!readOnly && (given ?? 'overwrite') === 'overwrite') continue;
+    if (readOnly && given === undefined) throw conflictError(existsConflict(op, 'read-only'), 'a read-only file is replaced or deleted only with an explicit onExists');
+    const policy: ConflictPolicy = given ?? 'overwrite';
     if (policy === 'overwrite') continue;
-    const decision = await resolveConflict(policy, existsConflict(op, isReadOnly(op.before) ? 'read-only' : 'exists'));
+    const decision = await resolveConflict(policy, existsConflict(op, readOnly ? 'read-only' : 'exists'));
+    if (op.kind === 'delete') {
+      // What a delete can do with a read-only file: remove it, or leave it (rename / keep-both have no new file to place).
+      if (decision !== 'overwrite') op.skipped = true;
+      continue;
+    }
     if (decision === 'skip') op.skipped = true;
     else if (decision === 'rename' || decision === 'keep-both') await retarget(ctx, op, decision, lock);
   }

@@ -8,6 +8,7 @@ import type { TxOptions } from '../types.js';
 import { lockPathsOf, settleExisting } from './begin.js';
 import type { StoreContext } from './context.js';
 import { acquireLocks, releaseLocks, tryLockWith, type LockOwner } from './locks.js';
+import { isReadOnly } from './fingerprint.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
 import { nameFiles } from './stage.js';
 import { putTx, type TxRecord } from '../journal/records/txRecord.js';
@@ -32,9 +33,9 @@ export interface Intended {
 export const acquireAfterRecovery = (ctx: StoreContext, paths: readonly string[], owner: LockOwner, signal: AbortSignal | undefined): Promise<void> =>
   acquireLocks(ctx.env, paths, owner, { timeoutMs: ctx.lockTimeoutMs, signal, onDeadHolder: ctx.recoverNow });
 
-/** True when an operation's existing target waits for an `onExists` decision other than the default overwrite. */
+/** True when an operation's existing target waits for a decision: a read-only one, or an `onExists` other than the default. */
 const needsDecision = (op: PlannedOp, options: TxOptions): boolean =>
-  putsFile(op) && op.before.exists && (op.options.onExists ?? options.onExists ?? 'overwrite') !== 'overwrite';
+  op.before.exists && ((op.kind === 'delete' && isReadOnly(op.before)) || (putsFile(op) && (isReadOnly(op.before) || (op.options.onExists ?? options.onExists ?? 'overwrite') !== 'overwrite')));
 
 /**
  * Locks every path of the operations and writes the intent record (after naming every temp and backup). On failure
