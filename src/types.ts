@@ -92,6 +92,8 @@ export interface OpOptions {
   readonly validate?: Validator | readonly Validator[];
   readonly onExists?: ConflictPolicy;
   readonly checksumFile?: boolean;
+  /** For `delete`: a missing file is not an error (the operation is skipped), as `fs.rm`'s `force`. */
+  readonly force?: boolean;
 }
 
 /** Options of a transaction. */
@@ -222,6 +224,13 @@ export interface Tx {
   expect(path: string, state: 'absent' | 'unchanged' | { readonly sha256: string }): Tx;
   commit(): Promise<TxResult<void>>;
   rollback(): Promise<void>;
+  /**
+   * Reads a file of the store and pins what it read: the transaction commits only if the file still holds exactly
+   * that at the commit point (a `changed` conflict otherwise), so a read-modify-write cannot lose another writer's update.
+   */
+  readFile(path: string, options: { readonly encoding: BufferEncoding }): Promise<string>;
+  readFile(path: string, options?: { readonly encoding?: undefined }): Promise<Buffer>;
+  readFile(path: string, options?: { readonly encoding?: BufferEncoding }): Promise<Buffer | string>;
 }
 
 /** A journalled store of files under one root. */
@@ -231,6 +240,8 @@ export interface Store {
   transaction<T>(fn: (tx: Tx) => T | Promise<T>, options?: TxOptions): Promise<TxResult<T>>;
   begin(options?: TxOptions): Tx;
   writeFile(path: string, data: Data, options?: WriteOptions): Promise<WriteResult>;
+  readFile(path: string, options: { readonly verify?: boolean; readonly encoding: BufferEncoding }): Promise<string>;
+  readFile(path: string, options?: { readonly verify?: boolean; readonly encoding?: undefined }): Promise<Buffer>;
   readFile(path: string, options?: { readonly verify?: boolean; readonly encoding?: BufferEncoding }): Promise<Buffer | string>;
   deleteFile(path: string, options?: OpOptions): Promise<TxResult<void>>;
   verify(paths?: readonly string[], options?: { readonly onProgress?: (done: number, total: number) => void }): Promise<VerifyReport>;

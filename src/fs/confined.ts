@@ -12,7 +12,7 @@
  */
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
-import type { DirectoryHandle, FileSystem } from './fileSystem.js';
+import type { DirectoryHandle, FileStat, FileSystem } from './fileSystem.js';
 import { isWithin } from './isWithin.js';
 
 /** Where the confinement holds. */
@@ -197,6 +197,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     }),
     stat: (p) => at(p, (r) => fs.stat(r)),
     lstat: (p) => at(p, (r) => fs.lstat(r)),
+    // A read, taken where the path leads now: what it sees is checked again at the commit point.
+    ...(fs.lstatSync === undefined ? {} : { lstatSync: (p: string) => (fs.lstatSync as (q: string) => FileStat)(p) }),
     rename: (from, to) => at2(from, to, (a, b) => fs.rename(a, b)),
     link: (existing, to) => at2(existing, to, (a, b) => fs.link(a, b)),
     unlink: (p) => at(p, (r) => fs.unlink(r)),

@@ -70,6 +70,11 @@ export interface FileSystem {
   readStream(path: string, options?: { readonly start?: number; readonly end?: number; readonly chunkSize?: number }): AsyncIterable<Uint8Array>;
   stat(path: string): Promise<FileStat>;
   lstat(path: string): Promise<FileStat>;
+  /**
+   * lstat, synchronously. Optional: a backend that has it lets a transaction fingerprint a target at the very moment an
+   * operation is added (a change right after the call is then seen at the commit point).
+   */
+  lstatSync?(path: string): FileStat;
   /** rename(2): atomically replaces `to` when it exists. */
   rename(from: string, to: string): Promise<void>;
   /** link(2): a second name for the same inode; fails with EEXIST when `to` exists. */

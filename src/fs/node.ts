@@ -1,7 +1,7 @@
 /**
  * The `FileSystem` of the real disk, on `node:fs/promises`. Errors are mapped to `TxfsError` here, in one place.
  */
-import { constants, promises as fsp, createReadStream, type Stats } from 'node:fs';
+import { constants, promises as fsp, createReadStream, lstatSync, type Stats } from 'node:fs';
 import { fromOsError } from '../errors.js';
 import type { CopyFileOptions, DirectoryHandle, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
 
@@ -82,6 +82,13 @@ export const nodeFileSystem: FileSystem = {
   readStream,
   stat: (path) => wrap('stat', path, async () => toStat(await fsp.stat(path))),
   lstat: (path) => wrap('lstat', path, async () => toStat(await fsp.lstat(path))),
+  lstatSync: (path) => {
+    try {
+      return toStat(lstatSync(path));
+    } catch (e) {
+      throw fromOsError(e, path, 'lstat');
+    }
+  },
   rename: (from, to) => wrap('rename', from, () => fsp.rename(from, to)),
   link: (existing, to) => wrap('link', existing, () => fsp.link(existing, to)),
   unlink: (path) => wrap('unlink', path, () => fsp.unlink(path)),

@@ -10,7 +10,7 @@ import { envelopeChecksum } from '../journal/envelope.js';
 import { adoptLocks, breakStaleLocks, listLocks, releaseIn, releaseLocks, type LockInfo } from '../transaction/locks.js';
 import { decodeTx, isFinal, openKey, openPrefix, txKey, type TxRecord } from '../journal/records/txRecord.js';
 import type { RecoveryReport } from '../types.js';
-import { replayRecord, settleReplays, type ReplayResult } from './replay.js';
+import { recoverySteps, replayRecord, settleReplays, type RecoverySteps, type ReplayResult } from './replay.js';
 
 type Problem = RecoveryReport['problems'][number];
 
@@ -37,8 +37,9 @@ const pathsOf = (recs: readonly TxRecord[]): string[] =>
   [...new Set(recs.flatMap((r) => r.ops.flatMap((op) => (op.source === undefined ? [op.target] : [op.target, op.source]))))].sort();
 
 /**
- * The locks recovery must take over to finish `rec`: those on its paths, and every other lock it holds (a name it
- * locked before an `onExists` policy moved its file elsewhere). Absent ones are left out of the map.
+ * The locks recovery must take over to finish `rec`: those on its paths (taking them is also what keeps two
+ * recoveries from finishing one record twice), and every other lock it still holds (a name it locked before an
+ * `onExists` policy moved its file elsewhere). Absent ones are left out of the map.
  */
 const locksOf = async (ctx: StoreContext, rec: TxRecord): Promise<{ paths: string[]; locks: Map<string, LockInfo> }> => {
   const all = await listLocks(ctx.env);
@@ -57,10 +58,10 @@ const blockedBy = (rec: TxRecord, locks: ReadonlyMap<string, LockInfo>): LockInf
  * releases them in one journal transaction: nobody can commit over a half-finished one. A record that cannot be
  * finished now (a live transaction holds one of its paths, or a step fails) is reported in `problems` and keeps its
  * locks; the others are finished. Stale locks of finished transactions are broken. Idempotent: interrupted, it is
- * simply run again.
+ * simply run again. `steps`: recovery's durable point (tests replace it; default the correct one).
  * @throws TxfsError EJOURNAL (a record that does not decode: nothing is touched), or an OS error of the journal.
  */
-export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> => {
+export const recoverStore = async (ctx: StoreContext, steps: RecoverySteps = recoverySteps): Promise<RecoveryReport> => {
   const started = performance.now();
   const { env } = ctx;
   let staleLocksBroken = await breakStaleLocks(env);
@@ -73,6 +74,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
     report.problems.push({ txId: rec.id, code, message: `transaction ${rec.id} was left unfinished (${message}); its files keep their locks until recovery finishes it` });
   };
 
+  let blocked: Array<{ rec: TxRecord; lock: LockInfo }> = [];
   /** Takes over `seen`'s locks and replays it; undefined when another recovery has it or it is final already. */
   const takeOver = async (seen: TxRecord): Promise<{ rec: TxRecord; r: ReplayResult; paths: readonly string[]; locks: number } | undefined> => {
     const { paths, locks } = await locksOf(ctx, seen);
@@ -80,7 +82,7 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
     if (blocker !== undefined) {
       // Its own lock held by a live holder: another recovery is finishing it right now.
       if (blocker.txId === seen.id) return undefined;
-      report.problems.push({ txId: seen.id, path: blocker.path, code: 'ELOCKED', message: `transaction ${seen.id} was left unfinished: a live transaction holds one of its paths (${blocker.path}); run recovery again later` });
+      blocked.push({ rec: seen, lock: blocker });
       return undefined;
     }
     if (!(await adoptLocks(env, seen.id, paths, locks))) return undefined;
@@ -101,21 +103,8 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
     }
   };
 
-  // Records on disjoint paths are finished together (in batches); one sharing a path with the batch waits for it.
-  const batches: TxRecord[][] = [];
-  let batchPaths = new Set<string>();
-  for (const { rec } of found) {
-    const paths = pathsOf([rec]);
-    const last = batches.at(-1);
-    if (last === undefined || last.length >= 128 || paths.some((p) => batchPaths.has(p))) {
-      batches.push([rec]);
-      batchPaths = new Set(paths);
-    } else {
-      last.push(rec);
-      for (const p of paths) batchPaths.add(p);
-    }
-  }
-  for (const batch of batches) {
+  /** Finishes the records of one batch together; returns how many it finished. */
+  const finishBatch = async (batch: readonly TxRecord[]): Promise<number> => {
     const results = (await Promise.all(batch.map(takeOver))).filter((x) => x !== undefined);
     results.sort((a, b) => (a.rec.id < b.rec.id ? -1 : a.rec.id > b.rec.id ? 1 : 0));
     try {
@@ -123,10 +112,10 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       await settleReplays(ctx, results.map(({ rec, r, paths }) => ({ ...r, finish: (txn: JournalTxn) => {
         r.finish(txn);
         releaseIn(txn, rec.id, paths);
-      } })));
+      } })), steps);
     } catch (e) {
       for (const { rec } of results) problem(rec, e);
-      continue;
+      return 0;
     } finally {
       for (const { rec } of results) env.processes.markDone(rec.id);
     }
@@ -138,6 +127,38 @@ export const recoverStore = async (ctx: StoreContext): Promise<RecoveryReport> =
       if (r.plan.outcome === 'rolled-back') report.rolledBack.push(rec.id);
       if (r.plan.problem !== undefined) report.problems.push({ txId: rec.id, ...r.plan.problem });
     }
+    return results.length;
+  };
+
+  // Records on disjoint paths are finished together (in batches); one sharing a path with the batch waits for it.
+  const batchesOf = (recs: readonly TxRecord[]): TxRecord[][] => {
+    const batches: TxRecord[][] = [];
+    let batchPaths = new Set<string>();
+    for (const rec of recs) {
+      const paths = pathsOf([rec]);
+      const last = batches.at(-1);
+      if (last === undefined || last.length >= 128 || paths.some((p) => batchPaths.has(p))) {
+        batches.push([rec]);
+        batchPaths = new Set(paths);
+      } else {
+        last.push(rec);
+        for (const p of paths) batchPaths.add(p);
+      }
+    }
+    return batches;
+  };
+  let todo = found.map((f) => f.rec);
+  // A record blocked by the stale lock of another dead one goes again once that one is finished (a few passes at most).
+  for (let pass = 0; todo.length > 0 && pass < 4; pass++) {
+    blocked = [];
+    let finished = 0;
+    for (const batch of batchesOf(todo)) finished += await finishBatch(batch);
+    todo = blocked.filter((b) => b.lock.stale).map((b) => b.rec);
+    if (finished === 0) break;
+  }
+  for (const { rec, lock } of blocked) {
+    const who = lock.stale ? `the unfinished transaction ${lock.txId} of a process that is gone` : 'a live transaction';
+    report.problems.push({ txId: rec.id, path: lock.path, code: 'ELOCKED', message: `transaction ${rec.id} was left unfinished: ${who} holds one of its paths (${lock.path}); run recovery again later` });
   }
   return { ...report, staleLocksBroken, durationMs: performance.now() - started };
 };

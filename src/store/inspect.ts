@@ -26,7 +26,7 @@ export type StoreInspection = Pick<Store, 'readFile' | 'log' | 'status' | 'verif
 export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): StoreInspection => {
   const { env } = ctx;
   return {
-    async readFile(p, options = {}) {
+    readFile: (async (p: string, options: { readonly verify?: boolean; readonly encoding?: BufferEncoding } = {}): Promise<Buffer | string> => {
       ensureOpen();
       const { rel, abs } = await resolveStorePath(env.fs, ctx, p);
       const bytes = await env.fs.readFile(abs);
@@ -38,7 +38,7 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
         }
       }
       return options.encoding === undefined ? bytes : bytes.toString(options.encoding);
-    },
+    }) as Store['readFile'],
     verify(paths, options = {}) {
       ensureOpen();
       return verifyStore(ctx, { paths, onProgress: options.onProgress });

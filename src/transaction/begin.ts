@@ -74,7 +74,11 @@ export const checkShapes = (ops: readonly PlannedOp[]): void => {
       if (op.sourceBefore.kind !== 'file') throw notAFile(op.source, op.sourceBefore, `cannot ${op.kind} it`);
     }
     if (op.kind === 'delete') {
-      if (!t.exists) throw new TxfsError('ENOENT', `ENOENT: cannot delete ${op.target.rel}: it does not exist`, { path: op.target.rel });
+      if (!t.exists && op.options.force === true) {
+        op.skipped = true;
+        continue;
+      }
+      if (!t.exists) throw new TxfsError('ENOENT', `ENOENT: cannot delete ${op.target.rel}: it does not exist (delete it with { force: true } to allow that)`, { path: op.target.rel });
       if (t.kind !== 'file') throw notAFile(op.target, t, 'cannot delete it');
     }
     if (putsFile(op) && t.exists && t.kind === 'directory') throw notAFile(op.target, t, 'cannot replace it');

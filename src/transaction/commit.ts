@@ -4,6 +4,7 @@
  * the transaction is finished forward, here or by recovery.
  */
 import { toBackupEntry } from '../backup/backupIndex.js';
+import { hasCode } from '../errors.js';
 import { throwIfAborted } from '../ops/abort.js';
 import type { TxOptions, TxResult } from '../types.js';
 import type { StoreContext } from './context.js';
@@ -31,7 +32,8 @@ const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): 
  * Commits `draft` as transaction `id`. Resolves only once everything is durable (after step 8's fsyncs).
  * @throws TxfsError EOUTSIDE, EINVAL, ELOCKED, ECONFLICT, EVALIDATION, EABORTED, ENOSPC, EIO … — before the commit
  *   point nothing is left behind; after it (an fsync or rename error) the transaction stays `committing`, its locks
- *   held, until recovery finishes it.
+ *   held, until recovery finishes it. A failure of step 9 alone (its journal write) is not the call's: the changes
+ *   are durable, the call resolves, and recovery writes the rest.
  */
 export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, options: TxOptions): Promise<TxResult<void>> => {
   const { env, steps } = ctx;
@@ -49,7 +51,15 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
   const held: string[] = [];
   let settled = false;
   const rollBack = async (rec: TxRecord): Promise<void> => {
-    await steps.rollBack(ctx, rec).catch((u: unknown) => ctx.logger?.error({ err: u, txId: id }, 'rollback failed; recovery will finish it'));
+    try {
+      await steps.rollBack(ctx, rec);
+    } catch (u) {
+      // Its temps or backups may still be there: it keeps its locks until recovery (run before this store's next
+      // commit) has finished it, as a transaction stuck after its commit point does.
+      ctx.logger?.error({ err: u, txId: id }, 'rollback failed; recovery will finish it');
+      settled = true;
+      ctx.stuck.add(id);
+    }
   };
   env.processes.markRunning(id);
   try {
@@ -79,18 +89,29 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       await rollBack(committing);
       return resultOf(ctx, committing, ops);
     }
+    let stats: Awaited<ReturnType<typeof steps.makeDurable>>;
     try {
       await steps.flushCommitPoint(ctx); // 6. … durable before the first rename
       await steps.apply(ctx, ops); // 7. Apply, in the caller's order
-      const stats = await steps.makeDurable(ctx, ops); // 8. Durable: each parent directory fsynced once
-      const done = await steps.finish(ctx, committing, stats, held); // 9. Finish: committed, manifest, index, locks released
-      settled = true;
-      return resultOf(ctx, done, ops);
+      stats = await steps.makeDurable(ctx, ops); // 8. Durable: each parent directory fsynced once
     } catch (e) {
       // Past the commit point: the locks stay held until recovery finishes the transaction.
       settled = true;
       ctx.stuck.add(id);
       throw e;
+    }
+    settled = true;
+    try {
+      return resultOf(ctx, await steps.finish(ctx, committing, stats, held), ops); // 9. Finish: committed, manifest, index, locks released
+    } catch (e) {
+      // Every change is durable and the commit point says so: the transaction is committed whatever step 9's journal
+      // write met (a full disk), and failing the call would claim the targets were left as they were. Recovery (run
+      // before this store's next commit) writes what step 9 could not; until then the locks stay held. A simulated
+      // power cut (ECRASH) ends the process there: it reports nothing.
+      if (hasCode(e, 'ECRASH')) throw e;
+      ctx.logger?.error({ err: e, txId: id }, 'finishing a committed transaction failed; recovery will finish it');
+      ctx.stuck.add(id);
+      return resultOf(ctx, { ...committing, state: 'committed' }, ops);
     }
   } finally {
     env.processes.markDone(id);

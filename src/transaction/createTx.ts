@@ -8,6 +8,10 @@ import { commitDraft } from './commit.js';
 import type { StoreContext } from './context.js';
 import { emptyDraft, noteLater, type DraftOp, type Expectation } from './draft.js';
 import { checkExpectation, checkOpOptions, checkTxData, checkTxOptions, checkTxPath } from './txOptions.js';
+import { sha256Of } from '../integrity/sha256.js';
+import { optionsObject } from '../ops/optionChecks.js';
+import { checkEncoding } from '../ops/writeOptions.js';
+import { resolveStorePath } from './paths.js';
 
 /** Runs a commit for the store (the store wraps `commitDraft` to finish stuck transactions first and run hooks). */
 export type Committer = (id: string, draft: ReturnType<typeof emptyDraft>, options: TxOptions) => Promise<TxResult<void>>;
@@ -78,6 +82,19 @@ export const createTx = (ctx: StoreContext, id: string, options: TxOptions, comm
       draft.expectations.push({ path: given, state: wanted });
       return tx;
     },
+    readFile: (async (path: string, opts: { readonly encoding?: BufferEncoding } = {}): Promise<Buffer | string> => {
+      ensureOpen();
+      const w = 'tx.readFile';
+      const given = checkTxPath(w, 'path', path);
+      const o = optionsObject(w, 'options', opts);
+      checkEncoding(w, 'options.encoding', o.encoding);
+      const { abs } = await resolveStorePath(ctx.env.fs, ctx, given);
+      const bytes = await ctx.env.fs.readFile(abs);
+      // Pinned: the transaction commits only if the file still holds these very bytes at the commit point.
+      noteLater(ctx, draft, given);
+      draft.expectations.push({ path: given, state: { sha256: sha256Of(bytes) } });
+      return o.encoding === undefined ? bytes : bytes.toString(o.encoding as BufferEncoding);
+    }) as Tx['readFile'],
     async commit() {
       ensureOpen();
       state = 'committing';

@@ -7,7 +7,7 @@ import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import type { Data, OpOptions } from '../types.js';
 import type { StoreContext } from './context.js';
-import { takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
+import { fingerprintNow, takeFingerprint, withManifest, type Fingerprint } from './fingerprint.js';
 import { checkNoLinkOut, checkNoLinkOutOf, lexicalStorePath, realParentOf, type StorePath } from './paths.js';
 import { defaultTuning } from './tuning.js';
 import { storeBudget } from './fileBudget.js';
@@ -70,14 +70,16 @@ export const readManifest = async (ctx: StoreContext, rel: string): Promise<Mani
 };
 
 /** Resolves and fingerprints `given` now. Throws EOUTSIDE, EINVAL, EJOURNAL, or an OS error. */
-export const notePath = async (ctx: StoreContext, given: string, realDirs?: Map<string, Promise<string>>): Promise<NotedPath> => {
+export const notePath = async (ctx: StoreContext, given: string, realDirs?: Map<string, Promise<string>>, seen?: Fingerprint): Promise<NotedPath> => {
   const at = lexicalStorePath(ctx, given);
+  // The target as it was when the operation was added, if that could be seen then; else as it is now.
+  const look = (): Promise<Fingerprint> => (seen === undefined ? takeFingerprint(ctx.env.fs, at.abs, undefined) : Promise.resolve(seen));
   if (realDirs === undefined || !(ctx.tuning?.realpathPerDirectory ?? defaultTuning.realpathPerDirectory)) {
     // The link check, the manifest and the fingerprint are independent round trips: take them together.
     const [, manifest, before] = await Promise.all([
       checkNoLinkOut(ctx.env.fs, ctx, given, at.abs),
       readManifest(ctx, at.rel),
-      takeFingerprint(ctx.env.fs, at.abs, undefined),
+      look(),
     ]);
     return { path: at, manifest, before: await withEarlierHash(ctx, at.abs, withManifest(before, manifest)) };
   }
@@ -86,7 +88,7 @@ export const notePath = async (ctx: StoreContext, given: string, realDirs?: Map<
   const [realParent, manifest, before] = await Promise.all([
     sharedRealParent(ctx, at.abs, realDirs),
     readManifest(ctx, at.rel),
-    takeFingerprint(ctx.env.fs, at.abs, undefined),
+    look(),
   ]);
   await checkNoLinkOutOf(ctx.env.fs, ctx, given, at.abs, before.exists ? before.kind : undefined, realParent);
   return { path: at, manifest, before: await withEarlierHash(ctx, at.abs, withManifest(before, manifest)) };
@@ -117,9 +119,18 @@ const withEarlierHash = async (ctx: StoreContext, abs: string, fp: Fingerprint):
 /** Starts noting `given` unless it is noted already (or always, with `pin`); the outcome is awaited at commit. */
 export const noteLater = (ctx: StoreContext, draft: Draft, given: string, { pin = false }: { readonly pin?: boolean } = {}): void => {
   if (!pin && draft.notes.has(given)) return;
+  // The fingerprint is the target's state when the call returns: taken now, synchronously, where the disk allows it.
+  let seen: Fingerprint | undefined;
+  let failed: { readonly error: unknown } | undefined;
+  try {
+    seen = fingerprintNow(ctx.env.fs, lexicalStorePath(ctx, given).abs);
+  } catch (error) {
+    // The same check runs again in notePath, which reports it at commit, before anything is touched.
+    failed = { error };
+  }
   draft.notes.set(
     given,
-    notePath(ctx, given, draft.realDirs).then(
+    (failed === undefined ? notePath(ctx, given, draft.realDirs, seen) : Promise.reject(failed.error)).then(
       (value): Settled<NotedPath> => ({ ok: true, value }),
       (error: unknown): Settled<NotedPath> => ({ ok: false, error }),
     ),

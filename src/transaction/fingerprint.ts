@@ -41,6 +41,22 @@ export const takeFingerprint = async (fs: FileSystem, abs: string, manifest: Man
   return matchesManifest(st, manifest) ? { ...base, sha256: manifest.sha256 } : base;
 };
 
+/**
+ * The fingerprint of `abs` at this very moment, when `fs` can lstat synchronously; undefined when it cannot.
+ * @throws TxfsError EACCES, EIO … from lstat (ENOENT means absent).
+ */
+export const fingerprintNow = (fs: FileSystem, abs: string): Fingerprint | undefined => {
+  if (fs.lstatSync === undefined) return undefined;
+  let st: FileStat;
+  try {
+    st = fs.lstatSync(abs);
+  } catch (e) {
+    if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { exists: false };
+    throw e;
+  }
+  return { exists: true, kind: st.kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode };
+};
+
 /** `fp` with the manifest's checksum when the manifest vouches for this exact file. */
 export const withManifest = (fp: Fingerprint, m: ManifestEntry | undefined): Fingerprint =>
   fp.exists && matchesManifest(fp, m) ? { ...fp, sha256: m.sha256 } : fp;
