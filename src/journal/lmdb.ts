@@ -2,7 +2,8 @@
  * The LMDB journal (lmdb-js), in `<stateDir>/journal`. The only file importing `lmdb`.
  *
  * LMDB opens and maps its own files: this is the one accepted exception to "all disk access goes
- * through FileSystem" — a crash simulator stands in for the whole journal instead.
+ * through FileSystem" — a crash simulator stands in for the whole journal instead. What is read of those files before
+ * LMDB maps them (`lmdbFiles.ts`: a damaged file must be EJOURNAL, never a SIGSEGV or SIGBUS) goes through FileSystem.
  *
  * Values are stored as raw bytes (`encoding: 'binary'`) holding UTF-8 JSON, and parsed by `record.ts`,
  * so that a damaged value becomes `EJOURNAL` in our decoder rather than a crash in a binary decoder.
@@ -22,12 +23,15 @@
  * then resolves at once. Every journal write of the protocol is durable-or-redone by design (DESIGN step 9), so
  * switching modes stays correct: only the intent and the commit point must be durable before the next disk step.
  */
-import { constants } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
+import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
-import { TxfsError, fromOsError } from '../errors.js';
+import { TxfsError } from '../errors.js';
+import type { FileSystem } from '../fs/fileSystem.js';
+import { nodeFileSystem } from '../fs/node.js';
 import { MAX_KEY_BYTES, type Journal, type JournalTxn } from './journal.js';
 import { parseValue, serializeValue } from './envelope.js';
+import { checkLmdbFiles } from './lmdbFiles.js';
+import { isCommitFailure, lmdbError, lmdbFailure } from './lmdbErrors.js';
 
 /** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
 export interface LmdbJournal extends Journal {
@@ -38,45 +42,11 @@ export interface LmdbJournal extends Journal {
 export interface LmdbJournalOptions {
   /** Default false: every commit waits for its fsync. True: a commit resolves before its fsync; `flush()` waits for it. */
   readonly overlappingSync?: boolean;
+  /** Through which the environment's files are checked before LMDB maps them (default: the node adapter, since LMDB uses the real disk). */
+  readonly fs?: FileSystem;
 }
 
 export { MAX_KEY_BYTES } from './journal.js';
-
-const damage = /MDB_(CORRUPTED|PAGE_NOTFOUND|INVALID|VERSION_MISMATCH|BAD_TXN|BAD_VALSIZE|BAD_DBI|PANIC)/;
-
-const errnoNames = new Map(Object.entries(constants.errno).map(([name, n]) => [n, name]));
-
-/**
- * A failed commit rejects every write in it with "Commit failed" and puts the reason in a second promise,
- * `commitError`, which would crash the process as an unhandled rejection if nobody listened: take the reason.
- */
-const commitFailure = async (e: unknown): Promise<unknown> => {
-  const pending = typeof e === 'object' && e !== null ? (e as { commitError?: unknown }).commitError : undefined;
-  if (!(pending instanceof Promise)) return e;
-  const reason = pending.then(
-    () => e,
-    (r: unknown) => r,
-  );
-  return Promise.race([reason, sleep(1000, e, { ref: false })]);
-};
-
-/** Maps an error thrown by lmdb-js: page damage is EJOURNAL, an errno (ENOSPC, EACCES…) keeps its code. */
-const lmdbError = (e: unknown, dir: string, key?: string): TxfsError => {
-  if (e instanceof TxfsError) return e;
-  const errno = typeof e === 'object' && e !== null ? (e as { code?: unknown }).code : undefined;
-  // LMDB reports OS failures by errno number (positive); its own failures by negative MDB_* codes.
-  const name = typeof errno === 'number' ? errnoNames.get(errno) : undefined;
-  if (name !== undefined) return fromOsError(Object.assign(new Error(name), { code: name, cause: e }), dir, 'lmdb');
-  const message = e instanceof Error ? e.message : String(e);
-  if (damage.test(message)) {
-    return new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is damaged (${message}); the store refuses to guess`, {
-      path: dir,
-      key,
-      cause: e,
-    });
-  }
-  return fromOsError(e, dir, 'lmdb');
-};
 
 const checkKey = (key: string): void => {
   if (Buffer.byteLength(key, 'utf8') > MAX_KEY_BYTES) {
@@ -100,21 +70,45 @@ const readRange = (db: Database<Buffer, string>, prefix: string): Array<{ key: s
 };
 
 /**
- * Opens (creating if needed) the LMDB journal in directory `dir`.
- * Errors: `EJOURNAL` (damaged environment), an errno code (EACCES, ENOSPC, …) when LMDB cannot open its files.
+ * Opens (creating if needed) the LMDB journal in directory `dir`, its files checked first (`checkLmdbFiles`).
+ * Errors: `EJOURNAL` (a damaged or truncated environment, a journal file that cannot be opened for writing: found
+ * before LMDB maps anything, so the process lives on), an errno code (ENOTDIR, EACCES, …) for the directory.
  */
-export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions = {}): Promise<LmdbJournal> => {
+export const openLmdbJournal = (dir: string, options: LmdbJournalOptions = {}): Promise<LmdbJournal> => {
+  // One open of a directory at a time in this process: a check that opens and closes the lock file must not overlap
+  // an environment being opened (closing any descriptor of the lock file drops this process's POSIX locks on it).
+  const where = path.resolve(dir);
+  const opened = (opening.get(where) ?? Promise.resolve()).then(() => openChecked(where, options));
+  opening.set(where, opened.catch(() => undefined));
+  return opened;
+};
+
+/** Environments this process has open, per directory (lmdb-js shares one environment between them). */
+const openHere = new Map<string, number>();
+/** The open in progress per directory. */
+const opening = new Map<string, Promise<unknown>>();
+
+const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<LmdbJournal> => {
+  const fs = options.fs ?? nodeFileSystem;
+  const overlappingSync = options.overlappingSync ?? false;
+  // lmdb-js cannot survive LMDB refusing the files (SIGSEGV), nor LMDB reading a truncated file (SIGBUS): prove first.
+  await checkLmdbFiles(fs, dir, { overlappingSync, inUse: (openHere.get(dir) ?? 0) > 0 });
   let root: RootDatabase<Buffer, string>;
   try {
     root = open<Buffer, string>({
       path: dir,
       noSubdir: false,
       encoding: 'binary',
-      overlappingSync: options.overlappingSync ?? false,
+      overlappingSync,
+      // With event-turn batching, lmdb-js starts each batch with a write promise of its own that nobody awaits: a
+      // commit that fails (ENOSPC) rejects it, and the unhandled rejection ends the process. Without it, writes of one
+      // turn still share one commit (lmdb-js queues them for setImmediate), and every rejection reaches its caller.
+      eventTurnBatching: false,
     });
   } catch (e) {
     throw lmdbError(e, dir);
   }
+  openHere.set(dir, (openHere.get(dir) ?? 0) + 1);
   const db: Database<Buffer, string> = root;
   const stats = { flushes: 0, commits: 0 };
   let closed = false;
@@ -124,7 +118,7 @@ export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions =
     try {
       return await what();
     } catch (e) {
-      throw lmdbError(await commitFailure(e), dir, key);
+      throw await lmdbFailure(fs, e, dir, key);
     }
   };
 
@@ -190,10 +184,16 @@ export const openLmdbJournal = async (dir: string, options: LmdbJournalOptions =
       if (closed) return;
       closed = true;
       try {
-        await db.flushed;
+        // After a failed commit `flushed` rejects with that failure until the next commit; the failure was already
+        // given to every caller whose write it held, and is no reason for close to fail.
+        await Promise.resolve(db.flushed).catch((e: unknown) => {
+          if (!isCommitFailure(e)) throw e;
+        });
         await root.close();
       } catch (e) {
-        throw lmdbError(e, dir);
+        throw await lmdbFailure(fs, e, dir);
+      } finally {
+        openHere.set(dir, (openHere.get(dir) ?? 1) - 1);
       }
     },
   };

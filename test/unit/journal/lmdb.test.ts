@@ -140,13 +140,21 @@ describe('openLmdbJournal', () => {
       expect(err).toMatchObject({ code: 'EJOURNAL', key: 'tx/rot', message: expect.stringMatching(/checksum/) as string });
     });
 
-    it("turns damage LMDB itself detects (the main tree's root page number, in both meta pages) into EJOURNAL", async () => {
-      // Offsets found by flipping bits of the two 4 KiB meta pages of this lmdb version: byte 136 of each holds
-      // the root page number; with it flipped LMDB answers MDB_PAGE_NOTFOUND instead of a record.
-      const copy = await damagedCopy((bytes) => {
+    it("refuses at open a main tree's root page number outside the file's pages (flipped in both meta pages)", async () => {
+      // Byte 136 of each 4 KiB meta page holds the main tree's root page number (checked before LMDB maps the file).
+      const opening = damagedCopy((bytes) => {
         for (const at of [136, 4096 + 136]) bytes[at] = (bytes[at] ?? 0) ^ 0x10;
       });
-      await expect(copy.get('tx/ok')).rejects.toMatchObject({ code: 'EJOURNAL', message: expect.stringMatching(/MDB_PAGE_NOTFOUND/) as string });
+      await expect(opening).rejects.toMatchObject({ code: 'EJOURNAL', message: expect.stringMatching(/names root page \d+, outside pages/) as string });
+    });
+
+    it('turns damage LMDB itself detects (a root page of no known type) into EJOURNAL', async () => {
+      const copy = await damagedCopy((bytes) => {
+        // The newer meta page (larger txnid, byte 152) names the root (byte 136); a page's flags are its bytes 18-19.
+        const meta = bytes.readBigUInt64LE(152) >= bytes.readBigUInt64LE(4096 + 152) ? 0 : 4096;
+        bytes.writeUInt16LE(0, Number(bytes.readBigUInt64LE(meta + 136)) * 4096 + 18);
+      });
+      await expect(copy.get('tx/ok')).rejects.toMatchObject({ code: 'EJOURNAL', message: expect.stringMatching(/MDB_CORRUPTED/) as string });
       await expect(copy.range('tx/')).rejects.toMatchObject({ code: 'EJOURNAL' });
     });
 
