@@ -83,6 +83,11 @@ export interface WriteResult {
   readonly sha256: string;
   readonly size: number;
   readonly backup?: BackupEntry;
+  /**
+   * What did not happen after the file was put in place (the directory fsync, the sidecar, pruning old backups): the
+   * write itself is done, so these never fail the call. Absent when everything succeeded.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** Per-operation options inside a transaction. */
@@ -94,6 +99,12 @@ export interface OpOptions {
   readonly checksumFile?: boolean;
   /** For `delete`: a missing file is not an error (the operation is skipped), as `fs.rm`'s `force`. */
   readonly force?: boolean;
+  /**
+   * How the staged file is checked before the commit point (default 'checksum': hashed while written): 'readback'
+   * reads the fsynced temp back and compares its SHA-256, 'size' compares its size; a mismatch is EINTEGRITY, nothing
+   * replaced.
+   */
+  readonly verify?: 'none' | 'size' | 'checksum' | 'readback';
 }
 
 /** Options of a transaction. */
@@ -106,6 +117,11 @@ export interface TxOptions {
   readonly backup?: boolean;
   readonly label?: string;
   readonly signal?: AbortSignal;
+  /**
+   * False: this transaction's files and directories are not fsynced (its journal records still are): all or nothing
+   * after a crash of the process, not after a power cut. Default true.
+   */
+  readonly fsync?: boolean;
 }
 
 /** One file a transaction touched. */

@@ -9,6 +9,7 @@ import { hashFile } from '../integrity/sha256.js';
 import { missingParents } from '../ops/missingParents.js';
 import { recoverStore } from '../recovery/recover.js';
 import { commitDraft } from '../transaction/commit.js';
+import { withoutFsync } from '../transaction/steps.js';
 import type { StoreContext } from '../transaction/context.js';
 import { committedResult, createTx, type Committer } from '../transaction/createTx.js';
 import { resolveStorePath } from '../transaction/paths.js';
@@ -26,6 +27,7 @@ const opOptionsOf = (o: WriteOptions): OpOptions => ({
   ...(o.validate === undefined ? {} : { validate: o.validate }),
   ...(o.onExists === undefined ? {} : { onExists: o.onExists }),
   ...(o.checksumFile === undefined ? {} : { checksumFile: o.checksumFile }),
+  ...(o.verify === undefined ? {} : { verify: o.verify }),
 });
 
 /** Runs `work` after a commit: in the background when the store tracks it, inline otherwise; failures are logged. */
@@ -75,7 +77,7 @@ export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): St
       (async () => {
         // A transaction that failed after its commit point holds its locks until recovery finishes it: do that first.
         if (ctx.stuck.size > 0) await recoverStore(ctx);
-        const result = await commitDraft(ctx, id, draft, options);
+        const result = await commitDraft(options.fsync === false ? { ...ctx, steps: withoutFsync(ctx.steps) } : ctx, id, draft, options);
         if (result.status === 'committed') await afterCommit(ctx, id, result.files.map((f) => f.path));
         return result;
       })(),
@@ -120,6 +122,7 @@ export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): St
       checkWriteOptions(w, options);
       const txOptions: TxOptions = {
         backup: options.backup !== false,
+        ...(options.fsync === undefined ? {} : { fsync: options.fsync }),
         ...(options.onExists === undefined ? {} : { onExists: options.onExists }),
         ...(options.signal === undefined ? {} : { signal: options.signal }),
       };

@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
 import { conflictError } from '../conflict/resolveConflict.js';
-import { hasCode } from '../errors.js';
+import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode } from '../ops/fileMode.js';
@@ -84,6 +84,22 @@ const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | 
       throw namingTarget(e, op.target.rel, temp);
     });
     op.staged = { sha256, size: fp?.exists === true ? fp.size : 0 };
+  }
+  await checkStaged(fs, op, temp);
+};
+
+/**
+ * The staged temp of `op` checked as its `verify` option asks, before the commit point: 'readback' reads the synced
+ * temp back and compares its SHA-256 with what was hashed while writing, 'size' compares its size.
+ * @throws TxfsError EINTEGRITY naming the target (the disk did not store what was written), or the read's OS error.
+ */
+const checkStaged = async (fs: FileSystem, op: PlannedOp, temp: string): Promise<void> => {
+  const staged = op.staged;
+  const how = op.options.verify;
+  if (staged === undefined || how === undefined || how === 'none' || how === 'checksum') return;
+  const actual = how === 'readback' ? { sha256: await hashFile(fs, temp), size: staged.size } : { sha256: staged.sha256, size: (await fs.stat(temp)).size };
+  if (actual.sha256 !== staged.sha256 || actual.size !== staged.size) {
+    throw new TxfsError('EINTEGRITY', `EINTEGRITY: ${op.target.rel}: the staged file read back does not hold what was written (${how}: sha256 ${actual.sha256}, size ${actual.size}; expected ${staged.sha256}, ${staged.size}); nothing was replaced — the disk may be failing`, { path: op.target.rel });
   }
 };
 

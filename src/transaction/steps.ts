@@ -39,6 +39,13 @@ export interface CommitSteps {
   readonly rollBack: (ctx: StoreContext, rec: TxRecord) => Promise<void>;
 }
 
+/** `steps` without the fsyncs of files and directories (a transaction with `fsync: false`); the journal's stay. */
+export const withoutFsync = (steps: CommitSteps): CommitSteps => ({
+  ...steps,
+  stage: (ctx, ops, signal) => stageOps(ctx, ops, signal, { sync: false }),
+  makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: false }),
+});
+
 /** Every step but the roll-back, which recovery provides (one plan for undoing a staging transaction). */
 export const commitSteps: Omit<CommitSteps, 'rollBack'> = {
   intend,

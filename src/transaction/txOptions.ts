@@ -4,7 +4,7 @@
  * after the commit point (where it would leave the store to recovery).
  */
 import { TxfsError } from '../errors.js';
-import { checkBoolean, checkSignal, optionTypeError, optionsObject, describeValue } from '../ops/optionChecks.js';
+import { checkBoolean, checkOneOf, checkSignal, optionTypeError, optionsObject, describeValue } from '../ops/optionChecks.js';
 import { assertData } from '../ops/toChunks.js';
 import { checkConflictPolicy, checkEncoding, checkMode, checkValidators } from '../ops/writeOptions.js';
 import type { Data, OpOptions, TxOptions } from '../types.js';
@@ -22,6 +22,7 @@ export const checkTxOptions = (where: string, v: unknown): TxOptions => {
   checkConflictPolicy(where, 'options.onExists', o.onExists);
   checkConflictPolicy(where, 'options.onConcurrentChange', o.onConcurrentChange);
   checkBoolean(where, 'options.backup', o.backup);
+  checkBoolean(where, 'options.fsync', o.fsync);
   if (o.label !== undefined) {
     if (typeof o.label !== 'string') throw optionTypeError(where, 'options.label', 'a string', o.label);
     if (o.label.length > MAX_LABEL_LENGTH) {
@@ -44,6 +45,7 @@ export const checkOpOptions = (where: string, v: unknown): OpOptions => {
   checkConflictPolicy(where, 'options.onExists', o.onExists);
   checkBoolean(where, 'options.checksumFile', o.checksumFile);
   checkBoolean(where, 'options.force', o.force);
+  checkOneOf(where, 'options.verify', o.verify, ['none', 'size', 'checksum', 'readback']);
   return o;
 };
 

@@ -55,7 +55,8 @@ describe('txfs/fp is complete and keeps a caller\'s TypeError a TypeError', () =
     expect(E.isRight(listed) && listed.right.length).toBe(1);
     expect(E.isRight(await fp.backups.restore(s, 'a.txt')())).toBe(true);
     expect(fs.readFileSync(path.join(root, 'a.txt'), 'utf8')).toBe('v1');
-    for (const t of [fp.backups.verify(s), fp.backups.usage(s), fp.backups.prune(s), fp.backups.create(s, 'a.txt')]) expect(E.isRight(await t())).toBe(true);
+    const more: Array<() => Promise<E.Either<unknown, unknown>>> = [fp.backups.verify(s), fp.backups.usage(s), fp.backups.prune(s), fp.backups.create(s, 'a.txt')];
+    for (const t of more) expect(E.isRight(await t())).toBe(true);
     const watched = fp.watch(s, undefined, 1)();
     await new Promise((r) => setTimeout(r, 300));
     fs.writeFileSync(path.join(root, 'a.txt'), 'behind its back');
