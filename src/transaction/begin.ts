@@ -39,6 +39,7 @@ export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOption
       ...(s === undefined ? {} : { source: s.path, sourceBefore: s.before, sourceManifest: s.manifest }),
       ...(d.data === undefined ? {} : { data: d.data }),
       options: d.options,
+      onExists: d.options.onExists ?? options.onExists,
       before: t.before,
       manifest: t.manifest,
       skipped: false,
@@ -141,7 +142,7 @@ export const settleExisting = async (ctx: StoreContext, ops: readonly PlannedOp[
       await followMain(ctx, op, ops[op.sidecarOf], lock);
       continue;
     }
-    if (!(putsFile(op) || op.kind === 'delete') || !op.before.exists) continue;
+    if (op.skipped || !(putsFile(op) || op.kind === 'delete') || !op.before.exists) continue;
     const given = op.options.onExists ?? options.onExists;
     const readOnly = isReadOnly(op.before);
     // A delete expects its file to exist: only a read-only one asks for a decision.

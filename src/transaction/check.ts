@@ -61,6 +61,14 @@ const reprotect = async (ctx: StoreContext, op: PlannedOp): Promise<void> => {
  * @throws TxfsError ECONFLICT, ELOCKED (a new name's lock), or an OS error.
  */
 export const checkOps = async (ctx: StoreContext, draft: Draft, ops: readonly PlannedOp[], options: TxOptions, lock: (rel: string) => Promise<void>): Promise<void> => {
+  // An operation a permission conflict dropped in steps 3–4 may have staged its temp meanwhile: it goes now.
+  for (const op of ops) if (op.skipped && op.temp !== undefined) await unlinkIfPresent(ctx.env.fs, op.temp);
+  // Backups of dropped or moved operations: their removal is made durable, or a crash could bring back a file no record names.
+  const dropped: string[] = [];
+  const drop = async (rel: string): Promise<void> => {
+    dropped.push(backupAbs(ctx, rel));
+    await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, rel));
+  };
   for (const { rel, abs } of await changedPaths(ctx, draft, ops)) {
     const fp = await takeFingerprint(ctx.env.fs, abs, undefined);
     const conflict: Conflict = { kind: 'changed', path: rel, ...(fp.exists ? { current: { size: fp.size, mtime: new Date(fp.mtimeMs) } } : {}) };
@@ -72,14 +80,15 @@ export const checkOps = async (ctx: StoreContext, draft: Draft, ops: readonly Pl
       } else if (decision === 'skip' || !onTarget) {
         op.skipped = true;
         if (op.temp !== undefined) await unlinkIfPresent(ctx.env.fs, op.temp);
-        if (op.backup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.backup));
-        if (op.sourceBackup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.sourceBackup));
+        if (op.backup !== undefined) await drop(op.backup);
+        if (op.sourceBackup !== undefined) await drop(op.sourceBackup);
         op.backupContent = undefined;
       } else {
-        if (op.backup !== undefined) await unlinkIfPresent(ctx.env.fs, backupAbs(ctx, op.backup));
+        if (op.backup !== undefined) await drop(op.backup);
         op.backupContent = undefined;
         await retarget(ctx, op, decision, lock);
       }
     }
   }
+  if (dropped.length > 0) await syncBackupDirs(ctx, dropped);
 };

@@ -5,7 +5,10 @@
  * are taken first (waiting), then the intent. The intent is written, not yet flushed.
  */
 import type { TxOptions } from '../types.js';
-import { lockPathsOf, settleExisting } from './begin.js';
+import { TxfsError } from '../errors.js';
+import { resolveConflict } from '../conflict/resolveConflict.js';
+import type { Conflict, ConflictPolicy } from '../types.js';
+import { lockPathsOf, retarget, settleExisting } from './begin.js';
 import type { StoreContext } from './context.js';
 import { acquireLocks, releaseLocks, tryLockWith, type LockOwner } from './locks.js';
 import { isReadOnly } from './fingerprint.js';
@@ -38,6 +41,36 @@ const needsDecision = (op: PlannedOp, options: TxOptions): boolean =>
   op.before.exists && ((op.kind === 'delete' && isReadOnly(op.before)) || (putsFile(op) && (isReadOnly(op.before) || (op.options.onExists ?? options.onExists ?? 'overwrite') !== 'overwrite')));
 
 /**
+ * Takes the locks of `locked` (waiting). A lock still held by another transaction after the timeout is, when every
+ * operation on that path has a callback as its policy, a `locked` conflict the callback resolves (API.md "Conflicts"):
+ * skip drops the operation, rename / keep-both moves its new file beside the target (that name is locked instead);
+ * cancel is ECONFLICT; anything else (a string policy; overwrite; a rename's locked source) stays ELOCKED.
+ * `locked` is updated in place to the set of paths held.
+ * @throws TxfsError ELOCKED, ECONFLICT, EABORTED, EJOURNAL.
+ */
+const lockOrAsk = async (ctx: StoreContext, ops: readonly PlannedOp[], owner: LockOwner, signal: AbortSignal | undefined, locked: string[]): Promise<void> => {
+  for (let round = 0; ; round++) {
+    try {
+      await acquireAfterRecovery(ctx, locked, owner, signal);
+      return;
+    } catch (e) {
+      const held = e instanceof TxfsError && e.code === 'ELOCKED' ? e.path : undefined;
+      if (held === undefined || round > ops.length) throw e;
+      const asking = ops.filter((op) => !op.skipped && (op.target.rel === held || op.source?.rel === held));
+      if (asking.length === 0 || asking.some((op) => typeof op.onExists !== 'function' || op.source?.rel === held)) throw e;
+      for (const op of asking) {
+        const conflict: Conflict = { kind: 'locked', path: held, ...(e instanceof TxfsError && e.holder !== undefined ? { holder: e.holder } : {}) };
+        const decision = await resolveConflict(op.onExists as ConflictPolicy, conflict);
+        if (decision === 'skip') op.skipped = true;
+        else if (decision === 'rename' || decision === 'keep-both') await retarget(ctx, op, decision, async (rel) => void locked.push(rel));
+        else throw e;
+      }
+      locked.splice(locked.indexOf(held), 1);
+    }
+  }
+};
+
+/**
  * Locks every path of the operations and writes the intent record (after naming every temp and backup). On failure
  * it releases what it took.
  * @throws TxfsError ELOCKED, EABORTED, ECONFLICT (an `onExists` policy), EJOURNAL.
@@ -51,7 +84,7 @@ export const intend = async (ctx: StoreContext, { txId, ops, options, owner, rec
       const rec = record();
       if (await tryLockWith(env, locked, owner, (txn) => putTx(txn, rec))) return { locked, record: rec };
     }
-    await acquireAfterRecovery(ctx, locked, owner, options.signal);
+    await lockOrAsk(ctx, ops, owner, options.signal, locked);
     await settleExisting(ctx, ops, options, async (rel) => {
       await acquireAfterRecovery(ctx, [rel], owner, options.signal);
       locked.push(rel);

@@ -2,7 +2,7 @@
  * An operation of a transaction as the commit protocol carries it from step to step, and its journal form.
  */
 import * as path from 'node:path';
-import type { Data, OpOptions, TxFileResult } from '../types.js';
+import type { ConflictPolicy, Data, OpOptions, TxFileResult } from '../types.js';
 import type { Fingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
 import type { Content, ManifestEntry, OpKind, OpRecord } from '../journal/records/txRecord.js';
@@ -15,6 +15,8 @@ export interface PlannedOp {
   readonly source?: StorePath;
   data?: Data;
   readonly options: OpOptions;
+  /** The policy for a conflict on this operation's target (its own `onExists`, else the transaction's), if any. */
+  readonly onExists?: ConflictPolicy | undefined;
   /** A `<target>.sha256` sidecar: the index of the operation whose checksum it holds (its data is known once that is staged). */
   readonly sidecarOf?: number;
   /** The target's fingerprint when the operation was added (or pinned by `expect`). */
@@ -33,6 +35,10 @@ export interface PlannedOp {
   staged?: Content;
   backupContent?: Content | undefined;
   backupAt?: number;
+  /** The backup was taken of a target that did not hold what its manifest entry says the store wrote. */
+  backupDamaged?: boolean;
+  /** The kept copy of the staged content (`backups.keepCurrent`), relative to the backup directory. */
+  current?: string;
 }
 
 /** True for the operations that put a staged temp file in place. */
@@ -52,6 +58,8 @@ export const toOpRecord = (root: string, op: PlannedOp): OpRecord => ({
   ...(op.staged === undefined ? {} : { staged: op.staged }),
   ...(op.backupContent === undefined ? {} : { backupContent: op.backupContent }),
   ...(op.backupAt === undefined ? {} : { backupAt: op.backupAt }),
+  ...(op.backupDamaged === true && op.backupContent !== undefined ? { backupDamaged: true } : {}),
+  ...(op.current === undefined ? {} : { current: op.current }),
 });
 
 const actions: Record<OpKind, TxFileResult['action']> = { write: 'written', copy: 'copied', rename: 'renamed', delete: 'deleted', mkdir: 'created' };

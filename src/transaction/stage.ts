@@ -4,11 +4,11 @@
  */
 import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
-import { conflictError } from '../conflict/resolveConflict.js';
+import { conflictError, resolveConflict } from '../conflict/resolveConflict.js';
 import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
-import { newFileMode } from '../ops/fileMode.js';
+import { newFileMode, ownerToKeep } from '../ops/fileMode.js';
 import { namingTarget, stageFile, type StageOptions } from '../ops/stageFile.js';
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
@@ -51,12 +51,36 @@ const modeOf = (op: PlannedOp): number => {
 };
 
 /** Stages one file operation into its temp file; errors name the target as given (the temp is mentioned). */
+/**
+ * Asks `op`'s callback about a `permission` conflict (the target or its directory refuses the write); skip drops the
+ * operation. Without a callback, or with any other answer, `refusal` stands (cancel: ECONFLICT).
+ */
+const askPermission = async (op: PlannedOp, refusal: unknown): Promise<void> => {
+  if (typeof op.onExists !== 'function') throw refusal;
+  const decision = await resolveConflict(op.onExists, { kind: 'permission', path: op.target.rel });
+  if (decision !== 'skip') throw refusal;
+  op.skipped = true;
+};
+
+/** Stages one file operation into its temp file; a refused write is a `permission` conflict (`askPermission`). */
 const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
+  try {
+    await stageInto(ctx, op, signal, sync);
+  } catch (e) {
+    if (!hasCode(e, 'EACCES', 'EPERM')) throw e;
+    await askPermission(op, e);
+  }
+};
+
+const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
   const { fs } = ctx.env;
   const temp = op.temp;
   if (temp === undefined) return;
+  // A replaced file keeps its owner (a refused chown is ignored); a rename moves the inode, owner and all.
+  const owner = op.kind !== 'rename' && op.before.exists ? ownerToKeep(await fs.lstat(op.target.abs).catch(() => undefined)) : undefined;
   const options: StageOptions = {
     mode: modeOf(op),
+    ...(owner === undefined ? {} : { owner }),
     sync,
     target: op.target.rel,
     validate: validatorsOf(op.options.validate),
@@ -154,12 +178,16 @@ export const syncBackupDirs = (ctx: StoreContext, files: readonly string[]): Pro
  * Throws a `permission` conflict (ECONFLICT) when the file at `abs` is immutable or append-only (`chattr +i` / `+a`):
  * opening it for writing is EPERM, even for root. Other refusals (EACCES) do not stop a rename over it.
  */
-const refuseImmutable = async (fs: FileSystem, abs: string, rel: string): Promise<void> => {
+const refuseImmutable = async (fs: FileSystem, abs: string, rel: string, op: PlannedOp): Promise<void> => {
   let fh;
   try {
     fh = await fs.open(abs, 'r+');
   } catch (e) {
-    if (hasCode(e, 'EPERM')) throw conflictError({ kind: 'permission', path: rel }, 'the file is immutable or append-only (EPERM): it cannot be replaced or removed; clear the flag with chattr -i / -a');
+    if (!hasCode(e, 'EPERM')) return;
+    const refusal = conflictError({ kind: 'permission', path: rel }, 'the file is immutable or append-only (EPERM): it cannot be replaced or removed; clear the flag with chattr -i / -a');
+    // A rename's source cannot be skipped alone: only the operation's own target is the callback's to decide.
+    if (rel !== op.target.rel) throw refusal;
+    await askPermission(op, refusal);
     return;
   }
   await fh.close();
@@ -177,14 +205,14 @@ export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): 
   // A file that vanished since the transaction looked at it cannot be backed up: that is a concurrent change, and
   // it fails the transaction before anything is replaced (the step-5 policies never see it: there is no backup to
   // keep, so 'overwrite' could not keep the promise that the replaced version is kept).
-  const preserve = async (abs: string, rel: string, to: string): Promise<{ size: number }> => {
+  const preserve = async (op: PlannedOp, abs: string, rel: string, to: string): Promise<{ size: number }> => {
     const made = await preserveFile(fs, abs, to).catch((e: unknown) => {
       if (hasCode(e, 'ENOENT')) throw conflictError({ kind: 'changed', path: rel }, 'it was deleted by another program after the transaction looked at it');
       throw namingTarget(e, rel, to);
     });
     // link(2) refuses an immutable or append-only file (EPERM), and so would the rename or unlink after the commit
     // point: when the backup had to be a copy, ask the file itself now, before anything is replaced.
-    if (!made.linked) await refuseImmutable(fs, abs, rel);
+    if (!made.linked) await refuseImmutable(fs, abs, rel, op);
     return made;
   };
   const jobs = ops.flatMap((op): Array<() => Promise<void>> => {
@@ -194,7 +222,7 @@ export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): 
       const to = backupAbs(ctx, op.backup);
       made.push(to);
       out.push(async () => {
-        const { size } = await preserve(op.target.abs, op.target.rel, to);
+        const { size } = await preserve(op, op.target.abs, op.target.rel, to);
         await noteBackupContent(ctx, op, size, { trustManifest: true }).catch((e: unknown) => {
           throw namingTarget(e, op.target.rel, to);
         });
@@ -205,7 +233,7 @@ export const protectOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): 
       const to = backupAbs(ctx, op.sourceBackup);
       made.push(to);
       out.push(async () => {
-        await preserve(source.abs, source.rel, to);
+        await preserve(op, source.abs, source.rel, to);
       });
     }
     return out;
