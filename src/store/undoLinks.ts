@@ -23,9 +23,18 @@ export const readUndoLinks = async (env: Pick<Env, 'journal'>): Promise<{ undone
   return { undoneBy, undoes };
 };
 
-/** `summary` as the log shows it: `undone` when an undo of it committed, with `undoes` on an undo. */
+/**
+ * True when transaction `id` stands undone: an undo of it committed, and that undo does not itself stand undone (an
+ * undo of the undo puts it back). Follows the chain, which is acyclic (each undo is a later transaction).
+ */
+const standsUndone = (id: string, links: Awaited<ReturnType<typeof readUndoLinks>>, depth = 0): boolean => {
+  const by = links.undoneBy.get(id);
+  return by !== undefined && depth < 1000 && !standsUndone(by, links, depth + 1);
+};
+
+/** `summary` as the log shows it: `undone` while an undo of it stands, with `undoes` on an undo. */
 export const withUndoLinks = (summary: TxSummary, links: Awaited<ReturnType<typeof readUndoLinks>>): TxSummary => {
   const undoes = links.undoes.get(summary.id);
-  const undone = summary.state === 'committed' && links.undoneBy.has(summary.id);
+  const undone = summary.state === 'committed' && standsUndone(summary.id, links);
   return { ...summary, ...(undone ? { state: 'undone' as const } : {}), ...(undoes === undefined ? {} : { undoes }) };
 };

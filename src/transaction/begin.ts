@@ -47,7 +47,7 @@ export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOption
     });
   }
   for (const op of [...ops]) {
-    if (op.options.checksumFile !== true || (op.kind !== 'write' && op.kind !== 'copy')) continue;
+    if (op.options.checksumFile !== true || op.kind === 'delete' || op.kind === 'mkdir') continue;
     const n = await notePath(ctx, `${op.target.rel}.sha256`);
     ops.push({ index: ops.length, kind: 'write', target: n.path, options: {}, before: n.before, manifest: n.manifest, skipped: false, keepBackup: op.keepBackup, sidecarOf: op.index });
   }
