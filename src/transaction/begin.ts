@@ -9,7 +9,7 @@ import { TxfsError } from '../errors.js';
 import { isInMemory, inMemoryBytes } from '../ops/toChunks.js';
 import type { Conflict, ConflictPolicy, TxOptions } from '../types.js';
 import type { StoreContext } from './context.js';
-import { notePath, noted, rejectRepeatedPaths, settleNotes, type Draft } from './draft.js';
+import { notePath, noted, rejectRepeatedPaths, settleNotes, type Draft, type DraftOp, type NotedPath } from './draft.js';
 import { isReadOnly, type Fingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
 import { putsFile, type PlannedOp } from './plannedOp.js';
@@ -30,7 +30,7 @@ export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOption
     }
   }
   for (const [index, d] of draft.ops.entries()) {
-    const t = await noted(draft, d.path);
+    const t = await throughLink(ctx, d.kind, await noted(draft, d.path));
     const s = d.from === undefined ? undefined : await noted(draft, d.from);
     ops.push({
       index,
@@ -57,6 +57,17 @@ export const planOps = async (ctx: StoreContext, draft: Draft, options: TxOption
     return op.source === undefined ? [{ rel: op.target.rel, given }] : [{ rel: op.target.rel, given }, { rel: op.source.rel, given: d?.from ?? op.source.rel }];
   }));
   return ops;
+};
+
+/**
+ * A write or copy onto a symbolic link inside the root goes through it, as `writeFileAtomic` does: the file it leads to
+ * is the target (backed up, replaced, its manifest entry updated); the link stays. Where it leads was checked when the
+ * path was noted (never outside the root, never into the state directory) and is checked again here.
+ */
+const throughLink = async (ctx: StoreContext, kind: DraftOp['kind'], n: NotedPath): Promise<NotedPath> => {
+  if ((kind !== 'write' && kind !== 'copy') || !n.before.exists || n.before.kind !== 'symlink') return n;
+  const real = await ctx.env.fs.realpath(n.path.abs);
+  return notePath(ctx, path.relative(ctx.rootReal, real).split(path.sep).join('/'));
 };
 
 /** The paths a set of operations locks: every target and every source, sorted (one global order: no deadlock). */
