@@ -135,13 +135,22 @@ export const syncDirsOnce = async (ctx: StoreContext, dirs: readonly string[]): 
   await allOrFirstError([...new Set(dirs.map((d) => path.resolve(d)))].map((d) => tolerate(() => ctx.env.fs.syncDir(d), 'ENOENT')));
 };
 
+/** Recovery's durable point as a table, so that a test can replace it (the crash suite's deliberately broken recovery). */
+export interface RecoverySteps {
+  /** Fsyncs the directories of the replayed steps, before anything else of the records goes (`syncDirsOnce`). */
+  readonly syncDirs: (ctx: StoreContext, dirs: readonly string[]) => Promise<void>;
+}
+
+/** The correct table. */
+export const recoverySteps: RecoverySteps = { syncDirs: syncDirsOnce };
+
 /**
  * Makes replayed records final: one fsync per directory of every record; only then may the backups that protected
  * them go (durably); then one journal transaction with every record's final word.
  * @throws TxfsError EIO … (the records stay open; the next recovery starts over from what is on disk), EJOURNAL.
  */
-export const settleReplays = async (ctx: StoreContext, results: readonly ReplayResult[]): Promise<void> => {
-  await syncDirsOnce(ctx, results.flatMap((r) => r.dirs));
+export const settleReplays = async (ctx: StoreContext, results: readonly ReplayResult[], steps: RecoverySteps = recoverySteps): Promise<void> => {
+  await steps.syncDirs(ctx, results.flatMap((r) => r.dirs));
   await removeDurably(ctx, results.flatMap((r) => r.cleanup));
   await ctx.env.journal.transact((txn) => {
     for (const r of results) r.finish(txn);

@@ -11,6 +11,7 @@ import type { Journal } from '../journal/journal.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
 import { confine, releaseConfinement } from '../fs/confined.js';
 import { recoverStore } from '../recovery/recover.js';
+import { recoverySteps, type RecoverySteps } from '../recovery/replay.js';
 import { rollBackRecord } from '../recovery/rollBack.js';
 import { coalesceAfterCommit } from '../transaction/coalesceAfterCommit.js';
 import { settleBackground, type StoreContext } from '../transaction/context.js';
@@ -31,6 +32,8 @@ import { storeWatch } from './watch.js';
 export interface StoreInternals {
   /** The step table to run, made from the correct one (the crash suite's deliberately broken protocols). */
   readonly steps?: (correct: CommitSteps) => CommitSteps;
+  /** Recovery's durable point, made from the correct one (the crash suite's deliberately broken recovery). */
+  readonly recoverySteps?: (correct: RecoverySteps) => RecoverySteps;
   readonly now?: () => number;
   readonly newId?: () => string;
   /** Benchmark switches (see `CommitTuning`); absent: the defaults. */
@@ -92,9 +95,10 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     ...(internals.tuning === undefined ? {} : { tuning: internals.tuning }),
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };
+  const recovering = internals.recoverySteps?.(recoverySteps) ?? recoverySteps;
   try {
     if (options.recover !== false) {
-      recovery = await recoverStore(ctx);
+      recovery = await recoverStore(ctx, recovering);
       // Backup removals and compression temps that a crash interrupted: their journal records name them.
       await finishPendingRemovals({ env: ctx.env, backupDir: ctx.backupDir });
     }
@@ -103,7 +107,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     await releaseConfinement(confined).catch(() => undefined);
     throw e;
   }
-  ctx.recoverNow = () => recoverStore(ctx);
+  ctx.recoverNow = () => recoverStore(ctx, recovering);
   const retention = retentionAfterCommit(ctx);
   ctx.afterCommit = (tuning.coalesceRetention ?? defaultTuning.coalesceRetention) ? coalesceAfterCommit(retention) : retention;
 
