@@ -16,7 +16,7 @@ import { resolveStorePath } from '../transaction/paths.js';
 import { checkTxData, checkTxPath } from '../transaction/txOptions.js';
 import { describeValue } from '../ops/optionChecks.js';
 import { checkWriteOptions } from '../ops/writeOptions.js';
-import type { Data, OpOptions, Store, Tx, TxOptions, TxResult, WriteOptions, WriteResult } from '../types.js';
+import type { BackupPolicy, Data, OpOptions, Store, Tx, TxOptions, TxResult, WriteOptions, WriteResult } from '../types.js';
 
 /** The transaction members of a store. */
 export type StoreTransactions = Pick<Store, 'begin' | 'transaction' | 'writeFile' | 'deleteFile'>;
@@ -31,9 +31,9 @@ const opOptionsOf = (o: WriteOptions): OpOptions => ({
 });
 
 /** Runs `work` after a commit: in the background when the store tracks it, inline otherwise; failures are logged. */
-const afterCommit = async (ctx: StoreContext, id: string, rels: readonly string[]): Promise<void> => {
+const afterCommit = async (ctx: StoreContext, id: string, rels: readonly string[], given: BackupPolicy | undefined): Promise<void> => {
   if (ctx.afterCommit === undefined) return;
-  const work = ctx.afterCommit(id, rels).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+  const work = (given === undefined ? ctx.afterCommit(id, rels) : ctx.afterCommit(id, rels, new Map(rels.map((r) => [r, given])))).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
   if (ctx.background === undefined) {
     await work;
     return;
@@ -63,6 +63,8 @@ export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): St
   running.set(ctx, calls);
   // Transactions begun by a `transaction` or `writeFile` call that is running: their commit may come after close().
   const admitted = new Set<string>();
+  // The backup policy a `writeFile` call gave for its file, by transaction id (applied after that commit).
+  const givenPolicy = new Map<string, BackupPolicy>();
   const track = <A>(p: Promise<A>): Promise<A> => {
     calls.add(p);
     const done = (): void => {
@@ -78,7 +80,7 @@ export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): St
         // A transaction that failed after its commit point holds its locks until recovery finishes it: do that first.
         if (ctx.stuck.size > 0) await recoverStore(ctx);
         const result = await commitDraft(options.fsync === false ? { ...ctx, steps: withoutFsync(ctx.steps) } : ctx, id, draft, options);
-        if (result.status === 'committed') await afterCommit(ctx, id, result.files.map((f) => f.path));
+        if (result.status === 'committed') await afterCommit(ctx, id, result.files.map((f) => f.path), givenPolicy.get(id));
         return result;
       })(),
     );
@@ -135,7 +137,8 @@ export const storeTransactions = (ctx: StoreContext, ensureOpen: () => void): St
             dirs++;
           }
         }
-        const r = await tx.writeFile(p, data, opOptionsOf(options)).commit();
+        if (typeof options.backup === 'object') givenPolicy.set(tx.id, options.backup);
+        const r = await tx.writeFile(p, data, opOptionsOf(options)).commit().finally(() => givenPolicy.delete(tx.id));
         // The file's own entry follows the directories made for it (a `.sha256` sidecar comes after it).
         const f = r.files[dirs];
         if (f === undefined) throw new TypeError('a write transaction reported no file');

@@ -2,6 +2,7 @@
  * Group commit for after-commit work (backup retention): commits that land while a run is under way share the
  * next run, on the union of the paths they touched, instead of queueing one run each.
  */
+import type { BackupPolicy } from '../types.js';
 import type { AfterCommitHook } from './context.js';
 
 /**
@@ -12,19 +13,22 @@ import type { AfterCommitHook } from './context.js';
  */
 export const coalesceAfterCommit = (hook: AfterCommitHook): AfterCommitHook => {
   let running: Promise<void> = Promise.resolve();
-  let waiting: { readonly txId: string; readonly rels: Set<string>; readonly done: Promise<void> } | undefined;
-  return (txId, rels) => {
+  let waiting: { readonly txId: string; readonly rels: Set<string>; readonly policies: Map<string, BackupPolicy>; readonly done: Promise<void> } | undefined;
+  return (txId, rels, policies) => {
     if (waiting !== undefined) {
       for (const r of rels) waiting.rels.add(r);
+      // A later call's policy for a path is the one that stands.
+      for (const [r, p] of policies ?? []) waiting.policies.set(r, p);
       return waiting.done;
     }
     const batch = new Set(rels);
+    const given = new Map(policies ?? []);
     const run = (): Promise<void> => {
       waiting = undefined;
-      return hook(txId, [...batch]);
+      return given.size === 0 ? hook(txId, [...batch]) : hook(txId, [...batch], given);
     };
     const done = running.then(run, run);
-    waiting = { txId, rels: batch, done };
+    waiting = { txId, rels: batch, policies: given, done };
     running = done.catch(() => undefined);
     return done;
   };

@@ -7,8 +7,11 @@ import type { BackupPolicy, Logger } from '../types.js';
 import type { CommitSteps } from './steps.js';
 import type { CommitTuning } from './tuning.js';
 
-/** Something the backup module may do after each commit (retention); errors are logged, never thrown to the committer. */
-export type AfterCommitHook = (txId: string, rels: readonly string[]) => Promise<void>;
+/**
+ * Something the backup module may do after each commit (retention); errors are logged, never thrown to the committer.
+ * `policies`: a backup policy given for one call (`store.writeFile(p, data, { backup: { keep: 1 } })`) per path.
+ */
+export type AfterCommitHook = (txId: string, rels: readonly string[], policies?: ReadonlyMap<string, BackupPolicy>) => Promise<void>;
 
 /** One open store, as its internals see it. */
 export interface StoreContext {

@@ -80,3 +80,18 @@ describe('store.writeFile options', () => {
     expect(fs.existsSync(path.join(f.root, 'a.txt'))).toBe(false);
   });
 });
+
+describe('store.writeFile with a BackupPolicy of its own', () => {
+  it('applies it to that file after the commit: backup: { keep: 1 } twice leaves one backup', async () => {
+    const f = await fixture({ 'a.txt': 'v0', 'b.txt': 'b0' });
+    await f.store.writeFile('a.txt', 'v1', { backup: { keep: 1 } });
+    await f.store.writeFile('a.txt', 'v2', { backup: { keep: 1 } });
+    await f.store.writeFile('a.txt', 'v3', { backup: { keep: 1 } });
+    const kept = await f.store.backups.list('a.txt');
+    expect(kept).toHaveLength(1);
+    expect(fs.readFileSync(kept[0]?.file ?? '', 'utf8')).toBe('v2');
+    // Another file keeps the store's policy (default: 5).
+    for (const v of ['b1', 'b2', 'b3']) await f.store.writeFile('b.txt', v);
+    expect(await f.store.backups.list('b.txt')).toHaveLength(3);
+  });
+});
