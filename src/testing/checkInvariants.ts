@@ -122,15 +122,29 @@ const checkLitter = (after: CrashWorld): Violation[] => {
   return out;
 };
 
-/** I4: every indexed backup exists and matches its size and checksum. */
+/** The regular files below `dir`, relative to it; none when it does not exist. */
+const filesBelow = (world: CrashWorld, dir: string): string[] => {
+  try {
+    return world.list(dir);
+  } catch {
+    return [];
+  }
+};
+
+/**
+ * I4: every indexed backup exists and matches its size and checksum, and every file in the backup directory is
+ * indexed (what `backups.verify()` reports as `unindexed`: a backup nobody can list, restore or prune).
+ */
 const checkBackups = (after: CrashWorld, backupDir: string): Violation[] => {
   const out: Violation[] = [];
+  const indexed = new Set<string>();
   for (const { key, value } of after.journalEntries('backup/')) {
     const rec = decoded(decodeBackup, key, value);
     if (rec === undefined) {
       out.push({ invariant: 'I4', message: `backup index entry ${key} cannot be read` });
       continue;
     }
+    indexed.add(rec.file);
     const file = `${backupDir}/${rec.file}`;
     const stored = after.peek(file);
     if (stored === undefined) {
@@ -148,6 +162,9 @@ const checkBackups = (after: CrashWorld, backupDir: string): Violation[] => {
     if (sha !== rec.sha256 || content.length !== rec.size) {
       out.push({ invariant: 'I4', path: file, message: `backup ${file} holds ${describeBytes(content)} (sha256 ${sha.slice(0, 12)}), its index says ${String(rec.size)} B, ${rec.sha256.slice(0, 12)}` });
     }
+  }
+  for (const f of filesBelow(after, backupDir)) {
+    if (!indexed.has(f)) out.push({ invariant: 'I4', path: `${backupDir}/${f}`, message: `${backupDir}/${f} is in the backup directory, but no index entry names it` });
   }
   return out;
 };

@@ -38,7 +38,18 @@ export interface CrashWorldOptions {
   readonly dirs?: readonly string[];
   /** Keep a snapshot before every call, for `afterCrashAt` (the crash suite's fast path). Default false. */
   readonly recordCrashPoints?: boolean;
+  /**
+   * When a journal commit is durable (see `memoryJournal.ts`). 'commit' (the default): as a store opens LMDB
+   * (`overlappingSync: false`), a commit is durable once it resolved, so a crash loses none. 'flush': as lmdb-js's
+   * default `overlappingSync: true` (a store opened with `tuning.overlappingSync`), a commit is durable once a later
+   * `flush()` resolved; a crash keeps the flushed state and a prefix of the later commits (none under 'lose-unsynced',
+   * a seeded prefix under 'reorder' and 'torn').
+   */
+  readonly journalDurability?: JournalDurability;
 }
+
+/** When a journal commit of a crash world is durable: once it resolved ('commit'), or once a later flush resolved ('flush'). */
+export type JournalDurability = 'commit' | 'flush';
 
 /** Which surviving state `afterCrash`/`afterCrashAt` picks. */
 export interface CrashChoice {
@@ -46,10 +57,12 @@ export interface CrashChoice {
   readonly seed?: number;
   readonly recordCrashPoints?: boolean;
   /**
-   * Which unflushed journal commits survive: by default none under 'lose-unsynced' and a seeded prefix otherwise;
-   * 'all' keeps every committed one (the disk lost its unsynced changes, the journal's last fsync happened to land).
+   * Which journal commits made since the last `flush()` survive. 'default': as the world's `journalDurability` says
+   * (every one under 'commit'; under 'flush' none with 'lose-unsynced', a seeded prefix otherwise). 'all': every one
+   * (LMDB as a store opens it). 'none': none ('overlappingSync: true' with no fsync landed since the last flush).
+   * 'prefix': a seeded prefix in commit order ('overlappingSync: true' with some of them fsynced).
    */
-  readonly journal?: 'default' | 'none' | 'all';
+  readonly journal?: 'default' | 'none' | 'prefix' | 'all';
 }
 
 /** An in-memory disk and journal that can be cut off after any call (API.md). */
@@ -61,6 +74,7 @@ export interface CrashWorld {
   readonly calls: number;
   readonly model: CrashModel;
   readonly seed: number;
+  readonly journalDurability: JournalDurability;
   /** True once a call was refused because of `crashAfter`. */
   readonly crashed: boolean;
   /** Every call made, FileSystem and Journal interleaved, plus marks. */
@@ -123,7 +137,18 @@ const journalDigest = (entries: ReadonlyMap<string, unknown>, cache: boolean): s
   return d;
 };
 
-const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean): CrashWorld => {
+/** How many of `pending` unflushed journal commits a crash keeps. */
+const keptCommits = (choice: CrashChoice, durability: JournalDurability, model: CrashModel, pending: number, rnd: () => number): number => {
+  const asked = choice.journal ?? 'default';
+  // One number is drawn wherever a prefix may be chosen, whatever the durability: a seed picks the same disk state either way.
+  const roll = asked === 'prefix' || (asked === 'default' && model !== 'lose-unsynced') ? rnd() : 0;
+  const journal = asked === 'default' ? (durability === 'commit' ? 'all' : model === 'lose-unsynced' ? 'none' : 'prefix') : asked;
+  if (journal === 'all') return pending;
+  if (journal === 'none') return 0;
+  return Math.floor(roll * (pending + 1));
+};
+
+const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean, durability: JournalDurability): CrashWorld => {
   let calls = 0;
   let limit = Number.POSITIVE_INFINITY;
   let crashed = false;
@@ -157,10 +182,8 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
     const m = choice.model ?? model;
     const s = choice.seed ?? seed;
     const rnd = seededRandom(mixSeed(s, n));
-    const pending = image.journal.unflushed.length;
-    const keep = choice.journal === 'all' ? pending : choice.journal === 'none' || m === 'lose-unsynced' ? 0 : Math.floor(rnd() * (pending + 1));
-    const survivingJournal = JournalState.surviving(image.journal, keep);
-    return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false);
+    const survivingJournal = JournalState.surviving(image.journal, keptCommits(choice, durability, m, image.journal.unflushed.length, rnd));
+    return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false, durability);
   };
 
   const world: CrashWorld = {
@@ -171,6 +194,7 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
     },
     model,
     seed,
+    journalDurability: durability,
     get crashed() {
       return crashed;
     },
@@ -266,5 +290,5 @@ export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld =>
     disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Uint8Array.prototype.slice.call(content) });
   }
   disk.syncAll();
-  return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false);
+  return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false, options.journalDurability ?? 'commit');
 };

@@ -1,7 +1,14 @@
 /**
- * The crash world's `Journal`: an in-memory key-value store with the LMDB journal's durability semantics.
- * A commit (`transact`, `put`, `remove`) is visible at once; it is durable once a later `flush()` resolved.
- * Commits are ordered, so a crash keeps every flushed commit and, of the unflushed ones, only a prefix.
+ * The crash world's `Journal`: an in-memory key-value store standing in for the LMDB journal (`journal/lmdb.ts`).
+ * A commit (`transact`, `put`, `remove`) is visible at once. This state keeps the flushed map and, in order, every
+ * commit made since the last `flush()`; which of those a crash keeps is the world's choice (`crashWorld.ts`,
+ * `journalDurability`): all of them by default — LMDB as a store opens it (`overlappingSync: false`: every commit is
+ * fsynced before it resolves) — or, as lmdb-js's `overlappingSync: true` would, only a prefix of them (none, some, all).
+ * What differs from LMDB, and why it only adds crash states:
+ * - a commit runs its callback at the call, alone; lmdb-js queues the writes of one event turn and commits them
+ *   together, so a crash between two such commits (here a state of its own) cannot happen there;
+ * - a commit here is complete when its call is counted; LMDB's may be in flight when the power goes — that state is
+ *   the crash point just before the call (commit lost) or just after it (commit kept), both of which are explored.
  */
 import { TxfsError } from '../errors.js';
 import { MAX_KEY_BYTES, type Journal, type JournalTxn } from '../journal/journal.js';

@@ -64,11 +64,24 @@ const txWorkloads: Array<[string, Workload]> = [
 /** The transactions before the faulted one, all committed. */
 const prelude = (w: Workload): TxOutcome[] => w.txs.slice(0, -1).map(() => ({ status: 'acked', id: '' }));
 
-/** Sites reached without faults (the denominator) and sites an injected fault hit. */
-const reached: SiteCounts = new Map();
-const failed: SiteCounts = new Map();
+/** Call sites one loop reached without faults (where a fault could be injected: the denominator), and those an injected fault hit. */
+interface Coverage {
+  readonly reached: SiteCounts;
+  readonly failed: SiteCounts;
+}
+const coverage = (): Coverage => ({ reached: new Map(), failed: new Map() });
+/** Every loop's, for the summary. */
+const total = coverage();
 let runs = 0;
 const surprises: string[] = [];
+
+/** Every call site the loop reached was made to fail at least once (and it reached some). */
+const expectCovered = (name: string, c: Coverage): void => {
+  for (const [map, into] of [[c.reached, total.reached], [c.failed, total.failed]] as const) for (const [k, v] of map) into.set(k, (into.get(k) ?? 0) + v);
+  const missing = [...c.reached.keys()].filter((site) => !c.failed.has(site)).sort();
+  expect(c.reached.size, `${name}: call sites reached`).toBeGreaterThan(5);
+  expect(missing, `${name}: call sites reached but never made to fail`).toEqual([]);
+};
 
 /** Direct FileSystem calls written in src (outside the fs layer, the simulator and the CLI), handle calls aside. */
 const staticSites = (): number => {
@@ -81,9 +94,7 @@ const staticSites = (): number => {
 
 afterAll(() => {
   console.log(`(src holds ${staticSites()} direct FileSystem calls outside src/fs, src/testing and src/cli; the loops reach the ones their workloads use)`);
-  const missing = [...reached.keys()].filter((s) => !failed.has(s)).sort();
-  console.log(`fault loops: ${runs} runs; FileSystem call sites reached by an injected failure: ${[...reached.keys()].filter((s) => failed.has(s)).length} of ${reached.size}`);
-  if (missing.length > 0) console.log(`never failed: ${missing.join(', ')}`);
+  console.log(`fault loops: ${runs} runs; FileSystem call sites reached by an injected failure: ${[...total.reached.keys()].filter((s) => total.failed.has(s)).length} of ${total.reached.size} (each loop asserts its own)`);
   if (surprises.length > 0) console.log(`resolved although a call failed (${surprises.length}):\n${surprises.slice(0, 10).join('\n')}`);
 });
 
@@ -93,11 +104,16 @@ interface Harnessed {
   readonly fs: FileSystem;
   /** Transaction records written before the fault was armed (the prelude's). */
   before: Set<string>;
+  /** Calls can be faulted from now on (the loops of transactions arm the fault after the store's open and the prelude). */
+  armed: boolean;
 }
 
-const harness = (world: CrashWorld, sites: SiteCounts, all: boolean): Harnessed => {
+/** A faulty file system over `world`; with `all`, every call made once armed is counted in `sites`, otherwise only faulted ones. */
+const harness = (world: CrashWorld, sites: SiteCounts, all: boolean, { armed = true }: { readonly armed?: boolean } = {}): Harnessed => {
   const faulty = createFaultyFileSystem(world.fs);
-  return { world, faulty, fs: recordCallSites(faulty, sites, () => all, () => faulty.fired.length), before: new Set() };
+  const h = { world, faulty, fs: faulty as FileSystem, before: new Set<string>(), armed };
+  h.fs = recordCallSites(faulty, sites, () => all && h.armed, () => faulty.fired.length);
+  return h;
 };
 
 /** The state of the faulted transaction's record, if it wrote one. */
@@ -116,6 +132,7 @@ const runTx = async (h: Harnessed, w: Workload, fault: Fault | undefined): Promi
     await pre.commit();
   }
   h.before = new Set(h.world.journalEntries('tx/').map((e) => e.key));
+  h.armed = true;
   if (fault !== undefined) h.faulty.inject(fault);
   const tx = store.begin();
   (w.txs[last] ?? []).forEach((op, i) => {
@@ -150,7 +167,8 @@ const checkAfter = async (h: Harnessed, w: Workload, outcome: 'resolved' | 'reje
   return problems;
 };
 
-const loop = async (name: string, count: () => Promise<number>, attempt: (fault: Fault) => Promise<string[]>): Promise<void> => {
+/** Fails call n for every n the fault-free run made (`count`), per errno and mode; then checks the problems and `sites`' coverage. */
+const loop = async (name: string, sites: Coverage, count: () => Promise<number>, attempt: (fault: Fault) => Promise<string[]>): Promise<void> => {
   const n = await count();
   expect(n).toBeGreaterThan(5);
   const problems: string[] = [];
@@ -163,6 +181,7 @@ const loop = async (name: string, count: () => Promise<number>, attempt: (fault:
     }
   }
   expect(problems.slice(0, 20), `${name}: ${problems.length} problems`).toEqual([]);
+  expectCovered(name, sites);
 };
 
 const errorProblem = (what: string, e: unknown, fault: Fault, fired: boolean): string[] => {
@@ -173,15 +192,17 @@ const errorProblem = (what: string, e: unknown, fault: Fault, fired: boolean): s
 
 describe('fault loops', () => {
   it.each(txWorkloads)('%s: every failing call leaves the targets as before, or recovery completes the transaction', async (name, w) => {
+    const sites = coverage();
     await loop(
       name,
+      sites,
       async () => {
-        const h = harness(createCrashWorld({ files: w.files }), reached, true);
+        const h = harness(createCrashWorld({ files: w.files }), sites.reached, true, { armed: false });
         await runTx(h, w, undefined);
         return h.faulty.trace.length - (await countOpenCalls(w));
       },
       async (fault) => {
-        const h = harness(createCrashWorld({ files: w.files }), failed, false);
+        const h = harness(createCrashWorld({ files: w.files }), sites.failed, false);
         const what = `${name}, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
         try {
           await runTx(h, w, fault);
@@ -199,16 +220,18 @@ describe('fault loops', () => {
     const NEW = Buffer.from(`${'n'.repeat(5000)}new`);
     const write = (fs: FileSystem): Promise<unknown> => writeFileAtomicWith(fs, '/d/t.txt', NEW, { backup: true }, { now: () => 1_700_000_000_000, newId: () => 'w1' });
     let renameAt = 0;
+    const sites = coverage();
     await loop(
       'atomic write',
+      sites,
       async () => {
-        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), reached, true);
+        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), sites.reached, true);
         await write(h.fs);
         renameAt = h.faulty.trace.findIndex((r) => r.kind === 'rename') + 1;
         return h.faulty.trace.length;
       },
       async (fault) => {
-        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), failed, false);
+        const h = harness(createCrashWorld({ files: { 'd/t.txt': OLD } }), sites.failed, false);
         h.faulty.inject(fault);
         const what = `atomic write, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
         const problems: string[] = [];
@@ -233,15 +256,17 @@ describe('fault loops', () => {
   });
 
   it('opening a new store: every failing call fails the open with that code, and a later open works and leaves nothing behind', async () => {
+    const sites = coverage();
     await loop(
       'open',
+      sites,
       async () => {
-        const h = harness(createCrashWorld({ files: base }), reached, true);
+        const h = harness(createCrashWorld({ files: base }), sites.reached, true);
         await openOn(h.world, 0, {}, h.fs);
         return h.faulty.trace.length;
       },
       async (fault) => {
-        const h = harness(createCrashWorld({ files: base }), failed, false);
+        const h = harness(createCrashWorld({ files: base }), sites.failed, false);
         h.faulty.inject(fault);
         const what = `open, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
         const problems: string[] = [];
@@ -264,7 +289,7 @@ describe('fault loops', () => {
     const w = txWorkloads[1]?.[1] as Workload;
     // A crash right after the first rename: recovery has to roll the transaction forward.
     const probe = createCrashWorld({ files: w.files, recordCrashPoints: true });
-    await runTx({ world: probe, faulty: createFaultyFileSystem(probe.fs), fs: probe.fs, before: new Set() }, w, undefined);
+    await runTx({ world: probe, faulty: createFaultyFileSystem(probe.fs), fs: probe.fs, before: new Set(), armed: true }, w, undefined);
     const point = probe.trace.find((r) => r.kind === 'rename')?.index as number;
     // Under the reorder model with this seed the staged temp files survived: recovery rolls forward.
     const image = (): CrashWorld => probe.afterCrashAt(point, { model: 'reorder', seed: 5 });
@@ -272,15 +297,17 @@ describe('fault loops', () => {
     const clean = image();
     await openOn(clean, 1);
     const expected = filesOf(clean);
+    const sites = coverage();
     await loop(
       'recovery',
+      sites,
       async () => {
-        const h = harness(image(), reached, true);
+        const h = harness(image(), sites.reached, true);
         await openOn(h.world, 1, {}, h.fs);
         return h.faulty.trace.length;
       },
       async (fault) => {
-        const h = harness(image(), failed, false);
+        const h = harness(image(), sites.failed, false);
         h.faulty.inject(fault);
         const what = `recovery, ${fault.errno} on call ${fault.nth} (${fault.mode})`;
         const problems: string[] = [];

@@ -2,8 +2,8 @@
  * Workloads on which the crash suite once found a violation, kept with the crash state that showed it.
  */
 import { describe, expect, it } from 'vitest';
-import { createCrashWorld, createFaultyFileSystem, type Workload } from '../../src/testing/index.js';
-import { describeFinding, exploreWorkload, openOn } from './harness.js';
+import { createCrashWorld, createFaultyFileSystem, runWorkload, type Workload } from '../../src/testing/index.js';
+import { describeFinding, didWork, exploreWorkload, isOpenProbe, openOn } from './harness.js';
 import { countStates } from './totals.js';
 
 interface Regression {
@@ -62,7 +62,27 @@ describe('crash-suite regressions', () => {
     const world = createCrashWorld();
     const faulty = createFaultyFileSystem(world.fs, [{ kind: 'close', nth: 1, errno: 'EIO' }]);
     await expect(openOn(world, 0, {}, faulty)).rejects.toMatchObject({ code: 'EIO' });
+    // The open did get as far as its probe (the fault hit the probe's close), and removed it.
+    expect(faulty.fired.map((f) => f.path).filter(isOpenProbe)).toHaveLength(1);
+    expect(world.list('/.txfs')).toEqual([]);
     await openOn(world, 1);
-    expect(world.list('/.txfs').filter((p) => p.includes('.probe-'))).toEqual([]);
+    expect(world.list('/.txfs')).toEqual([]);
+  });
+
+  it("the harness tells recovery's work from the open's probe: a clean open did none, a roll-back did", async () => {
+    const clean = createCrashWorld({ files: { 'a.txt': 'old' } });
+    await openOn(clean, 0);
+    // Every open creates and removes its probe: the harness must recognise it by its real name.
+    expect(clean.trace.filter((r) => isOpenProbe(r.path)).map((r) => r.kind)).toEqual(expect.arrayContaining(['open', 'unlink']));
+    expect(didWork(clean)).toBe(false);
+    // A crash right after the first temp file was written: recovery rolls the staging transaction back.
+    const w: Workload = { files: { 'a.txt': 'old' }, txs: [[{ op: 'write', path: 'a.txt', size: 10 }]] };
+    const run = createCrashWorld({ files: w.files, recordCrashPoints: true });
+    await runWorkload(await openOn(run, 0), w, { world: run });
+    const written = run.trace.find((r) => r.kind === 'write' && r.path.endsWith('.txfs-tmp'))?.index as number;
+    const after = run.afterCrashAt(written, { model: 'reorder', seed: 1 });
+    const store = await openOn(after, 1);
+    expect(store.recovery.rolledBack).toHaveLength(1);
+    expect(didWork(after)).toBe(true);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * The Journal contract against the crash world's in-memory journal (a restart is a crash), and what a crash keeps of
- * it: every commit a resolved `flush()` covered, and of the later ones a prefix in commit order — none under
- * 'lose-unsynced' (the default), a seeded prefix under 'reorder' and 'torn', all with `journal: 'all'`.
+ * it: by default (LMDB as a store opens it, `overlappingSync: false`) every commit that resolved; with
+ * `journalDurability: 'flush'` (`overlappingSync: true`) every commit a resolved `flush()` covered, and of the later
+ * ones a prefix in commit order — none under 'lose-unsynced', a seeded prefix under 'reorder' and 'torn', all with
+ * `journal: 'all'`.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -55,8 +57,18 @@ const contentOf = async (j: Journal): Promise<Record<string, unknown>> =>
   Object.fromEntries((await j.range('')).map((e) => [e.key, e.value]));
 
 describe('the crash world journal across a crash', () => {
-  it("keeps exactly the flushed commits under 'lose-unsynced' (the default): every later one is lost", async () => {
-    const world = createCrashWorld();
+  it('keeps every resolved commit by default, under every crash model and seed', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom<CrashModel>('lose-unsynced', 'reorder', 'torn'), fc.nat(), async (model, seed) => {
+        const world = createCrashWorld({ model, seed });
+        const states = await commitAfterFlush(world);
+        expect(await contentOf(world.afterCrash().journal)).toEqual(states[3]);
+      }),
+    );
+  });
+
+  it("with journalDurability 'flush', keeps exactly the flushed commits under 'lose-unsynced': every later one is lost", async () => {
+    const world = createCrashWorld({ journalDurability: 'flush' });
     const states = await commitAfterFlush(world);
     expect(await contentOf(world.journal)).toEqual(states[3]);
     expect(await contentOf(world.afterCrash().journal)).toEqual(states[0]);
@@ -64,7 +76,7 @@ describe('the crash world journal across a crash', () => {
   });
 
   it("keeps every commit with journal: 'all', and everything once flushed", async () => {
-    const world = createCrashWorld();
+    const world = createCrashWorld({ journalDurability: 'flush' });
     const states = await commitAfterFlush(world);
     expect(await contentOf(world.afterCrash({ journal: 'all' }).journal)).toEqual(states[3]);
     await world.journal.flush();
@@ -74,7 +86,7 @@ describe('the crash world journal across a crash', () => {
   it("keeps the flushed commits and a prefix of the later ones under 'reorder' and 'torn', for every seed", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom<CrashModel>('reorder', 'torn'), fc.nat(), async (model, seed) => {
-        const world = createCrashWorld({ model, seed });
+        const world = createCrashWorld({ model, seed, journalDurability: 'flush' });
         const states = await commitAfterFlush(world);
         expect(states).toContainEqual(await contentOf(world.afterCrash().journal));
       }),
@@ -84,7 +96,7 @@ describe('the crash world journal across a crash', () => {
   it("under 'reorder', some seed loses every unflushed commit, some keeps them all, and some keeps only the first", async () => {
     const kept = new Set<number>();
     for (let seed = 0; seed < 64; seed++) {
-      const world = createCrashWorld({ model: 'reorder', seed });
+      const world = createCrashWorld({ model: 'reorder', seed, journalDurability: 'flush' });
       const states = await commitAfterFlush(world);
       const after = await contentOf(world.afterCrash().journal);
       kept.add(states.findIndex((s) => JSON.stringify(s) === JSON.stringify(after)));
