@@ -16,6 +16,9 @@ export interface FileStat {
   /** Permission bits and file type bits, as st_mode. */
   readonly mode: number;
   readonly nlink: number;
+  /** The owner's user and group ids; absent where the backend does not know owners (then none is carried over). */
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
 /**
@@ -41,6 +44,11 @@ export interface FileHandle {
   datasync(): Promise<void>;
   stat(): Promise<FileStat>;
   truncate(length: number): Promise<void>;
+  /**
+   * fchown(2): gives the open file to `uid`:`gid`. Optional: a backend without owners lacks it (a replaced file's owner
+   * is then not carried over). Rejects with EPERM, EINVAL or ENOSYS where the system refuses.
+   */
+  chown?(uid: number, gid: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -80,6 +88,11 @@ export interface FileSystem {
   /** link(2): a second name for the same inode; fails with EEXIST when `to` exists. */
   link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;
+  /**
+   * unlink, synchronously; throws like `unlink`. Optional: a backend that has it lets writeFileAtomic remove its temp
+   * files as the process exits or is ended by a signal (an exit handler cannot wait for a promise).
+   */
+  unlinkSync?(path: string): void;
   /** Names in a directory (not `.`/`..`), unsorted. */
   readdir(path: string): Promise<string[]>;
   mkdir(path: string, options?: { readonly recursive?: boolean; readonly mode?: number }): Promise<void>;

@@ -1,7 +1,7 @@
 /**
  * The `FileSystem` of the real disk, on `node:fs/promises`. Errors are mapped to `TxfsError` here, in one place.
  */
-import { constants, promises as fsp, createReadStream, lstatSync, type Stats } from 'node:fs';
+import { constants, promises as fsp, createReadStream, lstatSync, unlinkSync, type Stats } from 'node:fs';
 import { fromOsError } from '../errors.js';
 import type { CopyFileOptions, DirectoryHandle, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
 
@@ -23,6 +23,8 @@ const toStat = (s: Stats): FileStat => ({
   dev: s.dev,
   mode: s.mode,
   nlink: s.nlink,
+  uid: s.uid,
+  gid: s.gid,
 });
 
 /** Runs `f`, turning whatever it throws into a TxfsError naming `path` and the syscall. */
@@ -41,6 +43,7 @@ const handle = (fh: fsp.FileHandle, path: string): FileHandle => ({
   datasync: () => wrap('fdatasync', path, () => fh.datasync()),
   stat: () => wrap('fstat', path, async () => toStat(await fh.stat())),
   truncate: (length) => wrap('ftruncate', path, () => fh.truncate(length)),
+  chown: (uid, gid) => wrap('fchown', path, () => fh.chown(uid, gid)),
   close: () => wrap('close', path, () => fh.close()),
 });
 
@@ -92,6 +95,13 @@ export const nodeFileSystem: FileSystem = {
   rename: (from, to) => wrap('rename', from, () => fsp.rename(from, to)),
   link: (existing, to) => wrap('link', existing, () => fsp.link(existing, to)),
   unlink: (path) => wrap('unlink', path, () => fsp.unlink(path)),
+  unlinkSync: (path) => {
+    try {
+      unlinkSync(path);
+    } catch (e) {
+      throw fromOsError(e, path, 'unlink');
+    }
+  },
   readdir: (path) => wrap('readdir', path, () => fsp.readdir(path)),
   mkdir: (path, options = {}) =>
     wrap('mkdir', path, async () => {

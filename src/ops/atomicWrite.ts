@@ -1,96 +1,53 @@
 /**
  * writeFileAtomic: one file replaced atomically and durably, without a store — DESIGN.md's steps 3, 4, 7 and 8
- * for one file: temp in the same directory, fdatasync, optional backup, rename, directory fsync, verification.
- * A failure at any step before the rename removes the temp file (and a backup made for it) and leaves the target as it was.
+ * for one file: temp in the same directory, fdatasync, verification, optional backup, rename, directory fsync.
+ * A failure at any step before the rename removes the temp file (and a backup made for it) and leaves the target as it
+ * was; what runs after the rename (directory fsync, sidecar, pruning) cannot fail the call: it is reported in `warnings`.
+ * Calls on one path in one process run in call order (`pathQueue.ts`); temps are removed should the process exit
+ * (`removeOnExit.ts`), and those of dead writers by the next write of the target (`removeDeadTemps.ts`).
  */
 import { dirname } from 'node:path';
-import { conflictError, resolveConflict, type ConflictDecision } from '../conflict/resolveConflict.js';
-import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
+import type { ConflictDecision } from '../conflict/resolveConflict.js';
 import { TxfsError, hasCode } from '../errors.js';
-import type { FileStat, FileSystem } from '../fs/fileSystem.js';
+import type { FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
-import { hashFile, sha256Of } from '../integrity/sha256.js';
-import { writeChecksumFile } from './writeChecksumFile.js';
-import type { BackupEntry, Conflict, Data, Validator, WriteOptions, WriteResult } from '../types.js';
+import { hashFile } from '../integrity/sha256.js';
+import { checksumFilePath } from '../integrity/sidecar.js';
+import type { BackupEntry, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
 import { absoluteFilePath } from './checkPath.js';
 import { ensureDir } from './ensureDir.js';
-import { newFileMode } from './fileMode.js';
+import { newFileMode, ownerToKeep } from './fileMode.js';
 import { installFile } from './installFile.js';
 import { localId } from './localId.js';
-import { discardSiblingBackup, makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy } from './siblingBackup.js';
-import { namingTarget, stageFile, type StagedFile } from './stageFile.js';
+import { inPathOrder } from './pathQueue.js';
+import { removeDeadTemps } from './removeDeadTemps.js';
+import { removeOnExit } from './removeOnExit.js';
+import { discardSiblingBackup, makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy, type SiblingBackupPolicy } from './siblingBackup.js';
+import { namingTarget, stageFile, type StagedFile, type StageOptions } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
+import { decide, incomingOf, lookAt } from './targetDecision.js';
 import { tempName } from './tempName.js';
-import { assertData, inMemoryBytes, isInMemory } from './toChunks.js';
+import { assertData } from './toChunks.js';
 import { verifyWritten } from './verifyWritten.js';
+import { writeChecksumFile } from './writeChecksumFile.js';
 import { checkWriteOptions } from './writeOptions.js';
+import { processWriters, type Writers } from './writers.js';
 
-/** What a test or the engine may replace: the clock and the id of the temp file. */
+/** What a test or the engine may replace: the clock, the id of the temp file, the process table. */
 export interface AtomicWriteInternals {
   readonly now?: () => number;
   readonly newId?: () => string;
+  /** Says whether the writer of a temp file left beside the target is dead (its temp is then removed). */
+  readonly writers?: Writers;
 }
 
-/** What is at `path` (symlinks followed to the file they name), or undefined when nothing is. */
-const lookAt = async (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => {
-  const absent = (e: unknown): undefined => {
-    if (hasCode(e, 'ENOENT')) return undefined;
-    throw e;
-  };
-  let st = await fs.lstat(path).catch(absent);
-  let target = path;
-  if (st?.kind === 'symlink') {
-    // Like fs.writeFile, write through a symlink to the file it names (and keep the link).
-    target = await fs.realpath(path).catch((e: unknown) => {
-      throw hasCode(e, 'ENOENT') ? new TxfsError('ENOENT', `ENOENT: ${path} is a symbolic link to a missing file`, { path, cause: e }) : e;
-    });
-    st = await fs.lstat(target).catch(absent);
-  }
-  if (st !== undefined && st.kind !== 'file') {
-    const code = st.kind === 'directory' ? 'EISDIR' : 'EINVAL';
-    throw new TxfsError(code, `${code}: ${target} is a ${st.kind}, not a file; nothing was written`, { path: target });
-  }
-  return { target, st };
-};
-
-/** What a conflict callback is told about the new content: known without reading anything only for in-memory data. */
-const incomingOf = (data: Data, options: WriteOptions): Conflict['incoming'] => {
-  if (typeof options.onExists !== 'function' || !isInMemory(data)) return undefined;
-  const bytes = inMemoryBytes(data, options.encoding);
-  return { size: bytes.byteLength, sha256: sha256Of(bytes) };
-};
-
-/** The decision for an existing target, and where the new file goes. */
-const decide = async (
-  fs: FileSystem,
-  target: string,
-  st: FileStat,
-  options: WriteOptions,
-  now: () => number,
-  incoming: Conflict['incoming'],
-): Promise<{ decision: ConflictDecision; dest: string }> => {
-  const readOnly = (st.mode & 0o222) === 0;
-  const conflict: Conflict = {
-    kind: readOnly ? 'read-only' : 'exists',
-    path: target,
-    current: { size: st.size, mtime: new Date(st.mtimeMs) },
-    ...(incoming === undefined ? {} : { incoming }),
-  };
-  // A read-only file is never replaced by default: only an explicit onExists says what to do with it.
-  if (readOnly && options.onExists === undefined) throw conflictError(conflict, 'read-only files are replaced only when onExists says so');
-  const decision = await resolveConflict(options.onExists ?? 'overwrite', conflict);
-  if (decision === 'rename') return { decision, dest: await renamedPath(fs, target) };
-  if (decision === 'keep-both') return { decision, dest: await keepBothPath(fs, target, now()) };
-  return { decision, dest: target };
-};
-
-/** Stages into the destination's directory, creating it first when asked and missing. */
-const stage = async (fs: FileSystem, dest: string, data: Data, options: WriteOptions, mode: number, id: string): Promise<StagedFile> => {
+/** Stages into `tempPath` in the destination's directory, creating the directory first when asked and missing. */
+const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data, options: WriteOptions, file: Pick<StageOptions, 'mode' | 'owner'>): Promise<StagedFile> => {
   const validate: readonly Validator[] = options.validate === undefined ? [] : Array.isArray(options.validate) ? options.validate : [options.validate as Validator];
   const run = (): Promise<StagedFile> =>
-    stageFile(fs, tempName(dest, id, 0), data, {
-      mode,
+    stageFile(fs, tempPath, data, {
+      ...file,
       target: dest,
       validate,
       sync: options.fsync !== false,
@@ -111,9 +68,116 @@ const stage = async (fs: FileSystem, dest: string, data: Data, options: WriteOpt
   }
 };
 
+const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The steps after the rename: the write is done, so a failure here is a warning, never the call's error. */
+const finish = async (
+  fs: FileSystem,
+  placed: { readonly dest: string; readonly target: string; readonly staged: StagedFile },
+  options: WriteOptions,
+  backups: { readonly policy: SiblingBackupPolicy; readonly made: BackupEntry; readonly now: number } | undefined,
+): Promise<string[]> => {
+  const { dest, target, staged } = placed;
+  const sync = options.fsync !== false;
+  const warnings: string[] = [];
+  const attempt = async (step: () => Promise<unknown>, say: (why: string) => string): Promise<void> => {
+    try {
+      await step();
+    } catch (e) {
+      warnings.push(say(reason(e)));
+    }
+  };
+  if (sync) await attempt(() => syncDirBatched(fs, dirname(dest)), (why) => `${dest} was written, but fsync of its directory failed (${why}): the new content may not survive a power cut`);
+  if (options.checksumFile === true) {
+    const sidecar = checksumFilePath(dest);
+    await attempt(() => writeChecksumFile(fs, dest, staged.sha256, { sync }), (why) => `the sidecar ${sidecar} was not updated (${why}); it still describes the previous content of ${dest}`);
+  }
+  if (backups !== undefined) {
+    await attempt(async () => {
+      const { failed } = await pruneSiblingBackups(fs, target, backups.policy, backups.now, backups.made.id);
+      for (const f of failed) warnings.push(`the old backup ${f.file} of ${target} could not be removed (${reason(f.error)}); it stays`);
+    }, (why) => `old backups of ${target} were not pruned (${why})`);
+  }
+  return warnings;
+};
+
+/** The write itself, once every earlier call on the path has settled. */
+const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: WriteOptions, internals: AtomicWriteInternals): Promise<WriteResult> => {
+  const now = internals.now ?? Date.now;
+  const writers = internals.writers ?? processWriters;
+  throwIfAborted(options.signal, abs);
+  const { target, st } = await lookAt(fs, abs);
+  const incoming = incomingOf(data, options);
+  let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now, incoming);
+  if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: st.size };
+
+  // The file it replaces gives its mode and owner; a file landing beside it ('rename', 'keep-both') is a new file.
+  const replaced = decision === 'overwrite' ? st : undefined;
+  const mode = options.mode ?? (replaced !== undefined ? replaced.mode & 0o7777 : newFileMode());
+  const owner = ownerToKeep(replaced);
+  // Temps that dead writers left for this target go while this one is written; that is not this write's to fail.
+  const sweeping = removeDeadTemps(fs, target, writers).catch(() => 0);
+  const tempPath = tempName(dest, internals.newId?.() ?? (await localId(writers)), 0);
+  const settled = removeOnExit(fs, tempPath);
+  try {
+    const staged = await stage(fs, dest, tempPath, data, options, owner === undefined ? { mode } : { mode, owner });
+    const policy = replaced !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
+    let backup: BackupEntry | undefined;
+    try {
+      // The fsynced temp is checked before the rename: a mismatch leaves the target as it was.
+      await verifyWritten(fs, staged, options.verify ?? 'checksum', dest);
+      if (policy !== undefined) {
+        backup = await makeSiblingBackup(fs, target, policy, now(), { sync: options.fsync !== false });
+        // The backup must be durable before the rename can be: otherwise a crash could keep the new file and lose the old one.
+        if (options.fsync !== false) await syncDirBatched(fs, policy.dir);
+      }
+      throwIfAborted(options.signal, abs);
+      // Anything but 'overwrite' must never clobber a file that appeared since the decision: install exclusively and decide again.
+      let exclusive = decision !== 'overwrite' || (st === undefined && (options.onExists ?? 'overwrite') !== 'overwrite');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await installFile(fs, staged.tempPath, dest, exclusive);
+          break;
+        } catch (e) {
+          // The rename names the temp: the error is about putting `dest` in place.
+          if (!hasCode(e, 'EEXIST') || attempt >= 100) throw namingTarget(e, dest, staged.tempPath);
+          // Someone took the name: decide again about the asked path as it is now (a new free name is found from it).
+          const again = await lookAt(fs, target);
+          if (again.st === undefined) {
+            dest = target;
+            continue;
+          }
+          ({ decision, dest } = await decide(fs, target, again.st, options, now, incoming));
+          exclusive = decision !== 'overwrite';
+          if (decision === 'skip') {
+            await fs.unlink(staged.tempPath);
+            return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: again.st.size };
+          }
+        }
+      }
+    } catch (e) {
+      await fs.unlink(staged.tempPath).catch(() => undefined);
+      if (backup !== undefined && policy !== undefined) await discardSiblingBackup(fs, backup, policy).catch(() => undefined);
+      throw e;
+    }
+    const warnings = await finish(fs, { dest, target, staged }, options, policy !== undefined && backup !== undefined ? { policy, made: backup, now: now() } : undefined);
+    return {
+      path: dest,
+      status: 'written',
+      sha256: staged.sha256,
+      size: staged.size,
+      ...(backup === undefined ? {} : { backup }),
+      ...(warnings.length === 0 ? {} : { warnings }),
+    };
+  } finally {
+    settled();
+    await sweeping;
+  }
+};
+
 /**
  * Writes `data` to `path` atomically through `fs`: readers see the old file or the new one, never a mix, and after
- * a crash the path holds one of them. See `writeFileAtomic` for the options.
+ * a crash the path holds one of them. Calls on one path in this process land in call order. See `writeFileAtomic`.
  * @throws TypeError (an argument of the wrong type, an unknown option value); TxfsError EINVAL (an option out of range,
  *   a bad path), EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY (verification), EISDIR, ENOENT (missing
  *   directory), ENOSPC, EACCES, EPERM, EROFS, EIO … from the file system.
@@ -125,75 +189,25 @@ export const writeFileAtomicWith = async (
   options: WriteOptions = {},
   internals: AtomicWriteInternals = {},
 ): Promise<WriteResult> => {
-  const now = internals.now ?? Date.now;
   const abs = absoluteFilePath(path);
   // Every argument checked before anything is touched: a bad backup policy must not delete backups, a bad mode must
   // not create a file with setuid bits.
   assertData(data);
   checkWriteOptions('writeFileAtomic', options);
   throwIfAborted(options.signal, abs);
-  const { target, st } = await lookAt(fs, abs);
-  const incoming = incomingOf(data, options);
-  let { decision, dest } = st === undefined ? { decision: 'overwrite' as ConflictDecision, dest: target } : await decide(fs, target, st, options, now, incoming);
-  if (decision === 'skip' && st !== undefined) return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: st.size };
-
-  // The mode of the file it replaces; a file landing beside it ('rename', 'keep-both') is a new file.
-  const mode = options.mode ?? (st !== undefined && decision === 'overwrite' ? st.mode & 0o7777 : newFileMode());
-  const staged = await stage(fs, dest, data, options, mode, (internals.newId ?? localId)());
-  const policy = decision === 'overwrite' && st !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
-  let backup: BackupEntry | undefined;
-  try {
-    if (policy !== undefined) {
-      backup = await makeSiblingBackup(fs, target, policy, now(), { sync: options.fsync !== false });
-      // The backup must be durable before the rename can be: otherwise a crash could keep the new file and lose the old one.
-      if (options.fsync !== false) await syncDirBatched(fs, policy.dir);
-    }
-    throwIfAborted(options.signal, abs);
-    // Anything but 'overwrite' must never clobber a file that appeared since the decision: install exclusively and decide again.
-    let exclusive = decision !== 'overwrite' || (st === undefined && (options.onExists ?? 'overwrite') !== 'overwrite');
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await installFile(fs, staged.tempPath, dest, exclusive);
-        break;
-      } catch (e) {
-        // The rename names the temp: the error is about putting `dest` in place.
-        if (!hasCode(e, 'EEXIST') || attempt >= 100) throw namingTarget(e, dest, staged.tempPath);
-        // Someone took the name: decide again about the asked path as it is now (a new free name is found from it).
-        const again = await lookAt(fs, target);
-        if (again.st === undefined) {
-          dest = target;
-          continue;
-        }
-        ({ decision, dest } = await decide(fs, target, again.st, options, now, incoming));
-        exclusive = decision !== 'overwrite';
-        if (decision === 'skip') {
-          await fs.unlink(staged.tempPath);
-          return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: again.st.size };
-        }
-      }
-    }
-  } catch (e) {
-    await fs.unlink(staged.tempPath).catch(() => undefined);
-    if (backup !== undefined && policy !== undefined) await discardSiblingBackup(fs, backup, policy).catch(() => undefined);
-    throw e;
-  }
-
-  if (options.fsync !== false) await syncDirBatched(fs, dirname(dest));
-  await verifyWritten(fs, dest, staged, options.verify ?? 'checksum');
-  if (options.checksumFile === true) await writeChecksumFile(fs, dest, staged.sha256, { sync: options.fsync !== false });
-  if (policy !== undefined && backup !== undefined) await pruneSiblingBackups(fs, target, policy, now(), backup.id);
-  const result = { path: dest, status: 'written', sha256: staged.sha256, size: staged.size } as const;
-  return backup === undefined ? result : { ...result, backup };
+  return inPathOrder(abs, () => writeInTurn(fs, abs, data, options, internals), { path: abs, ...(options.signal === undefined ? {} : { signal: options.signal }) });
 };
 
 /**
  * Writes `data` (a string, bytes, a readable stream or an async iterable of bytes, streamed in constant memory)
  * to `path` atomically and durably: a temp file in the same directory, fdatasync, rename, directory fsync.
- * The new file gets the mode of the file it replaces. Options: `onExists` ('overwrite' by default; a read-only
+ * The new file gets the mode and owner of the file it replaces. Options: `onExists` ('overwrite' by default; a read-only
  * target needs an explicit policy), `validate`, `backup` (kept beside the file as `<stem>-<YYYYMMDD-HHMMSS>-<tag><suffix>.bak`, recorded in `.<name>.txfs-backups`;
- * only recorded backups are ever pruned),
- * `verify` ('checksum' by default: the SHA-256 computed while writing), `checksumFile` (`<path>.sha256`), `mkdirp`, `signal`.
- * On any error before the rename, the target is untouched and no temp file is left.
+ * only recorded backups are ever pruned, the oldest recorded first),
+ * `verify` ('checksum' by default: the SHA-256 computed while writing; 'size' and 'readback' check the temp before the
+ * rename), `checksumFile` (`<path>.sha256`), `mkdirp`, `signal`.
+ * On any error the target is untouched and no temp file is left; what fails after the rename is in `warnings`.
+ * Concurrent calls on one path in one process land in call order (the last call wins).
  * Options are checked first: a wrong type is a TypeError, a number out of range (`mode` above 0o777, a backup
  * `keep` below 1, a `maxAgeDays` below 0 …) is EINVAL naming the bound; nothing is touched then.
  * @throws TypeError; TxfsError EINVAL, EVALIDATION, ECONFLICT, EABORTED, ESOURCE, EINTEGRITY, EISDIR, ENOENT, ENOSPC, EACCES, EPERM, EROFS, EIO …

@@ -1,7 +1,7 @@
 /**
- * File modes of new files: the process umask, read once.
+ * File modes of new files (the process umask, read once), and the owner a replacing file must be given.
  */
-import { defaultFileMode } from '../fs/fileSystem.js';
+import { defaultFileMode, type FileStat } from '../fs/fileSystem.js';
 
 let umask: number | undefined;
 
@@ -13,3 +13,12 @@ export const newFileMode = (): number => defaultFileMode(processUmask());
 
 /** True when creating a file with `mode` under the umask would lose bits, so that a chmod must follow. */
 export const needsChmod = (mode: number): boolean => (mode & 0o7777 & ~processUmask()) !== (mode & 0o7777);
+
+/**
+ * The owner a file replacing `st` must be given, or undefined when a file this process creates gets it anyway (its
+ * effective uid and gid) or when the owner is not known (a backend without owners, a system without uids).
+ */
+export const ownerToKeep = (st: Pick<FileStat, 'uid' | 'gid'> | undefined): { readonly uid: number; readonly gid: number } | undefined => {
+  if (st?.uid === undefined || st.gid === undefined || process.geteuid === undefined || process.getegid === undefined) return undefined;
+  return st.uid === process.geteuid() && st.gid === process.getegid() ? undefined : { uid: st.uid, gid: st.gid };
+};

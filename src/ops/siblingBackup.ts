@@ -8,8 +8,13 @@
  * (`siblingBackupIndex.ts`) with the identity of the file it made. Pruning removes a file only when the index lists it
  * for this very target, its name is exactly the name txfs gave it (with its random tag, so an edited index cannot
  * point at another file), and the file there is still the one recorded (inode, device, size, mtime; checked with
- * lstat as pruning starts). A backup the user edited, or replaced with a file of their own, stays. Two writers of one
- * file at the same moment may each miss the other's record: that backup is then kept, never pruned.
+ * lstat as pruning starts). A backup the user edited, or replaced with a file of their own, stays.
+ *
+ * Which backups are the newest is the order the index recorded them in (each new record goes last), never a clock nor a
+ * name: a clock stuck, or stepped back, or seven writes within one second still keep the newest `keep`. `maxAgeDays`
+ * alone reads the recorded time. Updates of one index are made one at a time in this process (`pathQueue.ts`); two
+ * processes writing backups of one file name at the same moment may each miss the other's record: that backup is then
+ * kept, never pruned.
  */
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -18,6 +23,7 @@ import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import { hashFile } from '../integrity/sha256.js';
 import type { BackupEntry, BackupPolicy } from '../types.js';
+import { inPathOrder } from './pathQueue.js';
 import { isRecordedFile, readSiblingIndex, siblingIndexPath, writeSiblingIndex, type SiblingBackupRecord } from './siblingBackupIndex.js';
 
 /** Where sibling backups go and how many stay. */
@@ -71,15 +77,15 @@ const liveRecords = async (fs: FileSystem, dir: string, fileName: string, target
 };
 
 /**
- * The backups txfs made of `targetAbs` in `dir` that are still there as it made them, newest first.
+ * The backups txfs made of `targetAbs` in `dir` that are still there as it made them, newest first: in the reverse of
+ * the order the index recorded them (whatever their recorded times say).
  * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from the file system.
  */
 export const listSiblingBackups = async (fs: FileSystem, targetAbs: string, dir: string): Promise<SiblingBackupRecord[]> =>
-  (await liveRecords(fs, dir, basename(targetAbs), targetAbs))
-    .map((rec, i) => ({ rec, i }))
-    .filter(({ rec }) => rec.path === targetAbs)
-    .sort((a, b) => b.rec.createdAt - a.rec.createdAt || b.i - a.i)
-    .map(({ rec }) => rec);
+  (await liveRecords(fs, dir, basename(targetAbs), targetAbs)).filter((rec) => rec.path === targetAbs).reverse();
+
+/** Index updates of one index, one at a time (keys apart from the paths writeFileAtomic lines up). */
+const indexTurn = <A>(indexAbs: string, run: () => Promise<A>): Promise<A> => inPathOrder(`\0index\0${indexAbs}`, run, { path: indexAbs });
 
 /**
  * Keeps the current content of `targetAbs` as a new sibling backup (a hard link, a copy where links fail) and records it
@@ -95,31 +101,34 @@ export const makeSiblingBackup = async (
   options: { readonly sync?: boolean } = {},
 ): Promise<BackupEntry> => {
   const fileName = basename(targetAbs);
-  const recorded = await liveRecords(fs, policy.dir, fileName, targetAbs);
-  for (let attempt = 1; ; attempt++) {
-    const tag = newTag();
-    const name = siblingBackupName(fileName, now, tag);
-    const file = join(policy.dir, name);
-    let made = false;
-    try {
-      const { size, stat } = await preserveFile(fs, targetAbs, file);
-      made = true;
-      const sha256 = await hashFile(fs, file);
-      const rec: SiblingBackupRecord = { name, path: targetAbs, tag, createdAt: now, ino: stat.ino, dev: stat.dev, size: stat.size, mtimeMs: stat.mtimeMs };
-      // Records whose file is gone or is no longer the backup are dropped here, so the index lists only what is there.
-      await writeSiblingIndex(fs, siblingIndexPath(policy.dir, fileName), [...recorded, rec], { sync: options.sync !== false });
-      return { id: name, path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
-    } catch (e) {
-      // EEXIST from the link: the name is someone else's file, never to be touched; try another tag.
-      if (!made && hasCode(e, 'EEXIST')) {
-        if (attempt < 10) continue;
+  const indexAbs = siblingIndexPath(policy.dir, fileName);
+  return indexTurn(indexAbs, async () => {
+    const recorded = await liveRecords(fs, policy.dir, fileName, targetAbs);
+    for (let attempt = 1; ; attempt++) {
+      const tag = newTag();
+      const name = siblingBackupName(fileName, now, tag);
+      const file = join(policy.dir, name);
+      let made = false;
+      try {
+        const { size, stat } = await preserveFile(fs, targetAbs, file);
+        made = true;
+        const sha256 = await hashFile(fs, file);
+        const rec: SiblingBackupRecord = { name, path: targetAbs, tag, createdAt: now, ino: stat.ino, dev: stat.dev, size: stat.size, mtimeMs: stat.mtimeMs };
+        // Records whose file is gone or is no longer the backup are dropped here, so the index lists only what is there.
+        await writeSiblingIndex(fs, indexAbs, [...recorded, rec], { sync: options.sync !== false });
+        return { id: name, path: targetAbs, file, createdAt: new Date(now), size, sha256, compressed: false };
+      } catch (e) {
+        // EEXIST from the link: the name is someone else's file, never to be touched; try another tag.
+        if (!made && hasCode(e, 'EEXIST')) {
+          if (attempt < 10) continue;
+          throw e;
+        }
+        // Otherwise the name was free, so whatever is there now is our half-made backup.
+        await fs.unlink(file).catch(() => undefined);
         throw e;
       }
-      // Otherwise the name was free, so whatever is there now is our half-made backup.
-      await fs.unlink(file).catch(() => undefined);
-      throw e;
     }
-  }
+  });
 };
 
 /**
@@ -133,25 +142,33 @@ export const discardSiblingBackup = async (fs: FileSystem, backup: BackupEntry, 
   } catch (e) {
     if (!hasCode(e, 'ENOENT')) throw e;
   }
-  const fileName = basename(backup.path);
-  const indexAbs = siblingIndexPath(policy.dir, fileName);
-  const rest = (await readSiblingIndex(fs, indexAbs, backup.path)).filter((rec) => rec.name !== backup.id);
-  if (rest.length > 0) {
-    await writeSiblingIndex(fs, indexAbs, rest, { sync: true });
-    return;
-  }
-  try {
-    await fs.unlink(indexAbs);
-  } catch (e) {
-    if (!hasCode(e, 'ENOENT')) throw e;
-  }
+  const indexAbs = siblingIndexPath(policy.dir, basename(backup.path));
+  await indexTurn(indexAbs, async () => {
+    const rest = (await readSiblingIndex(fs, indexAbs, backup.path)).filter((rec) => rec.name !== backup.id);
+    if (rest.length > 0) {
+      await writeSiblingIndex(fs, indexAbs, rest, { sync: true });
+      return;
+    }
+    try {
+      await fs.unlink(indexAbs);
+    } catch (e) {
+      if (!hasCode(e, 'ENOENT')) throw e;
+    }
+  });
 };
+
+/** What pruning did: how many backups it removed, and the ones it could not remove (each with its error). */
+export interface PruneOutcome {
+  readonly removed: number;
+  readonly failed: ReadonlyArray<{ readonly file: string; readonly error: unknown }>;
+}
 
 /**
  * Removes the backups txfs made of `targetAbs` beyond the newest `policy.keep` and those older than `maxAgeDays`, never
  * the one named `keepName` and never a file the index does not record as this target's backup (see the module comment).
- * The index is not rewritten: the next backup drops the records of the files removed. Returns how many were removed.
- * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from lstat/unlink.
+ * A backup that cannot be removed is reported and the others are still pruned. The index is not rewritten: the next
+ * backup drops the records of the files removed.
+ * @throws TxfsError EINTEGRITY (a damaged index, named), EACCES, EIO … from reading the index and lstat.
  */
 export const pruneSiblingBackups = async (
   fs: FileSystem,
@@ -159,18 +176,20 @@ export const pruneSiblingBackups = async (
   policy: SiblingBackupPolicy,
   now: number,
   keepName?: string,
-): Promise<number> => {
+): Promise<PruneOutcome> => {
   const mine = await listSiblingBackups(fs, targetAbs, policy.dir);
   const maxAgeMs = policy.maxAgeDays === undefined ? Infinity : policy.maxAgeDays * 86_400_000;
   let removed = 0;
+  const failed: Array<{ file: string; error: unknown }> = [];
   for (const [i, b] of mine.entries()) {
     if (b.name === keepName || (i < policy.keep && now - b.createdAt <= maxAgeMs)) continue;
+    const file = join(policy.dir, b.name);
     try {
-      await fs.unlink(join(policy.dir, b.name));
+      await fs.unlink(file);
       removed++;
     } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
+      if (!hasCode(e, 'ENOENT')) failed.push({ file, error: e });
     }
   }
-  return removed;
+  return { removed, failed };
 };

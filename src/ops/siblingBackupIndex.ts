@@ -13,10 +13,7 @@ import { join } from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { fitName, nameHash } from '../fs/fitName.js';
-import { newFileMode } from './fileMode.js';
-import { localId } from './localId.js';
-import { stageFile } from './stageFile.js';
-import { tempName } from './tempName.js';
+import { replaceSmallFile } from './replaceSmallFile.js';
 
 /** One backup the index records: its name in the backup directory and the file it was when made. */
 export const SiblingBackupRecord = t.type({
@@ -112,11 +109,5 @@ export const readSiblingIndex = async (fs: FileSystem, indexAbs: string, targetA
  */
 export const writeSiblingIndex = async (fs: FileSystem, indexAbs: string, records: readonly SiblingBackupRecord[], options: { readonly sync: boolean }): Promise<void> => {
   const body: SiblingBackupIndex = { v: 1, backups: [...records] };
-  const staged = await stageFile(fs, tempName(indexAbs, localId(), 0), JSON.stringify(body), { mode: newFileMode(), sync: options.sync });
-  try {
-    await fs.rename(staged.tempPath, indexAbs);
-  } catch (e) {
-    await fs.unlink(staged.tempPath).catch(() => undefined);
-    throw e;
-  }
+  await replaceSmallFile(fs, indexAbs, JSON.stringify(body), options);
 };

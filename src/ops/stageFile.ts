@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
-import { TxfsError, fromOsError } from '../errors.js';
+import { TxfsError, fromOsError, hasCode } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 import { runValidators } from '../integrity/runValidators.js';
 import type { Data, Validator } from '../types.js';
@@ -29,6 +29,12 @@ export interface StageOptions {
    * Default: the temp itself.
    */
   readonly target?: string;
+  /**
+   * The owner the temp gets (fchown; the owner of the file it replaces). A refusal — EPERM (not root, or root on a
+   * squashing NFS), EINVAL (an id the filesystem cannot store: exFAT, some FUSE and Docker mounts), ENOSYS — is ignored:
+   * the file then belongs to the writer, as write-file-atomic does. Unset: the writer owns it.
+   */
+  readonly owner?: { readonly uid: number; readonly gid: number };
 }
 
 /** A temp file holding the complete, synced, validated new content. */
@@ -101,6 +107,19 @@ const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath:
   return { size, sha256: hash.digest('hex') };
 };
 
+/** Errors of fchown that say the system will not give files away here: the write goes on without it. */
+const chownRefusals = ['EPERM', 'EINVAL', 'ENOSYS', 'ENOTSUP', 'EOPNOTSUPP'];
+
+/** Gives the open temp its owner (where the backend and the system allow), before any mode bit a chown would clear is set. */
+const chownTemp = async (fh: FileHandle, owner: StageOptions['owner']): Promise<void> => {
+  if (owner === undefined || fh.chown === undefined) return;
+  try {
+    await fh.chown(owner.uid, owner.gid);
+  } catch (e) {
+    if (!hasCode(e, ...chownRefusals)) throw e;
+  }
+};
+
 /**
  * Removes a temp file after a failure. The failure being handled is the error the caller must see, so a close or
  * unlink error here does not replace it (a store's journal still names the temp for recovery to remove).
@@ -111,7 +130,8 @@ const discard = async (fs: FileSystem, fh: FileHandle | undefined, tempPath: str
 };
 
 /**
- * Streams `data` into a new temp file `tempPath` (created with O_CREAT | O_EXCL | O_NOFOLLOW and exactly `mode`),
+ * Streams `data` into a new temp file `tempPath` (created with O_CREAT | O_EXCL | O_NOFOLLOW, exactly `mode`, and
+ * `owner` where given and allowed),
  * looping over short writes and hashing while writing; fdatasyncs it (unless `sync: false`); runs the validators
  * on the staged content (in-memory data is validated before the file is even created; a stream is read back).
  * An fsync error is never retried. On any failure the temp file is closed and unlinked, then the error is thrown,
@@ -136,7 +156,9 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
   });
   let open: FileHandle | undefined = fh;
   try {
-    if (needsChmod(options.mode)) await fs.chmod(tempPath, options.mode & 0o7777);
+    await chownTemp(fh, options.owner);
+    // A chown clears setuid and setgid: the mode is set after it.
+    if (needsChmod(options.mode) || (options.owner !== undefined && (options.mode & 0o6000) !== 0)) await fs.chmod(tempPath, options.mode & 0o7777);
     let size: number;
     let sha256: string;
     if (bytes !== undefined) {

@@ -32,3 +32,15 @@ export const tempName = (targetAbs: string, txId: string, n: number): string => 
 
 /** True when `name` (a file name or a path) has the shape of a txfs temp file. */
 export const isTempName = (name: string): boolean => pattern.test(basename(name));
+
+/**
+ * The parts of a temp file name (a file name or a path): the target's name as it appears (cut when long), the id and
+ * the index; undefined for a name of another shape.
+ * @example parseTempName('.a.json.k3x9.0.txfs-tmp') // { base: 'a.json', id: 'k3x9', n: 0 }
+ */
+export const parseTempName = (name: string): { readonly base: string; readonly id: string; readonly n: number } | undefined => {
+  const m = pattern.exec(basename(name));
+  if (m === null) return undefined;
+  const [, base = '', id = '', n = ''] = m;
+  return { base, id, n: Number(n) };
+};

@@ -16,6 +16,13 @@ export interface Gate {
 
 const UMASK = 0o022;
 
+/**
+ * An inode's owner (root's, 0:0, until chowned). Kept on the inode object itself, so that `freeze` and `fromSurvivors`,
+ * which copy inodes by spread, carry it; like the mode, an owner change is durable at once.
+ */
+type Owned = { uid?: number; gid?: number };
+const ownerOf = (n: Node): Owned => n as Node & Owned;
+
 const statOf = (n: Node): FileStat => ({
   kind: n.kind,
   size: n.kind === 'file' ? n.data.length : n.kind === 'symlink' ? n.target.length : 4096,
@@ -24,6 +31,8 @@ const statOf = (n: Node): FileStat => ({
   dev: 1,
   mode: n.mode,
   nlink: n.kind === 'directory' ? n.nlink : n.nlink,
+  uid: ownerOf(n).uid ?? 0,
+  gid: ownerOf(n).gid ?? 0,
 });
 
 const isAncestor = (disk: Disk, ancestor: DirNode, ino: number): boolean => {
@@ -86,6 +95,11 @@ export const crashFileSystem = (disk: Disk, gate: Gate): FileSystem => {
         const n = live('truncate');
         if (!canWrite || n.kind !== 'file') throw fsError('EINVAL', 'ftruncate', path);
         disk.changeData(n, { kind: 'truncate', size: length });
+      },
+      chown: async (uid, gid) => {
+        const owned = ownerOf(live('fchown'));
+        owned.uid = uid;
+        owned.gid = gid;
       },
       close: async () => {
         live('close');

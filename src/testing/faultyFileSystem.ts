@@ -8,8 +8,8 @@ import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 /** The name of each kind of call, as counted and as targeted by a fault. Handle calls are named after their syscall. */
 export type FsCallKind =
   | 'open' | 'readFile' | 'readStream' | 'stat' | 'lstat' | 'rename' | 'link' | 'unlink' | 'readdir' | 'mkdir' | 'rmdir'
-  | 'copyFile' | 'chmod' | 'utimes' | 'symlink' | 'realpath' | 'syncDir'
-  | 'write' | 'read' | 'sync' | 'datasync' | 'fstat' | 'truncate' | 'close';
+  | 'copyFile' | 'chmod' | 'utimes' | 'symlink' | 'realpath' | 'syncDir' | 'unlinkSync'
+  | 'write' | 'read' | 'sync' | 'datasync' | 'fstat' | 'truncate' | 'fchown' | 'close';
 
 /** One recorded call. */
 export interface FsCallRecord {
@@ -82,6 +82,7 @@ export const createFaultyFileSystem = (base: FileSystem, initial: readonly Fault
     datasync: () => call('datasync', path, () => h.datasync()),
     stat: () => call('fstat', path, () => h.stat()),
     truncate: (length) => call('truncate', path, () => h.truncate(length)),
+    ...(h.chown === undefined ? {} : { chown: (uid: number, gid: number) => call('fchown', path, async () => h.chown?.(uid, gid)) }),
     // A failed close still releases the descriptor underneath, as close(2) does.
     close: async () => {
       try {
@@ -123,6 +124,14 @@ export const createFaultyFileSystem = (base: FileSystem, initial: readonly Fault
     rename: (from, to) => call('rename', from, () => base.rename(from, to), to),
     link: (existing, to) => call('link', existing, () => base.link(existing, to), to),
     unlink: (path) => call('unlink', path, () => base.unlink(path)),
+    ...(base.unlinkSync === undefined
+      ? {}
+      : {
+          unlinkSync: (path: string) => {
+            enter('unlinkSync', path);
+            base.unlinkSync?.(path);
+          },
+        }),
     readdir: (path) => call('readdir', path, () => base.readdir(path)),
     mkdir: (path, options) => call('mkdir', path, () => base.mkdir(path, options)),
     rmdir: (path) => call('rmdir', path, () => base.rmdir(path)),

@@ -6,54 +6,12 @@
  */
 import type { HolderIdentity, Processes } from '../env.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { hasCode } from '../errors.js';
+import { isDeadState, processExists, readProcessStat } from '../fs/procStat.js';
+
+export { parseProcStat, readProcessStat, type ProcessStat } from '../fs/procStat.js';
 
 /** The transactions running in this OS process: one set, whichever store (or FileSystem) they run through. */
 const running = new Set<string>();
-
-/** What `/proc/<pid>/stat` says of a process: its state letter and its start time (clock ticks after boot). */
-export interface ProcessStat {
-  readonly state: string;
-  readonly startTime: string;
-}
-
-/**
- * Parses `/proc/<pid>/stat`. The command name (field 2) may hold spaces and parentheses, so fields are
- * counted after its last `)`: state is field 3, start time field 22. Throws a TypeError on another format.
- */
-export const parseProcStat = (text: string): ProcessStat => {
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const state = rest[0];
-  const startTime = rest[19];
-  if (text.lastIndexOf(')') < 0 || state === undefined || startTime === undefined || !/^\d+$/.test(startTime)) {
-    throw new TypeError(`not a /proc/<pid>/stat line: ${text.slice(0, 80)}`);
-  }
-  return { state, startTime };
-};
-
-/**
- * Reads a process's stat through `fs`; `undefined` when the process does not exist (ENOENT, ESRCH), or when
- * the system has no `/proc` at all (then start times are not recorded and not compared).
- * Errors: the errno of any other read failure.
- */
-export const readProcessStat = async (fs: FileSystem, pid: number): Promise<ProcessStat | undefined> => {
-  try {
-    return parseProcStat((await fs.readFile(`/proc/${pid}/stat`)).toString('utf8'));
-  } catch (e) {
-    if (hasCode(e, 'ENOENT', 'ESRCH')) return undefined;
-    throw e;
-  }
-};
-
-const processExists = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    // EPERM: the process exists but belongs to someone else.
-    return (e as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-};
 
 const tables = new WeakMap<FileSystem, Processes>();
 
@@ -84,7 +42,7 @@ export const osProcesses = (fs: FileSystem): Processes => {
       const stat = await readProcessStat(fs, holder.pid);
       if (stat === undefined) return holder.procStart === null && processExists(holder.pid);
       // A zombie (killed, not yet reaped) or dead process still answers kill(pid, 0).
-      if (stat.state === 'Z' || stat.state === 'X') return false;
+      if (isDeadState(stat.state)) return false;
       return holder.procStart === null || stat.startTime === holder.procStart;
     },
     markRunning(txId) {

@@ -198,6 +198,19 @@ export const describeFileSystem = (name: string, make: () => FileSystemFixture |
         expect(Math.round((await fs.stat(p('t'))).mtimeMs)).toBe(1_700_000_123_000);
       });
 
+      it.skipIf(process.getuid?.() !== 0)('chown on an open file gives it an owner stat reports, kept through a rename (needs root)', async () => {
+        const fh = await fs.open(p('o.tmp'), 'wx', 0o640);
+        expect(typeof fh.chown, 'the backend keeps owners').toBe('function');
+        await fh.chown?.(42, 43);
+        await writeFully(fh, bytes('owned'));
+        await fh.close();
+        await fs.rename(p('o.tmp'), p('o'));
+        expect(await fs.stat(p('o'))).toMatchObject({ kind: 'file', uid: 42, gid: 43, mode: 0o100640 });
+        expect(await fs.lstat(p('o'))).toMatchObject({ uid: 42, gid: 43 });
+        await put('mine', 'x');
+        expect(await fs.stat(p('mine'))).toMatchObject({ uid: process.getuid?.(), gid: process.getgid?.() });
+      });
+
       it('realpath resolves symlinks and fails with ENOENT for a missing path', async () => {
         await fs.mkdir(p('real'));
         await put('real/f', 'x');

@@ -64,12 +64,12 @@ describe('writeFileAtomic', () => {
     expect(fs.readFileSync(at('real.txt'), 'utf8')).toBe('new');
   });
 
-  it('makes the temp file durable, renames, then fsyncs the directory, in that order', async () => {
+  it('makes the temp file durable, renames, then fsyncs the directory, in that order (and lists the directory for dead writers\' temps)', async () => {
     const faulty = createFaultyFileSystem(nodeFileSystem);
     fs.writeFileSync(at('o.txt'), 'old');
     await writeFileAtomicWith(faulty, at('o.txt'), 'new');
     const kinds = faulty.trace.map((c) => c.kind);
-    expect(kinds).toEqual(['lstat', 'open', 'write', 'datasync', 'close', 'rename', 'syncDir']);
+    expect(kinds).toEqual(['lstat', 'readdir', 'open', 'write', 'datasync', 'close', 'rename', 'syncDir']);
     expect(faulty.trace.find((c) => c.kind === 'syncDir')?.path).toBe(cases.dir);
   });
 
@@ -79,11 +79,14 @@ describe('writeFileAtomic', () => {
     expect(faulty.trace.map((c) => c.kind).filter((k) => k === 'datasync' || k === 'sync' || k === 'syncDir')).toEqual([]);
   });
 
-  it("verifies: 'size' stats the file, 'readback' re-reads it, 'checksum' adds no call", async () => {
+  it("verifies the temp before the rename: 'size' stats it, 'readback' re-reads it, 'checksum' adds no call", async () => {
     for (const [verify, extra] of [['checksum', []], ['none', []], ['size', ['stat']], ['readback', ['readStream']]] as const) {
       const faulty = createFaultyFileSystem(nodeFileSystem);
       await writeFileAtomicWith(faulty, at(`v-${verify}.txt`), 'content', { verify });
-      expect(faulty.trace.map((c) => c.kind).slice(7)).toEqual(extra);
+      const kinds = faulty.trace.map((c) => c.kind);
+      expect(kinds.slice(kinds.indexOf('close') + 1, kinds.indexOf('rename'))).toEqual(extra);
+      expect(kinds.slice(kinds.indexOf('rename'))).toEqual(['rename', 'syncDir']);
+      for (const c of faulty.trace.filter((t) => t.kind === 'stat' || t.kind === 'readStream')) expect(isTempName(c.path)).toBe(true);
     }
   });
 

@@ -1,0 +1,70 @@
+/**
+ * What writeFileAtomic finds at the asked path and what it decides to do about it: the file a symlink names, the
+ * conflict an existing file is, and where the new file goes.
+ */
+import { conflictError, resolveConflict, type ConflictDecision } from '../conflict/resolveConflict.js';
+import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
+import { TxfsError, hasCode } from '../errors.js';
+import type { FileStat, FileSystem } from '../fs/fileSystem.js';
+import { sha256Of } from '../integrity/sha256.js';
+import type { Conflict, Data, WriteOptions } from '../types.js';
+import { inMemoryBytes, isInMemory } from './toChunks.js';
+
+/**
+ * What is at `path` (symlinks followed to the file they name), or undefined when nothing is.
+ * @throws TxfsError ENOENT (a link to a missing file), EISDIR or EINVAL (not a file), EACCES, EIO … from lstat.
+ */
+export const lookAt = async (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => {
+  const absent = (e: unknown): undefined => {
+    if (hasCode(e, 'ENOENT')) return undefined;
+    throw e;
+  };
+  let st = await fs.lstat(path).catch(absent);
+  let target = path;
+  if (st?.kind === 'symlink') {
+    // Like fs.writeFile, write through a symlink to the file it names (and keep the link).
+    target = await fs.realpath(path).catch((e: unknown) => {
+      throw hasCode(e, 'ENOENT') ? new TxfsError('ENOENT', `ENOENT: ${path} is a symbolic link to a missing file`, { path, cause: e }) : e;
+    });
+    st = await fs.lstat(target).catch(absent);
+  }
+  if (st !== undefined && st.kind !== 'file') {
+    const code = st.kind === 'directory' ? 'EISDIR' : 'EINVAL';
+    throw new TxfsError(code, `${code}: ${target} is a ${st.kind}, not a file; nothing was written`, { path: target });
+  }
+  return { target, st };
+};
+
+/** What a conflict callback is told about the new content: known without reading anything only for in-memory data. */
+export const incomingOf = (data: Data, options: WriteOptions): Conflict['incoming'] => {
+  if (typeof options.onExists !== 'function' || !isInMemory(data)) return undefined;
+  const bytes = inMemoryBytes(data, options.encoding);
+  return { size: bytes.byteLength, sha256: sha256Of(bytes) };
+};
+
+/**
+ * The decision for an existing target, and where the new file goes.
+ * @throws TxfsError ECONFLICT (a read-only file without an explicit onExists, 'fail', a callback's cancel).
+ */
+export const decide = async (
+  fs: FileSystem,
+  target: string,
+  st: FileStat,
+  options: WriteOptions,
+  now: () => number,
+  incoming: Conflict['incoming'],
+): Promise<{ decision: ConflictDecision; dest: string }> => {
+  const readOnly = (st.mode & 0o222) === 0;
+  const conflict: Conflict = {
+    kind: readOnly ? 'read-only' : 'exists',
+    path: target,
+    current: { size: st.size, mtime: new Date(st.mtimeMs) },
+    ...(incoming === undefined ? {} : { incoming }),
+  };
+  // A read-only file is never replaced by default: only an explicit onExists says what to do with it.
+  if (readOnly && options.onExists === undefined) throw conflictError(conflict, 'read-only files are replaced only when onExists says so');
+  const decision = await resolveConflict(options.onExists ?? 'overwrite', conflict);
+  if (decision === 'rename') return { decision, dest: await renamedPath(fs, target) };
+  if (decision === 'keep-both') return { decision, dest: await keepBothPath(fs, target, now()) };
+  return { decision, dest: target };
+};
