@@ -1,7 +1,7 @@
 /**
  * Real faults, not injected ones: a full tmpfs (ENOSPC), an immutable file (EPERM even for root), an unprivileged
  * process (EACCES) and a read-only mount (EROFS). Each leaves the target byte-identical and no temp file behind.
- * Where the environment refuses a mount or a tool is missing, the test says why and checks nothing.
+ * Where the environment refuses a mount or a tool is missing, the test is reported as skipped, with the reason.
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -53,9 +53,9 @@ const failureOf = async (p: Promise<unknown>): Promise<TxfsError> => {
 const temps = (dir: string): string[] => fs.readdirSync(dir).filter(isTempName);
 
 describe('real faults leave the target as it was', () => {
-  it('ENOSPC on a full 64 KiB tmpfs, with a message saying to free space', async () => {
+  it('ENOSPC on a full 64 KiB tmpfs, with a message saying to free space', async ({ skip }) => {
     const m = mountTmpfs('small', '64k');
-    if ('why' in m) return console.log(`skipped: cannot mount a tmpfs here (${m.why})`);
+    if ('why' in m) return skip(`cannot mount a tmpfs here (${m.why})`);
     const target = path.join(m.dir, 'a.json');
     fs.writeFileSync(target, '{"old":true}');
     const e = await failureOf(writeFileAtomic(target, Buffer.alloc(256 * 1024, 'n')));
@@ -69,13 +69,13 @@ describe('real faults leave the target as it was', () => {
     expect(fs.readFileSync(target, 'utf8')).toBe('{"new":true}');
   });
 
-  it('EROFS on a tmpfs remounted read-only, with a message about the read-only filesystem', async () => {
+  it('EROFS on a tmpfs remounted read-only, with a message about the read-only filesystem', async ({ skip }) => {
     const m = mountTmpfs('ro', '1m');
-    if ('why' in m) return console.log(`skipped: cannot mount a tmpfs here (${m.why})`);
+    if ('why' in m) return skip(`cannot mount a tmpfs here (${m.why})`);
     const target = path.join(m.dir, 'conf.txt');
     fs.writeFileSync(target, 'old');
     const r = run('mount', ['-o', 'remount,ro', m.dir]);
-    if (!r.ok) return console.log(`skipped: cannot remount read-only (${r.why})`);
+    if (!r.ok) return skip(`cannot remount read-only (${r.why})`);
     const e = await failureOf(writeFileAtomic(target, 'new'));
     expect(e.code).toBe('EROFS');
     expect(e.message).toMatch(/read-only/);
@@ -83,13 +83,13 @@ describe('real faults leave the target as it was', () => {
     expect(temps(m.dir)).toEqual([]);
   });
 
-  it('EPERM replacing an immutable file (chattr +i), even as root', async () => {
+  it('EPERM replacing an immutable file (chattr +i), even as root', async ({ skip }) => {
     const dir = path.join(root, 'immutable');
     fs.mkdirSync(dir);
     const target = path.join(dir, 'locked.txt');
     fs.writeFileSync(target, 'keep me');
     const r = run('chattr', ['+i', target]);
-    if (!r.ok) return console.log(`skipped: chattr +i is not available here (${r.why})`);
+    if (!r.ok) return skip(`chattr +i is not available here (${r.why})`);
     undo.push(() => {
       spawnSync('chattr', ['-i', target]);
     });
@@ -101,8 +101,7 @@ describe('real faults leave the target as it was', () => {
     expect(fs.readdirSync(dir)).toEqual(['locked.txt']);
   });
 
-  it('EACCES for an unprivileged process writing into a directory it may not write', async () => {
-    if (process.getuid?.() !== 0) return console.log('skipped: needs root to start a child as another user');
+  it.skipIf(process.getuid?.() !== 0)('EACCES for an unprivileged process writing into a directory it may not write (needs root, to start a child as another user)', async ({ skip }) => {
     const dir = path.join(root, 'guarded');
     fs.mkdirSync(dir, { mode: 0o755 });
     fs.chmodSync(root, 0o755);
@@ -118,7 +117,7 @@ describe('real faults leave the target as it was', () => {
       cwd: path.dirname(entry),
     });
     if (child.error !== undefined || (child.status !== 0 && child.stdout.trim() === '')) {
-      return console.log(`skipped: cannot start a child with setpriv (${child.error?.message ?? child.stderr.trim().slice(0, 300)})`);
+      return skip(`cannot start a child with setpriv (${child.error?.message ?? child.stderr.trim().slice(0, 300)})`);
     }
     const out = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { ok?: boolean; code?: string; message?: string; isTxfs?: boolean };
     expect(out).toMatchObject({ code: 'EACCES', isTxfs: true });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import pc from 'picocolors';
 import type { Choice, Prompter } from '../../../src/cli/cliIo.js';
-import { backupLabel, askForBackup } from '../../../src/cli/restorePick.js';
+import { askForBackup } from '../../../src/cli/restorePick.js';
 import type { BackupEntry } from '../../../src/types.js';
 
 const entry = (id: string, size: number, hour: number): BackupEntry => ({
@@ -31,8 +31,15 @@ describe('askForBackup', () => {
     const seen: string[][] = [];
     const chosen = await askForBackup({ prompter: prompter(() => 'b1', true, seen), colors: pc.createColors(false), path: 'a.txt', backups });
     expect(chosen?.id).toBe('b1');
-    expect(seen[0]).toEqual([backupLabel(backups[0]!), backupLabel(backups[1]!), 'Cancel']);
-    expect(seen[0]?.[0]).toMatch(/^2026-11-25 12:00:00\s+2\.0 KiB\s+tx tx-b2$/);
+    // Local time, the size right-aligned in ten columns, the transaction; newest first, as given.
+    expect(seen[0]).toEqual(['2026-11-25 12:00:00     2.0 KiB  tx tx-b2', '2026-11-25 11:00:00        10 B  tx tx-b1', 'Cancel']);
+  });
+
+  it('marks a compressed backup, and a backup of no transaction with a dash', async () => {
+    const seen: string[][] = [];
+    const { txId: _, ...untracked } = entry('b0', 3 * 1024 * 1024, 9);
+    await askForBackup({ prompter: prompter(() => '', true, seen), colors: pc.createColors(false), path: 'a.txt', backups: [{ ...entry('b3', 100, 10), compressed: true }, untracked] });
+    expect(seen[0]).toEqual(['2026-11-25 10:00:00       100 B  tx tx-b3  (gzip)', '2026-11-25 09:00:00     3.0 MiB  tx -', 'Cancel']);
   });
 
   it('returns nothing when the confirmation is declined', async () => {

@@ -89,6 +89,18 @@ describe('planRecovery', () => {
         expect(plan.steps.filter((s) => s.kind === 'markRollBack').length).toBe(rec.rollBack === true ? 0 : 1);
         if (rec.rollBack !== true) expect(plan.steps[0]?.kind).toBe('markRollBack');
         if (rec.rollBack !== true) expect(plan.problem?.code).toBe('EINTEGRITY');
+        // Every file the transaction replaced, deleted or renamed away comes back from its backup, where the backup is
+        // still there: exactly one restore per such backup, onto the path it was taken of.
+        const restores = plan.steps.flatMap((s) => (s.kind === 'restore' ? [`${s.backup.base}:${s.backup.rel}->${s.target.base}:${s.target.rel}`] : []));
+        const expected = rec.ops.flatMap((op, i) => {
+          const o = obs[i];
+          if (op.skipped === true || op.kind === 'mkdir' || o === undefined) return [];
+          return [
+            ...(op.backup !== undefined && o.backupPresent ? [`backups:${op.backup}->root:${op.target}`] : []),
+            ...(op.kind === 'rename' && op.source !== undefined && op.sourceBackup !== undefined && o.sourceBackupPresent ? [`backups:${op.sourceBackup}->root:${op.source}`] : []),
+          ];
+        });
+        expect([...restores].sort()).toEqual([...expected].sort());
         // Every temp of the transaction is removed.
         for (const t of tempsOf(rec)) expect(plan.steps.map(key)).toContain(key({ kind: 'unlink', path: { base: 'root', rel: t }, temp: true }));
         // Only new files (never a file that existed) are unlinked in the root, besides temps.
