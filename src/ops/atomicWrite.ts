@@ -12,25 +12,24 @@ import { TxfsError, hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
 import { hashFile } from '../integrity/sha256.js';
-import { checksumFilePath } from '../integrity/sidecar.js';
 import type { BackupEntry, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
 import { absoluteFilePath } from './checkPath.js';
 import { ensureDir } from './ensureDir.js';
+import { finishWrite } from './finishWrite.js';
 import { newFileMode, ownerToKeep } from './fileMode.js';
 import { installFile } from './installFile.js';
 import { localId } from './localId.js';
 import { inPathOrder } from './pathQueue.js';
 import { removeDeadTemps } from './removeDeadTemps.js';
 import { removeOnExit } from './removeOnExit.js';
-import { discardSiblingBackup, makeSiblingBackup, pruneSiblingBackups, siblingBackupPolicy, type SiblingBackupPolicy } from './siblingBackup.js';
+import { discardSiblingBackup, makeSiblingBackup, siblingBackupPolicy } from './siblingBackup.js';
 import { namingTarget, stageFile, type StagedFile, type StageOptions } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
 import { decide, incomingOf, lookAt } from './targetDecision.js';
 import { tempName } from './tempName.js';
 import { assertData } from './toChunks.js';
 import { verifyWritten } from './verifyWritten.js';
-import { writeChecksumFile } from './writeChecksumFile.js';
 import { checkWriteOptions } from './writeOptions.js';
 import { processWriters, type Writers } from './writers.js';
 
@@ -66,39 +65,6 @@ const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data,
     await ensureDir(fs, dir, options.fsync !== false);
     return run();
   }
-};
-
-const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
-
-/** The steps after the rename: the write is done, so a failure here is a warning, never the call's error. */
-const finish = async (
-  fs: FileSystem,
-  placed: { readonly dest: string; readonly target: string; readonly staged: StagedFile },
-  options: WriteOptions,
-  backups: { readonly policy: SiblingBackupPolicy; readonly made: BackupEntry; readonly now: number } | undefined,
-): Promise<string[]> => {
-  const { dest, target, staged } = placed;
-  const sync = options.fsync !== false;
-  const warnings: string[] = [];
-  const attempt = async (step: () => Promise<unknown>, say: (why: string) => string): Promise<void> => {
-    try {
-      await step();
-    } catch (e) {
-      warnings.push(say(reason(e)));
-    }
-  };
-  if (sync) await attempt(() => syncDirBatched(fs, dirname(dest)), (why) => `${dest} was written, but fsync of its directory failed (${why}): the new content may not survive a power cut`);
-  if (options.checksumFile === true) {
-    const sidecar = checksumFilePath(dest);
-    await attempt(() => writeChecksumFile(fs, dest, staged.sha256, { sync }), (why) => `the sidecar ${sidecar} was not updated (${why}); it still describes the previous content of ${dest}`);
-  }
-  if (backups !== undefined) {
-    await attempt(async () => {
-      const { failed } = await pruneSiblingBackups(fs, target, backups.policy, backups.now, backups.made.id);
-      for (const f of failed) warnings.push(`the old backup ${f.file} of ${target} could not be removed (${reason(f.error)}); it stays`);
-    }, (why) => `old backups of ${target} were not pruned (${why})`);
-  }
-  return warnings;
 };
 
 /** The write itself, once every earlier call on the path has settled. */
@@ -160,7 +126,7 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
       if (backup !== undefined && policy !== undefined) await discardSiblingBackup(fs, backup, policy).catch(() => undefined);
       throw e;
     }
-    const warnings = await finish(fs, { dest, target, staged }, options, policy !== undefined && backup !== undefined ? { policy, made: backup, now: now() } : undefined);
+    const warnings = await finishWrite(fs, { dest, target, staged }, options, policy !== undefined && backup !== undefined ? { policy, made: backup, now: now() } : undefined);
     return {
       path: dest,
       status: 'written',

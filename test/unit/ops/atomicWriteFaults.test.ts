@@ -153,7 +153,7 @@ describe('writeFileAtomic leaves the target byte-identical and no temp file on',
 describe('writeFileAtomic under a random failing call', () => {
   const kindsToFail: FsCallKind[] = ['lstat', 'open', 'write', 'datasync', 'close', 'link', 'rename', 'syncDir', 'readStream', 'stat', 'readdir', 'unlink', 'chmod'];
 
-  it('always leaves the target holding the old or the new content, never anything else, and no temp file', async () => {
+  it('always leaves the target holding the old content when it rejects, the new one when it resolves, and no temp file', async () => {
     const options = fc.record({
       backup: fc.boolean(),
       verify: fc.constantFrom<NonNullable<WriteOptions['verify']>>('none', 'checksum', 'size', 'readback'),
@@ -189,7 +189,9 @@ describe('writeFileAtomic under a random failing call', () => {
           expect(outcome).toBeInstanceOf(TxfsError);
           expect((outcome as TxfsError).code).toBe(errno);
         }
-        if (outcome === 'ok' || renamed) expect(now).toEqual(next);
+        // A rejection means the target is as it was: nothing that fails after the rename fails the call.
+        if (outcome !== 'ok') expect(renamed).toBe(false);
+        if (outcome === 'ok') expect(now).toEqual(next);
         else expect(now).toEqual(exists ? OLD : undefined);
         expect(fs.readdirSync(d).filter((f) => f.endsWith('.txfs-tmp'))).toEqual([]);
         if (outcome !== 'ok' && !renamed) expect(fs.readdirSync(d).filter((f) => f.endsWith('.bak'))).toEqual([]);
