@@ -11,8 +11,9 @@ import { TxfsError, fromOsError } from './errors.js';
 import { sha256File as sha256FileP, verifyChecksumFile as verifyChecksumFileP } from './ops/onDisk.js';
 import { writeFileAtomic as writeFileAtomicP } from './ops/atomicWrite.js';
 import { openStore as openStoreP, recover as recoverP } from './store/openStore.js';
+import { rebuildJournal as rebuildJournalP } from './store/rebuild.js';
 import type {
-  BackupEntry, Data, ExternalChange, OpOptions, RecoveryReport, Store, StoreOptions, StoreStatus, Tx, TxOptions, TxResult, TxSummary, VerifyReport,
+  BackupEntry, Data, ExternalChange, OpOptions, RebuildReport, RecoveryReport, Store, StoreOptions, StoreStatus, Tx, TxOptions, TxResult, TxSummary, VerifyReport,
   WriteOptions, WriteResult,
 } from './types.js';
 
@@ -39,6 +40,8 @@ export const verifyChecksumFile = (path: string): Task<boolean> => lift(() => ve
 export const openStore = (options: StoreOptions): Task<Store> => lift(() => openStoreP(options));
 /** `recover` as a TaskEither. */
 export const recover = (target: Store | StoreOptions): Task<RecoveryReport> => lift(() => recoverP(target));
+/** `rebuildJournal` as a TaskEither. */
+export const rebuildJournal = (options: StoreOptions): Task<RebuildReport> => lift(() => rebuildJournalP(options));
 /** `store.transaction` as a TaskEither. */
 export const transaction = <T>(store: Store, fn: (tx: Tx) => T | Promise<T>, options?: TxOptions): Task<TxResult<T>> =>
   lift(() => store.transaction(fn, options));

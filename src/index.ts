@@ -11,3 +11,4 @@ export { writeFileAtomic } from './ops/atomicWrite.js';
 export { sha256File, verifyChecksumFile } from './ops/onDisk.js';
 export { validators } from './integrity/validators.js';
 export { openStore, recover } from './store/openStore.js';
+export { rebuildJournal } from './store/rebuild.js';

@@ -152,6 +152,18 @@ export interface RecoveryReport {
   readonly durationMs: number;
 }
 
+/** What `rebuildJournal` did. */
+export interface RebuildReport {
+  /** False when the journal was intact: nothing was changed. */
+  readonly rebuilt: boolean;
+  /** Where a damaged or foreign journal was moved (kept for inspection; remove it when done). */
+  readonly setAside?: string;
+  /** Backups indexed again, found by their names in the backup directory. */
+  readonly indexed: number;
+  /** Files of the backup directory left out of the index (relative to it), and why. */
+  readonly skipped: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+}
+
 /** The result of an integrity scan. */
 export interface VerifyReport {
   readonly checked: number;

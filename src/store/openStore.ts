@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
+import type { FileSystem } from '../fs/fileSystem.js';
 import type { Journal } from '../journal/journal.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
 import { confine, releaseConfinement } from '../fs/confined.js';
@@ -22,6 +23,7 @@ import { newTxId } from '../transaction/txId.js';
 import type { Backups, RecoveryReport, Store, StoreOptions } from '../types.js';
 import { createBackups, retentionAfterCommit } from './backups.js';
 import { storeInspection } from './inspect.js';
+import { bindJournal } from './journalMarker.js';
 import { checkRoot, prepareStateDir, stateError } from './stateDir.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, checkBackupPlacement, checkStoreOptions } from './storeOptions.js';
 import { closedStore, settleTransactions, storeTransactions } from './transactions.js';
@@ -49,12 +51,18 @@ export const storeContextOf = (store: Store): StoreContext => {
   return ctx;
 };
 
-const openJournal = async (options: StoreOptions, stateDir: string, tuning: CommitTuning): Promise<{ journal: Journal; owned: boolean }> => {
+const openJournal = async (fs: FileSystem, options: StoreOptions, stateDir: string, tuning: CommitTuning): Promise<{ journal: Journal; owned: boolean }> => {
   if (options.journal !== undefined) return { journal: options.journal, owned: false };
   // Loaded only when needed: a store on an injected journal never loads LMDB.
   const { openLmdbJournal } = await import('../journal/lmdb.js');
   try {
-    return { journal: await openLmdbJournal(path.join(stateDir, 'journal'), { overlappingSync: tuning.overlappingSync ?? defaultTuning.overlappingSync }), owned: true };
+    const journal = await openLmdbJournal(path.join(stateDir, 'journal'), { overlappingSync: tuning.overlappingSync ?? defaultTuning.overlappingSync });
+    // A journal that is missing or empty where the state directory had one is refused (its marker says so).
+    await bindJournal(fs, stateDir, journal).catch(async (e: unknown) => {
+      await journal.close().catch(() => undefined);
+      throw e;
+    });
+    return { journal, owned: true };
   } catch (e) {
     throw e instanceof TxfsError && e.code === 'EJOURNAL' ? e : stateError(stateDir, e);
   }
@@ -74,7 +82,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const backupDir = path.resolve(root, options.backups?.dir ?? path.join(stateDir, 'backups'));
   await checkBackupPlacement(fs, { root, rootReal, stateDir, backupDir });
   const stateDirReal = await prepareStateDir(fs, stateDir, backupDir);
-  const { journal, owned } = await openJournal(options, stateDir, internals.tuning ?? {});
+  const { journal, owned } = await openJournal(fs, options, stateDir, internals.tuning ?? {});
   // Every path below the root is resolved beneath a held handle of it from here on (a swapped directory cannot redirect).
   // An injected FileSystem is used as it is: it sees the paths the store names (a simulator or a test's wrapper).
   const confined = options.fs === undefined ? confine(fs, { root, rootReal, alsoWithin: [stateDirReal, await fs.realpath(backupDir)] }) : fs;

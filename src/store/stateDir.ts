@@ -4,7 +4,7 @@
  */
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
-import type { FileSystem } from '../fs/fileSystem.js';
+import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 
 /** The error of a state directory that cannot be used: `e`'s code kept, and what to do. */
@@ -43,13 +43,20 @@ export const prepareStateDir = async (fs: FileSystem, stateDir: string, backupDi
     await fs.mkdir(backupDir, { recursive: true });
     // The backup directory's own entry must be durable before any backup is linked into it.
     await fs.syncDir(path.dirname(backupDir));
-    // One fixed name: a probe left by an open that failed half-way is simply replaced by the next open.
+    // One fixed name: a probe left by an open that failed half-way is simply replaced by the next open. Stores opened
+    // at the same time (processes, or one process) probe at the same time: a probe found there is another's, or a
+    // leftover; it is replaced, a few times over if need be (EEXIST proves nothing about who may write here).
     const probe = path.join(stateDir, '.probe');
-    const fh = await fs.open(probe, 'wx', 0o600).catch(async (e: unknown) => {
-      if (!hasCode(e, 'EEXIST')) throw e;
-      await unlinkIfPresent(fs, probe);
-      return fs.open(probe, 'wx', 0o600);
-    });
+    const create = async (attempt: number): Promise<FileHandle> => {
+      try {
+        return await fs.open(probe, 'wx', 0o600);
+      } catch (e) {
+        if (!hasCode(e, 'EEXIST') || attempt >= 10) throw e;
+        await unlinkIfPresent(fs, probe);
+        return create(attempt + 1);
+      }
+    };
+    const fh = await create(1);
     try {
       await fh.close();
     } finally {

@@ -1,8 +1,10 @@
 /**
- * `txfs recover`: open the store, which runs recovery, and print what recovery did.
+ * `txfs recover`: open the store, which runs recovery, and print what recovery did. With `--rebuild`, first rebuild
+ * a journal that was lost or damaged (the backup index, from the backup directory; a damaged journal is set aside).
  */
 import type { Command } from 'commander';
-import type { RecoveryReport } from '../../types.js';
+import { rebuildJournal } from '../../store/rebuild.js';
+import type { RebuildReport, RecoveryReport } from '../../types.js';
 import { action, type ExitBox } from '../action.js';
 import type { CliContext, CliIo } from '../cliIo.js';
 import { withStore } from '../context.js';
@@ -22,15 +24,33 @@ export const recoveryLines = (ctx: CliContext, r: RecoveryReport): string[] => {
   return lines;
 };
 
+/** The human lines of a rebuild report. Never throws. */
+export const rebuildLines = (ctx: CliContext, r: RebuildReport): string[] => {
+  const c = ctx.colors;
+  if (!r.rebuilt) return [c.green('Nothing to rebuild: the journal is intact.')];
+  const lines = [c.green(`Journal rebuilt: ${r.indexed} backup(s) indexed again from the backup directory.`)];
+  if (r.setAside !== undefined) lines.push(`  the damaged or foreign journal was moved to ${r.setAside} (remove it once done with it)`);
+  for (const s of r.skipped) lines.push(`  ${c.yellow('skipped')} ${s.file}: ${s.reason}`);
+  lines.push(c.dim('  not rebuilt: the log, undo and the manifest (files show as unindexed until written again)'));
+  return lines;
+};
+
 /** Registers `recover`. */
 export const registerRecover = (program: Command, io: CliIo, exit: ExitBox): void => {
   program
     .command('recover')
     .description('finish or undo transactions interrupted by a crash, and print what was done')
+    .option('--rebuild', 'first rebuild a lost or damaged journal from the backup directory (the backup index; a damaged journal is set aside)')
     .action(
-      action(io, exit, async (ctx) => {
-        const report = await withStore(ctx, async (store) => store.recovery, { quietRecovery: true });
-        printResult(ctx, report, () => recoveryLines(ctx, report));
+      action(io, exit, async (ctx, cmd) => {
+        if (cmd.opts<{ rebuild?: boolean }>().rebuild !== true) {
+          const report = await withStore(ctx, async (store) => store.recovery, { quietRecovery: true });
+          printResult(ctx, report, () => recoveryLines(ctx, report));
+          return;
+        }
+        const rebuild = await rebuildJournal({ root: ctx.root, fs: ctx.io.fs });
+        const recovery = await withStore(ctx, async (store) => store.recovery, { quietRecovery: true });
+        printResult(ctx, { rebuild, recovery }, () => [...rebuildLines(ctx, rebuild), ...recoveryLines(ctx, recovery)]);
       }),
     );
 };

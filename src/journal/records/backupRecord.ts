@@ -6,8 +6,8 @@ import * as t from 'io-ts';
 import { TxfsError } from '../../errors.js';
 import { decodeRecord, encodeRecord, type RecordEnvelope } from '../envelope.js';
 
-/** Why a backup was made. */
-export const BackupReason = t.keyof({ replaced: null, deleted: null, restored: null, manual: null });
+/** Why a backup was made (`rebuilt`: indexed again from the backup directory after the journal was lost; why is not known). */
+export const BackupReason = t.keyof({ replaced: null, deleted: null, restored: null, manual: null, rebuilt: null });
 /** Why a backup was made. */
 export type BackupReason = t.TypeOf<typeof BackupReason>;
 
