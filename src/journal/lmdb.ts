@@ -79,7 +79,14 @@ export const openLmdbJournal = (dir: string, options: LmdbJournalOptions = {}): 
   // an environment being opened (closing any descriptor of the lock file drops this process's POSIX locks on it).
   const where = path.resolve(dir);
   const opened = (opening.get(where) ?? Promise.resolve()).then(() => openChecked(where, options));
-  opening.set(where, opened.catch(() => undefined));
+  const settled = opened.then(
+    () => undefined,
+    () => undefined,
+  );
+  opening.set(where, settled);
+  void settled.then(() => {
+    if (opening.get(where) === settled) opening.delete(where);
+  });
   return opened;
 };
 
@@ -193,7 +200,9 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
       } catch (e) {
         throw await lmdbFailure(fs, e, dir);
       } finally {
-        openHere.set(dir, (openHere.get(dir) ?? 1) - 1);
+        const left = (openHere.get(dir) ?? 1) - 1;
+        if (left > 0) openHere.set(dir, left);
+        else openHere.delete(dir);
       }
     },
   };
