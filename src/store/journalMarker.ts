@@ -22,7 +22,7 @@ export const markerPath = (stateDir: string): string => path.join(stateDir, 'jou
 /** A marker is one short line; anything longer is not one (and is never read whole). */
 const MARKER_MAX_BYTES = 4096;
 
-/** What the marker of `stateDir` says: absent (undefined), the identity it holds, or `unreadable` (damaged). */
+/** What the marker of `stateDir` says: absent (undefined), the identity it holds, or `unreadable` (damaged). Rejects with an OS error other than ENOENT. */
 export const readMarker = async (fs: FileSystem, stateDir: string): Promise<JournalIdRecord | 'unreadable' | undefined> => {
   let bytes: Buffer;
   try {
@@ -47,7 +47,7 @@ export const readMarker = async (fs: FileSystem, stateDir: string): Promise<Jour
   }
 };
 
-/** Writes the marker of `stateDir` naming `rec`, durably (a temp file, fdatasynced, renamed, the directory fsynced). */
+/** Writes the marker of `stateDir` naming `rec`, durably (a temp file, fdatasynced, renamed, the directory fsynced). Rejects with the OS error (ENOSPC, EACCES…). */
 export const writeMarker = async (fs: FileSystem, stateDir: string, rec: JournalIdRecord): Promise<void> => {
   const file = markerPath(stateDir);
   // Not a transaction's temp name (`.txfs-tmp`): nothing in the state directory is a transaction's.
@@ -74,7 +74,7 @@ export const journalIdentity = async (journal: Journal): Promise<JournalIdRecord
   return raw === undefined ? undefined : decodeJournalId(raw);
 };
 
-/** Gives `journal` an identity unless it has one (atomically: two processes opening a new store agree), durably. */
+/** Gives `journal` an identity unless it has one (atomically: two processes opening a new store agree), durably. Rejects with EJOURNAL. */
 export const ensureIdentity = async (journal: Journal, now: () => number, id = randomBytes(16).toString('hex')): Promise<JournalIdRecord> => {
   const rec = await journal.transact((txn) => {
     const raw = txn.get(journalIdKey);
