@@ -32,7 +32,8 @@ const meddlingFs = (meddle: { run?: () => void }, when: 'stage' | 'protected'): 
   return {
     ...nodeFileSystem,
     open: async (p, flags, mode) => {
-      if (when === 'stage' && p.endsWith('.txfs-tmp')) once();
+      // A temp of the transaction's own (the state directory's, e.g. the journal marker's at open, does not count).
+      if (when === 'stage' && p.endsWith('.txfs-tmp') && !p.includes(`${path.sep}.txfs${path.sep}`)) once();
       return nodeFileSystem.open(p, flags, mode);
     },
     syncDir: async (p) => {
