@@ -130,7 +130,7 @@ export const noteLater = (ctx: StoreContext, draft: Draft, given: string, { pin 
   }
   draft.notes.set(
     given,
-    (failed === undefined ? notePath(ctx, given, draft.realDirs, seen) : Promise.reject(failed.error)).then(
+    (failed === undefined ? notePath(ctx, given, draft.realDirs, seen) : Promise.reject(failed.error instanceof Error ? failed.error : new Error(String(failed.error)))).then(
       (value): Settled<NotedPath> => ({ ok: true, value }),
       (error: unknown): Settled<NotedPath> => ({ ok: false, error }),
     ),

@@ -15,7 +15,7 @@ for (let i = 0; ; i++) {
   const file = `k/${'abcd'[i % 4] ?? 'a'}`;
   const tag = `${name}.${i}`;
   try {
-    const current = (await store.readFile(file)) as Buffer;
+    const current = await store.readFile(file);
     await store.transaction((tx) => {
       tx.expect(file, { sha256: sha256Of(current) }).writeFile(file, `${current.toString('utf8')}${tag}\n`);
     });

@@ -76,7 +76,7 @@ describe('store.writeFile options', () => {
 
   it.each([['verify', 'bogus'], ['fsync', 'yes'], ['mode', 'rw']])('a bad %s is a TypeError naming it', async (name, value) => {
     const f = await fixture({});
-    await expect(f.store.writeFile('a.txt', 'x', { [name]: value } as never)).rejects.toThrow(new RegExp(`options\\.${name}`));
+    await expect(f.store.writeFile('a.txt', 'x', { [name]: value })).rejects.toThrow(new RegExp(`options\\.${name}`));
     expect(fs.existsSync(path.join(f.root, 'a.txt'))).toBe(false);
   });
 });
