@@ -13,7 +13,7 @@ import { writeFileAtomic as writeFileAtomicP } from './ops/atomicWrite.js';
 import { openStore as openStoreP, recover as recoverP } from './store/openStore.js';
 import { rebuildJournal as rebuildJournalP } from './store/rebuild.js';
 import type {
-  BackupEntry, Data, ExternalChange, OpOptions, RebuildReport, RecoveryReport, Store, StoreOptions, StoreStatus, Tx, TxOptions, TxResult, TxSummary, VerifyReport,
+  BackupEntry, Data, ExternalChange, OpOptions, RebuildReport, RecoveryReport, RepairReport, Store, StoreOptions, StoreStatus, Tx, TxOptions, TxResult, TxSummary, VerifyReport,
   WriteOptions, WriteResult,
 } from './types.js';
 
@@ -63,6 +63,8 @@ export const verify = (store: Store, paths?: readonly string[], options?: Parame
   lift(() => store.verify(paths, options));
 /** `store.undo` as a TaskEither. */
 export const undo = (store: Store, txId: string, options?: TxOptions): Task<TxResult<void>> => lift(() => store.undo(txId, options));
+/** `store.repair` as a TaskEither. */
+export const repair = (store: Store, paths?: readonly string[], options?: TxOptions): Task<RepairReport> => lift(() => store.repair(paths, options));
 /** `store.status` as a TaskEither. */
 export const status = (store: Store): Task<StoreStatus> => lift(() => store.status());
 /** `store.log`, collected, as a TaskEither. */

@@ -44,6 +44,11 @@ export interface BackupPolicy {
   readonly compressAfter?: number;
   /** Default `<stateDir>/backups` (in a store) or beside the file (writeFileAtomic). */
   readonly dir?: string;
+  /**
+   * In a store: also keep a verified copy of each version the store writes (a reflink clone where the filesystem can, a
+   * copy otherwise — never a hard link), so that `repair()` can bring back the current version after it is damaged.
+   */
+  readonly keepCurrent?: boolean;
 }
 
 /** Options of `writeFileAtomic` and `store.writeFile`. */
@@ -73,6 +78,13 @@ export interface BackupEntry {
   readonly sha256: string;
   readonly compressed: boolean;
   readonly txId?: string;
+  /**
+   * When it was backed up, the file did not hold what the store last wrote (corrupted, or changed behind the store's
+   * back): kept and listed, never picked by a default restore.
+   */
+  readonly damaged?: boolean;
+  /** The kept copy of the version the store wrote last (`backups.keepCurrent`): what `repair()` brings back. */
+  readonly current?: boolean;
 }
 
 /** What a write did. */
@@ -170,11 +182,24 @@ export interface VerifyReport {
   readonly ok: number;
   readonly problems: ReadonlyArray<{
     readonly path: string;
-    readonly kind: 'corrupted' | 'missing' | 'changed' | 'unindexed';
+    /** `damaged` (backups only): an intact backup of a damaged version (`BackupEntry.damaged`). */
+    readonly kind: 'corrupted' | 'missing' | 'changed' | 'unindexed' | 'damaged';
     readonly expected?: string;
     readonly actual?: string;
     readonly message: string;
   }>;
+}
+
+/** What `store.repair()` did. */
+export interface RepairReport {
+  /** The repair transaction (undo it with `store.undo`); absent when nothing needed or could be repaired. */
+  readonly txId?: string;
+  /** Files put back to the version the store wrote, from their kept copies. */
+  readonly repaired: readonly string[];
+  /** The version each repaired file holds again: its SHA-256 and size, and the transaction that had written it. */
+  readonly versions: ReadonlyArray<{ readonly path: string; readonly sha256: string; readonly size: number; readonly writtenBy: string }>;
+  /** Damaged files without an intact kept copy, and why (naming the newest intact backup when there is one). */
+  readonly unrepairable: ReadonlyArray<{ readonly path: string; readonly reason: string }>;
 }
 
 /** A transaction as the log shows it. */
@@ -278,5 +303,10 @@ export interface Store {
   log(options?: { readonly path?: string; readonly limit?: number }): AsyncIterable<TxSummary>;
   status(): Promise<StoreStatus>;
   watch(paths?: readonly string[]): AsyncIterable<ExternalChange>;
+  /**
+   * Puts every file whose content differs from the manifest (or only `paths`) back to the version the store wrote,
+   * from its kept copy (`backups.keepCurrent`), as one transaction that `undo` can undo.
+   */
+  repair(paths?: readonly string[], options?: TxOptions): Promise<RepairReport>;
   close(): Promise<void>;
 }

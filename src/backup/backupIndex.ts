@@ -8,6 +8,9 @@ import type { JournalTxn } from '../journal/journal.js';
 import { backupKey, backupPrefix, decodeBackup, encodeBackup, type BackupRecord } from '../journal/records/backupRecord.js';
 import type { BackupEntry } from '../types.js';
 
+/** How the id of a kept copy of a current version ends (`<txId>-<op>-current`). */
+export const CURRENT_ID_SUFFIX = '-current';
+
 /** Bytes a backup takes on disk. */
 export const storedBytes = (rec: BackupRecord): number => rec.storedSize ?? rec.size;
 
@@ -45,6 +48,21 @@ export const listBackupRecords = async (env: Pick<Env, 'journal'>, rel: string):
     .sort(newestFirst);
 };
 
+/**
+ * The kept copies of the current version of `rel` (reason `current`) as the index holds them inside journal transaction
+ * `txn` (synchronous, as journal transactions must be). Throws `EJOURNAL` when an entry cannot be decoded.
+ */
+export const currentCopiesIn = (txn: JournalTxn, rel: string): BackupRecord[] => {
+  const prefix = `${backupPrefix}${rel}/`;
+  // Every commit asks, for every file it touches: only the entries of kept copies (their ids end in `-current`,
+  // `currentRecordOf`) are decoded.
+  return txn
+    .range(prefix)
+    .filter((e) => e.key.endsWith(CURRENT_ID_SUFFIX) && !e.key.slice(prefix.length).includes('/'))
+    .map((e) => decodeBackup(e.key, e.value))
+    .filter((r) => r.path === rel && r.reason === 'current');
+};
+
 /** Every backup in the index, newest first. Rejects with `EJOURNAL` when an entry cannot be decoded. */
 export const listAllBackupRecords = async (env: Pick<Env, 'journal'>): Promise<BackupRecord[]> => {
   const entries = await env.journal.range(backupPrefix);
@@ -61,4 +79,6 @@ export const toBackupEntry = (rec: BackupRecord, backupDir: string): BackupEntry
   sha256: rec.sha256,
   compressed: rec.compressed,
   ...(rec.txId === undefined ? {} : { txId: rec.txId }),
+  ...(rec.damaged === true ? { damaged: true } : {}),
+  ...(rec.reason === 'current' ? { current: true } : {}),
 });

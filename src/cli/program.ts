@@ -9,6 +9,7 @@ import { registerChecksum } from './commands/checksum.js';
 import { registerDemo } from './commands/demo.js';
 import { registerLog } from './commands/log.js';
 import { registerRecover } from './commands/recover.js';
+import { registerRepair } from './commands/repair.js';
 import { registerRm } from './commands/rm.js';
 import { registerStatus } from './commands/status.js';
 import { registerUndo } from './commands/undo.js';
@@ -54,6 +55,7 @@ export const buildProgram = (io: CliIo, exit: ExitBox): Command => {
     registerUndo,
     registerBackups,
     registerVerify,
+    registerRepair,
     registerChecksum,
     registerWatch,
     registerDemo,

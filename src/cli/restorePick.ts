@@ -18,7 +18,8 @@ export interface RestorePickDeps {
 
 /** One line of the pick list for a backup. Never throws. */
 export const backupLabel = (b: BackupEntry): string =>
-  `${formatTime(b.createdAt)}  ${formatBytes(b.size).padStart(10)}  tx ${b.txId ?? '-'}${b.compressed ? '  (gzip)' : ''}`;
+  `${formatTime(b.createdAt)}  ${formatBytes(b.size).padStart(10)}  tx ${b.txId ?? '-'}${b.compressed ? '  (gzip)' : ''}` +
+  `${b.current === true ? '  (the current version)' : ''}${b.damaged === true ? '  (damaged: not what txfs wrote)' : ''}`;
 
 /**
  * Asks which backup of the file to restore, then asks for confirmation. Resolves with the chosen backup, or

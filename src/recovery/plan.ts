@@ -68,6 +68,7 @@ const createdFiles = (op: OpRecord): Step[] => [
   ...(op.temp === undefined ? [] : [{ kind: 'unlink' as const, path: root(op.temp), temp: true }]),
   ...(op.backup === undefined ? [] : [{ kind: 'unlink' as const, path: backups(op.backup) }]),
   ...(op.sourceBackup === undefined ? [] : [{ kind: 'unlink' as const, path: backups(op.sourceBackup) }]),
+  ...(op.current === undefined ? [] : [{ kind: 'unlink' as const, path: backups(op.current) }]),
 ];
 
 const fileLocs = (steps: readonly Step[]): Loc[] =>
@@ -98,6 +99,7 @@ export const restoreTemp = (rec: TxRecord, target: string, n: number): Loc => {
 const backupNames = (op: OpRecord): Loc[] => [
   ...(op.backup === undefined ? [] : [backups(op.backup)]),
   ...(op.sourceBackup === undefined ? [] : [backups(op.sourceBackup)]),
+  ...(op.current === undefined ? [] : [backups(op.current)]),
 ];
 
 /** Backups that only protected a transaction that commits (not kept in the index), and every skipped operation's. */

@@ -4,7 +4,6 @@
  */
 import * as path from 'node:path';
 import { TxfsError } from '../errors.js';
-import { hashFile } from '../integrity/sha256.js';
 import { missingParents } from '../ops/missingParents.js';
 import { decodeRecord, decodeRecordIfPresent } from '../journal/envelope.js';
 import type { Store } from '../types.js';
@@ -12,9 +11,11 @@ import type { AfterCommitHook, StoreContext } from '../transaction/context.js';
 import { resolveStorePath } from '../transaction/paths.js';
 import { syncBackupDirs } from '../transaction/stage.js';
 import { decodeTx, openPrefix, txKey } from '../journal/records/txRecord.js';
-import type { BackupEntry, Backups, TxResult } from '../types.js';
+import type { BackupEntry, BackupPolicy, Backups, TxResult } from '../types.js';
 import type { BackupContext } from '../backup/backupContext.js';
 import { backupFileName } from '../backup/backupFile.js';
+import { keepCopy } from '../backup/keptCopy.js';
+import { readManifest } from '../transaction/draft.js';
 import { indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry } from '../backup/backupIndex.js';
 import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
 import { finishPendingRemovals, pruneBackups, removeBackups } from './prune.js';
@@ -45,28 +46,39 @@ const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files:
   return { txIds, files };
 };
 
-const retentionPolicy = (ctx: StoreContext, inUse: ReadonlySet<string>): RetentionPolicy => ({ ...(ctx.backupPolicy ?? {}), inUse });
+const retentionPolicy = (ctx: StoreContext, inUse: ReadonlySet<string>, given?: BackupPolicy): RetentionPolicy => ({ ...(ctx.backupPolicy ?? {}), ...(given ?? {}), inUse });
 
 /** Carries out retention for `records` (removals, then compressions; a backup gone meanwhile is skipped). */
-const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[], inUse: ReadonlySet<string>): Promise<void> => {
+const applyRetention = async (ctx: StoreContext, records: readonly BackupRecord[], inUse: ReadonlySet<string>, given?: BackupPolicy): Promise<void> => {
   const bctx = backupContextOf(ctx);
-  const plan = planRetention(records, retentionPolicy(ctx, inUse), ctx.env.now());
+  const plan = planRetention(records, retentionPolicy(ctx, inUse, given), ctx.env.now());
   await removeBackups(bctx, plan.remove);
   await compressBackups(bctx, plan.compress);
 };
 
+/** True for a backup a default restore may pick: an earlier version, intact when it was taken. */
+export const isDefaultPick = (r: BackupRecord): boolean => r.damaged !== true && r.reason !== 'current';
+
 /**
- * The backup of `rel` called for: the newest, or the one with the given id.
- * @throws TxfsError ENOENT when the file has no backups, or none with that id.
+ * The backup of `rel` called for: the one with the given id, or by default the newest earlier version that was intact
+ * when it was taken — never a `damaged` one (a copy of corrupted or foreign content), never the kept copy of the
+ * current version.
+ * @throws TxfsError ENOENT when the file has no such backup (the message says when only damaged ones are kept).
  */
 export const findBackup = async (ctx: StoreContext, rel: string, which?: BackupEntry | string): Promise<BackupRecord> => {
   const records = await listHistoryRecords(ctx.env, rel);
   const id = which === undefined ? undefined : typeof which === 'string' ? which : which.id;
-  const rec = id === undefined ? records[0] : records.find((r) => r.id === id);
+  const rec = id === undefined ? records.find(isDefaultPick) : records.find((r) => r.id === id);
   if (rec !== undefined) return rec;
+  const damaged = records.filter((r) => r.damaged === true);
+  const list = `see its backups with \`txfs backups list ${rel}\``;
   throw new TxfsError(
     'ENOENT',
-    id === undefined ? `ENOENT: ${rel} has no backups` : `ENOENT: ${rel} has no backup ${id}; see its backups with \`txfs backups list ${rel}\``,
+    id !== undefined
+      ? `ENOENT: ${rel} has no backup ${id}; ${list}`
+      : damaged.length > 0
+        ? `ENOENT: ${rel} has no intact backup: its ${damaged.length} damaged backup(s) (${damaged.map((r) => r.id).join(', ')}) hold content the store did not write, and are restored only when named; ${list}`
+        : `ENOENT: ${rel} has no backups`,
     { path: rel },
   );
 };
@@ -93,7 +105,8 @@ export const restoreRecord = async (ctx: StoreContext, begin: Store['begin'], re
 
 /**
  * A manual backup of `rel` as it is now: a copy (a clone where the filesystem can; never a hard link, which an
- * in-place edit of the live file would change), fsynced, hashed from the copy, indexed durably.
+ * in-place edit of the live file would change), fsynced, hashed from the copy, indexed durably — `damaged` when it
+ * does not hold what the store last wrote there.
  */
 const createManual = async (ctx: StoreContext, given: string): Promise<BackupEntry> => {
   const { fs, journal } = ctx.env;
@@ -104,21 +117,15 @@ const createManual = async (ctx: StoreContext, given: string): Promise<BackupEnt
   const now = ctx.env.now();
   const file = backupFileName(rel, id, now);
   const to = path.join(ctx.backupDir, ...file.split('/'));
-  await fs.mkdir(path.dirname(to), { recursive: true });
-  await fs.copyFile(abs, to, { exclusive: true, clone: true });
+  const { sha256, size } = await keepCopy(fs, abs, to, { what: rel });
   try {
-    const fh = await fs.open(to, 'r');
-    try {
-      await fh.datasync();
-      const size = (await fh.stat()).size;
-      const rec: BackupRecord = { v: 1, id, path: rel, file, createdAt: now, size, sha256: await hashFile(fs, to), compressed: false, reason: 'manual' };
-      await syncBackupDirs(ctx, [to]);
-      await journal.transact((txn) => indexBackup(txn, rec));
-      await journal.flush();
-      return toBackupEntry(rec, ctx.backupDir);
-    } finally {
-      await fh.close();
-    }
+    const m = await readManifest(ctx, rel);
+    const damaged = m !== undefined && (m.sha256 !== sha256 || m.size !== size);
+    const rec: BackupRecord = { v: 1, id, path: rel, file, createdAt: now, size, sha256, compressed: false, reason: 'manual', ...(damaged ? { damaged } : {}) };
+    await syncBackupDirs(ctx, [to]);
+    await journal.transact((txn) => indexBackup(txn, rec));
+    await journal.flush();
+    return toBackupEntry(rec, ctx.backupDir);
   } catch (e) {
     await fs.unlink(to).catch(() => undefined);
     throw e;
@@ -164,8 +171,13 @@ export const createBackups = (ctx: StoreContext, begin: Store['begin']): Backups
  */
 export const retentionAfterCommit = (ctx: StoreContext): AfterCommitHook => {
   let queue: Promise<void> = Promise.resolve();
-  return (_txId, rels) => {
+  return (_txId, rels, policies) => {
     const run = async (): Promise<void> => {
+      // A file whose call gave a policy of its own has it applied now (the store's for the rest, and for later commits).
+      for (const [rel, given] of policies ?? []) {
+        const mine = await listBackupRecords(ctx.env, rel);
+        if (mine.length > 0) await applyRetention(ctx, mine, (await inFlight(ctx)).txIds, given);
+      }
       const global = ctx.backupPolicy?.maxBytes !== undefined;
       if (global) await finishPendingRemovals(backupContextOf(ctx));
       const records = global ? await listAllBackupRecords(ctx.env) : (await Promise.all([...new Set(rels)].map((rel) => listBackupRecords(ctx.env, rel)))).flat();

@@ -27,6 +27,7 @@ import { bindJournal } from './journalMarker.js';
 import { checkRoot, prepareStateDir, stateError } from './stateDir.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, checkBackupPlacement, checkStoreOptions } from './storeOptions.js';
 import { closedStore, settleTransactions, storeTransactions } from './transactions.js';
+import { storeRepair } from './repair.js';
 import { undoTransaction } from './undo.js';
 import { storeWatch } from './watch.js';
 
@@ -142,6 +143,7 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     backups,
     undo: settled((txId: string, o?: Parameters<Store['undo']>[1]) => undoTransaction(ctx, transactions.begin, txId, o)),
     watch: storeWatch(ctx),
+    repair: settled(storeRepair(ctx, transactions.begin, ensureOpen)),
     async close() {
       if (closed) return;
       closed = true;

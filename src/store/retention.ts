@@ -49,8 +49,10 @@ const byFile = (records: readonly BackupRecord[]): BackupRecord[][] => {
  * - while the store exceeds `maxBytes`, removes the oldest remaining backups across all files;
  * - gzips all but the newest `compressAfter` (default 2) surviving backups of each file, those of at least
  *   more than `compressMinBytes` (default 4096) bytes.
- * It never removes the newest backup of a file (the only copy of a deleted file, or the undo of the last change),
- * and never removes or compresses a backup whose transaction is in `inUse`. Pure; throws nothing for valid input;
+ * It never removes the newest backup of a file (the only copy of a deleted file, or the undo of the last change), nor
+ * the newest one that is not `damaged` (the version a default restore brings back), and never removes or compresses a
+ * backup whose transaction is in `inUse`, nor the kept copy of a file's current version (`reason: 'current'`: it is
+ * outside retention while current, though it counts toward `maxBytes`). Pure; throws nothing for valid input;
  * a negative or non-integer count is a `TypeError`.
  * @example planRetention(await listAllBackupRecords(env), { keep: 3, maxBytes: 1e9 }, Date.now())
  */
@@ -65,12 +67,13 @@ export const planRetention = (records: readonly BackupRecord[], policy: Retentio
   const pinned = (r: BackupRecord): boolean => r.txId !== undefined && inUse.has(r.txId);
   const cutoff = policy.maxAgeDays === undefined ? undefined : now - policy.maxAgeDays * dayMs;
 
-  const groups = byFile(records);
+  const groups = byFile(records.filter((r) => r.reason !== 'current'));
   const removed = new Set<string>();
   const candidates: BackupRecord[] = [];
   for (const group of groups) {
+    const newestIntact = group.find((r) => r.damaged !== true);
     group.forEach((r, i) => {
-      if (i === 0 || pinned(r)) return;
+      if (i === 0 || r === newestIntact || pinned(r)) return;
       if (i >= keep || (cutoff !== undefined && r.createdAt < cutoff)) removed.add(backupKey(r.path, r.id));
       else candidates.push(r);
     });

@@ -66,7 +66,15 @@ const check = async (ctx: BackupContext, rec: BackupRecord, { lookAgain = true }
   const what = `the backup of ${rec.path} (${rec.id})`;
   try {
     const { sha256, size } = await hashBackup(ctx.env.fs, file, rec.compressed);
-    if (sha256 === rec.sha256 && size === rec.size) return undefined;
+    if (sha256 === rec.sha256 && size === rec.size) {
+      if (rec.damaged !== true) return undefined;
+      return {
+        path: file,
+        kind: 'damaged',
+        expected: rec.sha256,
+        message: `${what} holds a damaged version: when it was taken, ${rec.path} did not hold what the store had written (corrupted, or changed behind its back); it is kept as it was, and a restore uses it only when named`,
+      };
+    }
     return {
       path: file,
       kind: 'corrupted',
@@ -88,7 +96,8 @@ const check = async (ctx: BackupContext, rec: BackupRecord, { lookAgain = true }
 
 /**
  * Verifies the backup store: each indexed backup is read back (gunzipped when compressed) and compared with its
- * SHA-256 and size (`corrupted`, or `missing` when its file is gone); each file in the backup directory that no
+ * SHA-256 and size (`corrupted`, or `missing` when its file is gone; an intact backup of a damaged version is
+ * `damaged`, not counted as ok); each file in the backup directory that no
  * index entry names is reported as `unindexed` (a leftover of an interrupted operation) and left in place.
  * `checked` and `ok` count indexed backups.
  * @throws TxfsError EJOURNAL (an index entry cannot be decoded), EIO/EACCES while listing the backup directory.

@@ -4,7 +4,9 @@
  * (Rolling back is recovery's plan: `recovery/rollBack.ts`.)
  */
 import * as path from 'node:path';
-import { indexBackup } from '../backup/backupIndex.js';
+import { currentCopiesIn, indexBackup, unindexBackup } from '../backup/backupIndex.js';
+import { recordPendingRemoval, unlinkPending } from '../backup/pendingRemoval.js';
+import { supersedeCurrent } from '../backup/supersede.js';
 import type { BackupRecord } from '../journal/records/backupRecord.js';
 import { hasCode } from '../errors.js';
 import type { FileStat } from '../fs/fileSystem.js';
@@ -39,6 +41,7 @@ export const backupRecordOf = (rec: TxRecord, op: OpRecord, index: number): Back
         compressed: false,
         reason: op.kind === 'delete' ? 'deleted' : 'replaced',
         txId: rec.id,
+        ...(op.backupDamaged === true ? { damaged: true } : {}),
       };
 
 /** What a commit's journal writes are given beside the record. */
@@ -49,8 +52,14 @@ export interface CommitWriteOptions {
   readonly keepOpen?: boolean;
 }
 
-/** Writes committed `rec` with its manifest and backup-index consequences (inside a journal transaction). */
-export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map(), keepOpen = false }: CommitWriteOptions = {}): void => {
+/**
+ * Writes committed `rec` with its manifest and backup-index consequences (inside a journal transaction), kept copies of
+ * current versions included (`supersedeCurrent`). Returns the kept copies it took out of the index, each named by a
+ * pending-removal record: the caller removes their files (`unlinkPending`), or the next open of the store does.
+ */
+export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map(), keepOpen = false }: CommitWriteOptions = {}): BackupRecord[] => {
+  // Read before this transaction's own entries are written: the copies that were current until now.
+  const copies = supersedeCurrent(rec, (rel) => currentCopiesIn(txn, rel));
   putTx(txn, rec, { keepOpen });
   for (const [i, op] of rec.ops.entries()) {
     if (op.skipped === true) continue;
@@ -63,6 +72,13 @@ export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map()
     const b = backupRecordOf(rec, op, i);
     if (b !== undefined) indexBackup(txn, b);
   }
+  for (const r of copies.rekey) unindexBackup(txn, r);
+  for (const r of copies.discard) {
+    unindexBackup(txn, r);
+    recordPendingRemoval(txn, r);
+  }
+  for (const r of copies.put) indexBackup(txn, r);
+  return [...copies.discard];
 };
 
 /**
@@ -77,13 +93,20 @@ export const finishCommitted = async (
 ): Promise<TxRecord> => {
   const done: TxRecord = { ...rec, state: 'committed', finishedAt: ctx.env.now() };
   const transient = transientBackups(rec).map((b) => backupAbs(ctx, b));
-  await ctx.env.journal.transact((txn) => {
-    commitWrites(txn, done, { stats, keepOpen: transient.length > 0 });
+  const superseded = await ctx.env.journal.transact((txn) => {
+    const dropped = commitWrites(txn, done, { stats, keepOpen: transient.length > 0 });
     releaseIn(txn, rec.id, locks);
+    return dropped;
   });
   if (transient.length > 0) {
     await removeDurably(ctx, transient);
     await ctx.env.journal.transact((txn) => txn.remove(openKey(rec.id)));
   }
+  // Copies of versions that are no longer current and that another copy holds too. Their pending-removal records
+  // complete the removal at the next open or prune should this fail: the commit stands either way.
+  await unlinkPending({ env: ctx.env, backupDir: ctx.backupDir }, superseded).catch((e: unknown) => {
+    if (hasCode(e, 'ECRASH')) throw e;
+    ctx.logger?.warn({ err: e, txId: rec.id }, 'removing superseded copies of current versions failed; the next prune or open removes them');
+  });
   return done;
 };

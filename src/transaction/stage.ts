@@ -4,6 +4,7 @@
  */
 import * as path from 'node:path';
 import { backupFileName, preserveFile } from '../backup/backupFile.js';
+import { currentCopyName, keepCopy } from '../backup/keptCopy.js';
 import { conflictError, resolveConflict } from '../conflict/resolveConflict.js';
 import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
@@ -13,6 +14,8 @@ import { namingTarget, stageFile, type StageOptions } from '../ops/stageFile.js'
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
 import type { Validator } from '../types.js';
+import { decodeRecordIfPresent } from '../journal/envelope.js';
+import { ManifestEntry, manifestKey } from '../journal/records/txRecord.js';
 import type { StoreContext } from './context.js';
 import { eachWithin, transactionBudget } from './fileBudget.js';
 import type { PlannedOp } from './plannedOp.js';
@@ -37,6 +40,7 @@ export const nameFiles = (ctx: StoreContext, txId: string, ops: readonly Planned
     // Every target gets a backup name, even one absent now: if it appears before the check, it is preserved under this name.
     if (op.kind !== 'mkdir') op.backup = backupFileName(op.target.rel, txId, now);
     if (op.kind === 'rename' && op.source !== undefined) op.sourceBackup = backupFileName(op.source.rel, txId, now);
+    if (op.temp !== undefined && ctx.backupPolicy?.keepCurrent === true) op.current = currentCopyName(op.target.rel, txId, now);
   }
 };
 
@@ -138,7 +142,7 @@ export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], sig
     await ctx.env.fs.mkdir(op.target.abs);
   }
   const files = ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf === undefined);
-  await eachWithin(transactionBudget(ops), files, (op) => stageOne(ctx, op, signal, sync));
+  await eachWithin(transactionBudget(ops), files, (op) => stageOne(ctx, op, signal, sync).then(() => keepCurrentCopy(ctx, op, sync)));
   // Sidecars hold the checksum of what was just staged.
   const sidecars = ops.filter((op) => !op.skipped && op.temp !== undefined && op.sidecarOf !== undefined);
   for (const op of sidecars) {
@@ -146,7 +150,22 @@ export const stageOps = async (ctx: StoreContext, ops: readonly PlannedOp[], sig
     if (main?.staged === undefined) throw new TypeError(`sidecar ${op.target.rel} has no staged file to describe`);
     op.data = checksumLine(main.target.abs, main.staged.sha256);
   }
-  await eachWithin(transactionBudget(ops), sidecars, (op) => stageOne(ctx, op, signal, sync));
+  await eachWithin(transactionBudget(ops), sidecars, (op) => stageOne(ctx, op, signal, sync).then(() => keepCurrentCopy(ctx, op, sync)));
+  const copies = ops.flatMap((op) => (op.skipped || op.current === undefined ? [] : [backupAbs(ctx, op.current)]));
+  if (sync && copies.length > 0) await syncBackupDirs(ctx, copies);
+};
+
+/**
+ * `backups.keepCurrent`: a verified copy of the staged temp (a clone where the filesystem can, never a link) in the
+ * backup store, made before the commit point so that a failure (ENOSPC) fails the transaction with nothing replaced,
+ * and named in the intent so that a roll-back removes it. Indexed as the file's current copy when the transaction commits.
+ */
+const keepCurrentCopy = async (ctx: StoreContext, op: PlannedOp, sync: boolean): Promise<void> => {
+  if (op.skipped || op.current === undefined || op.temp === undefined || op.staged === undefined) return;
+  const to = backupAbs(ctx, op.current);
+  await keepCopy(ctx.env.fs, op.temp, to, { sync, expected: op.staged, what: op.target.rel }).catch((e: unknown) => {
+    throw namingTarget(e, op.target.rel, to);
+  });
 };
 
 /** The backup's directories that must be fsynced: each backup's parent, and theirs up to the backup directory. */
@@ -168,6 +187,12 @@ export const noteBackupContent = async (ctx: StoreContext, op: PlannedOp, size: 
   const known = trustManifest && fp.exists ? fp.sha256 : undefined;
   op.backupContent = { sha256: known ?? (await hashFile(ctx.env.fs, backupAbs(ctx, op.backup))), size };
   op.backupAt = ctx.env.now();
+  // Not what the store last wrote there (corrupted, or changed behind its back): never a default restore. The entry
+  // seen when the operation was added may be older than a transaction that committed before this one took its lock:
+  // a content that is not vouched for is compared with the manifest as it is now (the lock holds it still).
+  const key = manifestKey(op.target.rel);
+  const m = known !== undefined || op.manifest === undefined ? op.manifest : decodeRecordIfPresent(key, await ctx.env.journal.get(key), ManifestEntry);
+  op.backupDamaged = m !== undefined && (m.sha256 !== op.backupContent.sha256 || m.size !== size);
 };
 
 /** Fsyncs the directories holding `files` (absolute backup paths), each once. */

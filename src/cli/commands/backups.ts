@@ -14,24 +14,40 @@ import { createProgress } from '../progress.js';
 import { askForBackup } from '../restorePick.js';
 import { verifyLines } from './verify.js';
 
+/** What the last column of `backups list` says about a backup. */
+const notes = (ctx: CliContext, b: BackupEntry): string =>
+  [
+    ...(b.current === true ? [ctx.colors.green('current version (kept copy)')] : []),
+    ...(b.damaged === true ? [ctx.colors.red('damaged: not what txfs wrote')] : []),
+    ...(b.compressed ? ['gzip'] : []),
+  ].join(', ');
+
 const listLines = (ctx: CliContext, file: string, entries: readonly BackupEntry[]): string[] => {
   if (entries.length === 0) return [`no backups of ${file}`];
   const rows = [['ID', 'TIME', 'SIZE', 'TRANSACTION', 'SHA256', ''].map((h) => ctx.colors.dim(h))];
   for (const b of entries) {
-    rows.push([b.id, formatTime(b.createdAt), formatBytes(b.size), b.txId ?? '-', shortSha(b.sha256), b.compressed ? 'gzip' : '']);
+    rows.push([b.id, formatTime(b.createdAt), formatBytes(b.size), b.txId ?? '-', shortSha(b.sha256), notes(ctx, b)]);
   }
-  return formatTable(rows, visibleLength);
+  const lines = formatTable(rows, visibleLength);
+  if (entries.some((b) => b.damaged === true)) {
+    lines.push(ctx.colors.dim('a damaged backup holds what the file held when it was corrupted or changed behind txfs\'s back: restored only with --backup'));
+  }
+  return lines;
 };
 
-/** Chooses the backup to restore: --backup, else the pick list on a terminal, else the newest (undefined: declined). */
+/**
+ * Chooses the backup to restore: --backup, else the pick list on a terminal, else the newest earlier version that
+ * is not damaged (undefined: declined).
+ */
 const chooseBackup = async (ctx: CliContext, file: string, entries: readonly BackupEntry[], id: string | undefined, yes: boolean): Promise<BackupEntry | string | undefined> => {
   if (id !== undefined) return id;
   if (ctx.interactive && !ctx.json && !yes && entries.length > 0) {
     return askForBackup({ prompter: ctx.io.prompter, colors: ctx.colors, path: file, backups: entries });
   }
-  const newest = entries[0];
-  if (newest === undefined) throw new TxfsError('ENOENT', `ENOENT: ${file} has no backups to restore (see txfs backups list ${file})`, { path: file });
-  return newest;
+  const newest = entries.find((b) => b.damaged !== true && b.current !== true);
+  if (newest !== undefined) return newest;
+  const why = entries.some((b) => b.damaged === true) ? 'no intact backup (only damaged ones, restored only with --backup ID)' : 'no backups';
+  throw new TxfsError('ENOENT', `ENOENT: ${file} has ${why} to restore (see txfs backups list ${file})`, { path: file });
 };
 
 /** Registers `backups` and its subcommands. */
@@ -54,14 +70,15 @@ export const registerBackups = (program: Command, io: CliIo, exit: ExitBox): voi
     .command('restore')
     .description('restore a file from a backup (on a terminal without --backup: pick from a list)')
     .argument('<file>', 'a file, relative to the root')
-    .option('--backup <id>', 'the backup to restore (see txfs backups list); default: the newest')
+    .option('--backup <id>', 'the backup to restore (see txfs backups list); default: the newest one that is not damaged')
     .option('--to <path>', 'restore to another path instead of over the file')
-    .option('-y, --yes', 'do not ask: restore the newest backup')
+    .option('-y, --yes', 'do not ask: restore the newest backup that is not damaged')
     .addHelpText(
       'after',
       `
 Without --backup, on a terminal, txfs lists the file's backups (time, size, transaction) to pick from and asks
-for confirmation; elsewhere it restores the newest. The current file is backed up first, so a restore can be undone.
+for confirmation; elsewhere it restores the newest one that is not damaged. The current file is backed up first, so
+a restore can be undone. To bring back the version txfs wrote last after it was damaged, use txfs repair.
 
 Examples:
   $ txfs backups restore report.csv

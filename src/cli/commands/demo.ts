@@ -30,7 +30,7 @@ const prepareDir = async (ctx: CliContext, typed: string): Promise<string> => {
 export const registerDemo = (program: Command, io: CliIo, exit: ExitBox): void => {
   program
     .command('demo')
-    .description('a narrated tour: an export in a transaction, a crash in the middle, recovery, a conflict, a corrupted file, a restore')
+    .description('a narrated tour: an export in a transaction, a crash in the middle, recovery, a conflict, a corrupted file, its repair')
     .argument('[dir]', 'where to run it (new or empty; default: a fresh temporary directory)')
     .action(
       action(io, exit, async (ctx, cmd) => {

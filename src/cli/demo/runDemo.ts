@@ -1,6 +1,7 @@
 /**
  * `txfs demo`: a narrated tour — an export in one transaction, a process killed in the middle of the next one,
- * recovery, an overwrite conflict, a corrupted file caught by verify, and a restore from backup.
+ * recovery, an overwrite conflict, a corrupted file caught by verify, and its repair from the copy txfs kept of the
+ * version it wrote (`backups.keepCurrent`).
  */
 import * as path from 'node:path';
 import { hasCode, TxfsError } from '../../errors.js';
@@ -18,7 +19,10 @@ export interface DemoSummary {
   readonly recovered: boolean;
   readonly conflictRefused: boolean;
   readonly corruptionDetected: boolean;
-  readonly restored: boolean;
+  /** The damaged file holds again, byte for byte, the version export 2 wrote. */
+  readonly repaired: boolean;
+  /** The transaction that repaired it (undoable). */
+  readonly repairTx: string;
 }
 
 /** Runs the demo in `dir` (which must be new or empty), narrating through `say`. Rejects when a step does not behave as told. */
@@ -35,7 +39,8 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
     }
     return new Map(files.map((f) => [`export/${f.path}`, f.sha256]));
   };
-  const open = (): Promise<Store> => ctx.io.openStore({ root: dir });
+  // keepCurrent: a verified copy of each version written, so that a damaged file can get its current version back.
+  const open = (): Promise<Store> => ctx.io.openStore({ root: dir, backups: { keepCurrent: true } });
   const fail = (what: string): never => {
     throw new TxfsError('EDEMO', `EDEMO: ${what}`);
   };
@@ -105,18 +110,26 @@ export const runDemo = async (ctx: CliContext, dir: string, say: (line: string) 
   say(`   verify checked ${report.checked} file(s) and found the damage (txfs verify exits with 1)`);
   await showDisk({ 'orders.json': 'damaged: its checksum no longer matches the one recorded' });
 
-  step(7, 'A restore from backup');
-  const kept = await store.backups.list(victim);
-  const newest = kept[0] ?? fail(`no backup of ${victim} was kept`);
-  say(`   ${kept.length} backup(s) of ${victim}; restoring the newest, ${newest.id}: the version export 2 replaced (its checksum is verified first)`);
-  const restored = await store.backups.restore(victim, { backup: newest });
+  step(7, 'A repair: the version txfs wrote, back from its kept copy');
+  const wrote = second.files.find((f) => f.path === victim)?.sha256 ?? fail(`export 2 reported no checksum for ${victim}`);
+  const repair = await store.repair();
+  const notRepaired = (): never => fail(`repair did not repair ${victim}: ${repair.unrepairable.map((u) => u.reason).join('; ')}`);
+  const back = repair.versions.find((v) => v.path === victim) ?? notRepaired();
+  const repairTx = repair.txId ?? notRepaired();
+  if (back.sha256 !== wrote || back.writtenBy !== second.id) fail(`repair brought back another version of ${victim} (sha256 ${back.sha256}) than export 2 wrote (${wrote})`);
   const again = await store.verify([victim]);
-  if (again.problems.length > 0) fail(`${victim} still fails verification after the restore`);
-  say(`   restore transaction ${restored.id}: ${victim} is intact again (the damaged copy is kept as a backup too)`);
+  if (again.problems.length > 0) fail(`${victim} still fails verification after the repair`);
+  say(`   repair transaction ${repairTx}: ${victim} holds again the version export 2 (transaction ${second.id}) wrote —`);
+  say(`   ${formatBytes(back.size)}, sha256 ${shortSha(back.sha256)}, byte for byte, from the copy txfs kept of it when it was written`);
   say(`   ${victim} now holds: ${String(await store.readFile(victim, { encoding: 'utf8' })).replace(/\s+/g, ' ').trim()}`);
+  for (const b of await store.backups.list(victim)) {
+    const what = b.current === true ? 'the kept copy of the current version' : b.damaged === true ? 'the damaged bytes, kept but never picked by a plain restore' : 'an earlier version';
+    say(`     backup ${b.id}  sha256 ${shortSha(b.sha256)}  ${what}`);
+  }
+  say(`   the repair is a transaction like any other: txfs undo ${repairTx} would put the damaged bytes back`);
   await showDisk();
   await store.close();
 
   say(`\n${c.green('Done.')} Everything is still in ${dir} — try: txfs --root ${dir} log`);
-  return { dir, crashedTx: killed.txId, recovered: true, conflictRefused: refused, corruptionDetected: detected, restored: true };
+  return { dir, crashedTx: killed.txId, recovered: true, conflictRefused: refused, corruptionDetected: detected, repaired: true, repairTx };
 };

@@ -6,15 +6,19 @@ import * as t from 'io-ts';
 import { TxfsError } from '../../errors.js';
 import { decodeRecord, encodeRecord, type RecordEnvelope } from '../envelope.js';
 
-/** Why a backup was made (`rebuilt`: indexed again from the backup directory after the journal was lost; why is not known). */
-export const BackupReason = t.keyof({ replaced: null, deleted: null, restored: null, manual: null, rebuilt: null });
+/**
+ * Why a backup was made (`rebuilt`: indexed again from the backup directory after the journal was lost; why is not known;
+ * `current`: the kept copy of the version the store wrote last, made with `backups.keepCurrent`, while it is current).
+ */
+export const BackupReason = t.keyof({ replaced: null, deleted: null, restored: null, manual: null, rebuilt: null, current: null });
 /** Why a backup was made. */
 export type BackupReason = t.TypeOf<typeof BackupReason>;
 
 /**
  * One backup, as the index records it. `path` is relative to the store's root, `file` relative to the
  * backup directory; `size` and `sha256` describe the original content (before any gzip); `storedSize`,
- * when set, is the size on disk of a compressed backup.
+ * when set, is the size on disk of a compressed backup. `damaged`: when the backup was made, the file did not hold
+ * what the store last wrote there (its manifest entry): a faithful copy of damaged content, never a default restore.
  */
 export const BackupRecord = t.intersection([
   t.type({
@@ -28,7 +32,7 @@ export const BackupRecord = t.intersection([
     compressed: t.boolean,
     reason: BackupReason,
   }),
-  t.partial({ txId: t.string, storedSize: t.number }),
+  t.partial({ txId: t.string, storedSize: t.number, damaged: t.boolean }),
 ]);
 /** One backup, as the index records it. */
 export type BackupRecord = t.TypeOf<typeof BackupRecord>;

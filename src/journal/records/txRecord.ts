@@ -41,6 +41,10 @@ export const OpRecord = t.intersection([
     staged: Content,
     backupContent: Content,
     backupAt: t.number,
+    /** When it was backed up, the target did not hold what the manifest says the store wrote (its backup is `damaged`). */
+    backupDamaged: t.boolean,
+    /** The kept copy of the staged content (`backups.keepCurrent`), relative to the backup directory; indexed at the end. */
+    current: t.string,
   }),
 ]);
 /** One operation as journalled. */
@@ -111,12 +115,15 @@ export const keepsBackup = (op: OpRecord): boolean => op.skipped !== true && op.
 
 /**
  * The backups of `rec` (names relative to the backup directory) that only protected the transaction: removed once it
- * is committed — every backup not kept in the index (a skipped operation's too), and every rename source's.
+ * is committed — every backup not kept in the index (a skipped operation's too), every rename source's, and the kept
+ * copy of a skipped operation.
  */
 export const transientBackups = (rec: TxRecord): string[] =>
   rec.ops.flatMap((op) => [
     ...(op.backup !== undefined && op.backupContent !== undefined && !keepsBackup(op) ? [op.backup] : []),
     ...(op.sourceBackup === undefined ? [] : [op.sourceBackup]),
+    // A skipped operation's kept copy describes content that never landed.
+    ...(op.current !== undefined && op.skipped === true ? [op.current] : []),
   ]);
 
 /** Writes the manifest entry of `rel` (inside a journal transaction). */
