@@ -125,7 +125,10 @@ export interface TxOptions {
   readonly onExists?: ConflictPolicy;
   /** Default 'fail'. */
   readonly onConcurrentChange?: ConflictPolicy;
-  /** Default true. */
+  /**
+   * Keep a backup of each file the transaction replaces (default true). A deleted file always goes to the backup store
+   * (the trash it can be restored from), whatever this says: false only spares the backups of replaced files.
+   */
   readonly backup?: boolean;
   readonly label?: string;
   readonly signal?: AbortSignal;
@@ -225,7 +228,8 @@ export interface ExternalChange {
 export interface StoreStatus {
   readonly root: string;
   readonly openTransactions: readonly TxSummary[];
-  readonly locks: ReadonlyArray<{ readonly path: string; readonly holder: string; readonly since: Date }>;
+  /** `stale`: the holder is gone (its transaction is finished by the next recovery, which then releases the lock). */
+  readonly locks: ReadonlyArray<{ readonly path: string; readonly holder: string; readonly since: Date; readonly stale: boolean }>;
   readonly backups: { readonly files: number; readonly backups: number; readonly bytes: number; readonly compressedBytes: number };
   readonly externallyChanged: readonly ExternalChange[];
 }

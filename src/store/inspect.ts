@@ -73,7 +73,7 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
           return toSummary(decodeTx(k, await env.journal.get(k)));
         }),
       );
-      const locks = (await listLocks(env)).map((l) => ({ path: l.path, holder: describeHolder(l), since: new Date(l.since) }));
+      const locks = (await listLocks(env)).map((l) => ({ path: l.path, holder: describeHolder(l), since: new Date(l.since), stale: l.stale }));
       await settleBackground(ctx);
       const usage = await backupUsage({ env });
       return {

@@ -22,7 +22,7 @@ export const registerStatus = (program: Command, io: CliIo, exit: ExitBox): void
           lines.push(`${c.bold('open transactions')} ${status.openTransactions.length === 0 ? 'none' : ''}`.trimEnd());
           for (const t of status.openTransactions) lines.push(`  ${t.id}  ${t.state}  ${t.label ?? ''}`.trimEnd());
           lines.push(`${c.bold('locks')} ${status.locks.length === 0 ? 'none' : ''}`.trimEnd());
-          for (const l of status.locks) lines.push(`  ${l.path}  held by ${l.holder} since ${formatTime(l.since)}`);
+          for (const l of status.locks) lines.push(`  ${l.path}  held by ${l.holder} since ${formatTime(l.since)}${l.stale ? " (stale: its process is gone; recovery finishes it)" : ""}`);
           const b = status.backups;
           lines.push(`${c.bold('backups')} ${b.backups} of ${b.files} file(s), ${formatBytes(b.bytes)} (${formatBytes(b.compressedBytes)} compressed)`);
           lines.push(`${c.bold('changed outside txfs')} ${status.externallyChanged.length === 0 ? 'none' : ''}`.trimEnd());
