@@ -95,6 +95,13 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
   };
 
   /**
+   * The root itself, named by its canonical path: its own name cannot be changed from inside the root (that takes
+   * write access to the directory above it, outside what txfs guards against), so a call on a file directly in the
+   * root needs no handle, and walks start from it; the held handle serves its fsync.
+   */
+  const top: DirectoryHandle = { path: c.rootReal, sync: async () => (await rootDir()).sync(), close: async () => undefined };
+
+  /**
    * Opens the directory at `parts` below `from` (a held handle; `own`: ours to close), one component at a time without
    * following a link; a link met leads on only below the root (walked again from the root handle) or into one of
    * `alsoWithin`. Returns the last handle and whether the caller must close it.
@@ -120,7 +127,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
         if (kind !== 'directory') throw e;
         const rest = parts.slice(i + 1);
         if (links >= MAX_LINKS) throw new TxfsError('ELOOP', `ELOOP: ${p}: too many symbolic links on the way`, { path: p });
-        if (isWithin(c.rootReal, real)) return descend(p, await rootDir(), false, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1);
+        if (isWithin(c.rootReal, real)) return descend(p, top, false, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1);
         if (c.alsoWithin.some((d) => isWithin(d, real))) return descend(p, await openDirectory(real), true, rest, links + 1);
         throw escaped(p, part, real);
       }
@@ -130,7 +137,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     }
     return { dir, own: mine };
   };
-  const walk = async (p: string, parts: readonly string[]): Promise<{ dir: DirectoryHandle; own: boolean }> => descend(p, await rootDir(), false, parts, 0);
+  const walk = (p: string, parts: readonly string[]): Promise<{ dir: DirectoryHandle; own: boolean }> => descend(p, top, false, parts, 0);
 
   /** A path resolved beneath the root: `path` to call with, `release` once the call is done. */
   type Resolved = { readonly path: string; readonly release: () => Promise<void> };

