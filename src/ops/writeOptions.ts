@@ -22,7 +22,8 @@ const MAX_COUNT = Number.MAX_SAFE_INTEGER;
 export const MAX_AGE_DAYS = 100_000_000;
 
 const policies = ['overwrite', 'skip', 'rename', 'keep-both', 'fail'];
-const verifyModes = ['none', 'size', 'checksum', 'readback'];
+/** The values of a `verify` option (WriteOptions, OpOptions). */
+export const verifyModes: readonly string[] = ['none', 'size', 'checksum', 'readback'];
 
 /**
  * Checks an explicit file mode: an integer from 0 to 0o777.

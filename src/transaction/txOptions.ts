@@ -6,7 +6,7 @@
 import { TxfsError } from '../errors.js';
 import { checkBoolean, checkOneOf, checkSignal, optionTypeError, optionsObject, describeValue } from '../ops/optionChecks.js';
 import { assertData } from '../ops/toChunks.js';
-import { checkConflictPolicy, checkEncoding, checkMode, checkValidators } from '../ops/writeOptions.js';
+import { checkConflictPolicy, checkEncoding, checkMode, checkValidators, verifyModes } from '../ops/writeOptions.js';
 import type { Data, OpOptions, TxOptions } from '../types.js';
 import type { Expectation } from './draft.js';
 
@@ -45,7 +45,7 @@ export const checkOpOptions = (where: string, v: unknown): OpOptions => {
   checkConflictPolicy(where, 'options.onExists', o.onExists);
   checkBoolean(where, 'options.checksumFile', o.checksumFile);
   checkBoolean(where, 'options.force', o.force);
-  checkOneOf(where, 'options.verify', o.verify, ['none', 'size', 'checksum', 'readback']);
+  checkOneOf(where, 'options.verify', o.verify, verifyModes);
   return o;
 };
 

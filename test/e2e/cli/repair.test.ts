@@ -5,20 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/openStore.js';
 import type { BackupEntry, RepairReport, TxResult, VerifyReport } from '../../../src/types.js';
 import { removeDir, runJson, runTxfs, tempDir } from './harness.js';
+import { damageFile } from '../../damageFile.js';
 
 const sha = (s: string | Buffer): string => createHash('sha256').update(s).digest('hex');
 
 describe('txfs repair and damaged backups, as child processes against a real store', () => {
   let root: string;
   const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
-  const damage = (rel: string, bytes: string): void => {
-    const fd = fs.openSync(path.join(root, rel), 'r+');
-    try {
-      fs.writeSync(fd, bytes, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
+  const damage = (rel: string, bytes: string): void => damageFile(path.join(root, rel), bytes);
   let writtenBy: string;
 
   beforeAll(async () => {

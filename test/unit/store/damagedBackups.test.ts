@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openStore } from '../../../src/store/openStore.js';
 import type { BackupPolicy, Store } from '../../../src/types.js';
+import { damageFile } from '../../damageFile.js';
 
 /** A store on a real temp dir, and a way to damage a file behind its back (an in-place overwrite, as a failing disk or a stray program). */
 describe('damaged backups: a backup of a file that does not hold what the store wrote', () => {
@@ -13,14 +14,7 @@ describe('damaged backups: a backup of a file that does not hold what the store 
     store = await openStore({ root, ...(backups === undefined ? {} : { backups }) });
   };
   const read = (rel: string): string => fs.readFileSync(path.join(root, rel), 'utf8');
-  const damage = (rel: string, bytes: string): void => {
-    const fd = fs.openSync(path.join(root, rel), 'r+');
-    try {
-      fs.writeSync(fd, bytes, 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-  };
+  const damage = (rel: string, bytes: string): void => damageFile(path.join(root, rel), bytes);
   beforeEach(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-damaged-'));
     await open();
