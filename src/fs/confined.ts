@@ -89,8 +89,14 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
   const root = path.resolve(c.root);
   let rootHandle: Promise<DirectoryHandle> | undefined;
   const rootDir = (): Promise<DirectoryHandle> => {
-    rootHandle ??= openDirectory(c.rootReal);
-    rootHandle.catch(() => (rootHandle = undefined));
+    if (rootHandle === undefined) {
+      const opening = openDirectory(c.rootReal);
+      // A failed open is not kept: the next call tries again.
+      opening.catch(() => {
+        if (rootHandle === opening) rootHandle = undefined;
+      });
+      rootHandle = opening;
+    }
     return rootHandle;
   };
 
