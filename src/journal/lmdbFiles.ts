@@ -184,6 +184,38 @@ const findUnreachable = async (fh: FileHandle, psize: number, pages: bigint, roo
   return undefined;
 };
 
+/**
+ * How many times the walk of a short file is repeated when another process committed to the journal while it ran;
+ * beyond that the journal is in use by a process that keeps committing to it, which it could not do were it damaged.
+ */
+const MAX_WALKS = 8;
+
+/** The meta page LMDB opens the environment with: the one of the highest transaction number. */
+const newest = (metas: readonly Meta[]): Meta => metas.reduce((a, b) => (b.txnid > a.txnid ? b : a));
+
+/**
+ * Checks the data file's meta pages and, when the file ends before the newest meta page's last page, every page its
+ * trees reach. Another process may commit meanwhile: the metas are read before the file's extent (its pages are
+ * written before its meta page, and the file only grows), and a walk that finds a page missing counts only when no
+ * commit came between (a commit reuses freed pages, which can make an older tree's pages point anywhere).
+ */
+const checkData = async (file: string, fh: FileHandle, overlappingSync: boolean): Promise<LmdbFilesReport> => {
+  for (let walk = 1; ; walk++) {
+    const before = (await fh.stat()).size;
+    if (before === 0) return { hasData: false };
+    const latest = newest(await readMetas(file, fh, before, overlappingSync));
+    const pages = BigInt(Math.floor((await fh.stat()).size / latest.psize));
+    // The file may end before the last page legitimately (pages freed in the transaction that allocated them are
+    // never written), so a short file is damage only when a page the tree reaches is missing.
+    if (pages >= latest.lastPage + 1n) return { hasData: true };
+    const problem = await findUnreachable(fh, latest.psize, pages, latest.roots);
+    if (problem === undefined) return { hasData: true };
+    const again = newest(await readMetas(file, fh, (await fh.stat()).size, overlappingSync));
+    if (again.txnid === latest.txnid) throw damaged(file, problem);
+    if (walk === MAX_WALKS) return { hasData: true };
+  }
+};
+
 /** `file` exists as a regular file and opens for reading and writing; a missing one is created empty (as LMDB would). */
 const checkOpenable = async (fs: FileSystem, file: string): Promise<void> => {
   try {
@@ -225,19 +257,7 @@ export const checkLmdbFiles = async (fs: FileSystem, dir: string, options: Check
   await checkOpenable(fs, file);
   const fh = await fs.open(file, 'r');
   try {
-    const { size } = await fh.stat();
-    if (size === 0) return { hasData: false };
-    const metas = await readMetas(file, fh, size, options.overlappingSync);
-    const psize = metas[0]?.psize ?? 0;
-    const latest = metas.reduce((a, b) => (b.txnid > a.txnid ? b : a));
-    const pages = BigInt(Math.floor(size / psize));
-    // The file may end before the last page legitimately (pages freed in the transaction that allocated them are
-    // never written), so a short file is damage only when a page the trees reach is missing.
-    if (pages < latest.lastPage + 1n) {
-      const problem = await findUnreachable(fh, psize, pages, metas.flatMap((m) => m.roots));
-      if (problem !== undefined) throw damaged(file, problem);
-    }
-    return { hasData: true };
+    return await checkData(file, fh, options.overlappingSync);
   } finally {
     await fh.close();
   }

@@ -6,6 +6,7 @@ import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { openLmdbJournal } from '../../../src/journal/lmdb.js';
 import { checkLmdbFiles, isJournalDamage } from '../../../src/journal/lmdbFiles.js';
+import { spawnChild } from '../../e2e/children/spawnChild.js';
 
 const scratch: string[] = [];
 afterEach(() => {
@@ -97,6 +98,24 @@ describe('checkLmdbFiles', () => {
     expect(e).toMatchObject({ code: 'EJOURNAL', path: file, message: expect.stringMatching(/beyond the end of the file \(3 pages\): the file was truncated/) as string });
     expect(isJournalDamage(e)).toBe(true);
   });
+
+  it('passes a journal another process commits to while it is checked (its file grows between the reads)', async () => {
+    const dir = journalDir();
+    const writer = spawnChild('journalWriter.ts', [dir]);
+    try {
+      await writer.waitForLine((l) => l === '20');
+      const failures: unknown[] = [];
+      let checks = 0;
+      for (const last = Number(writer.lines().at(-1)) + 1500; Number(writer.lines().at(-1)) < last; checks++) {
+        const e = await failureOf(check(dir));
+        if (e !== undefined) failures.push(e);
+      }
+      expect(checks).toBeGreaterThan(50);
+      expect(failures).toEqual([]);
+    } finally {
+      await writer.kill();
+    }
+  }, 60_000);
 
   it('tells damage apart from a journal file that merely cannot be opened for writing', () => {
     const unwritable = new TxfsError('EJOURNAL', 'EJOURNAL: cannot be opened', { cause: new TxfsError('EPERM', 'EPERM') });
