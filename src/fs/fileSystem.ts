@@ -71,6 +71,11 @@ export interface DirectoryHandle {
 
 /** The disk, as txfs sees it. Paths are absolute. */
 export interface FileSystem {
+  /**
+   * The platform whose rules apply (`process.platform` for the real disk; the fault injector can say 'win32'). Absent:
+   * POSIX rules (a rename is retried only on win32, where antivirus and indexers hold files open).
+   */
+  readonly platform?: string;
   open(path: string, flags: OpenFlags, mode?: number): Promise<FileHandle>;
   /** Reads a whole file. */
   readFile(path: string): Promise<Buffer>;

@@ -1,9 +1,13 @@
 /**
  * The `FileSystem` of the real disk, on `node:fs/promises`. Errors are mapped to `TxfsError` here, in one place.
  */
-import { constants, promises as fsp, createReadStream, lstatSync, unlinkSync, type Stats } from 'node:fs';
+import {
+  constants, promises as fsp, createReadStream, lstatSync, unlinkSync, type Stats,
+  chmodSync, closeSync, fchownSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync,
+} from 'node:fs';
 import { fromOsError } from '../errors.js';
 import type { CopyFileOptions, DirectoryHandle, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
+import type { SyncFileHandle, SyncFileSystem } from './syncFileSystem.js';
 
 const { O_RDONLY, O_RDWR, O_WRONLY, O_CREAT, O_EXCL, O_TRUNC, O_APPEND, O_NOFOLLOW, O_DIRECTORY } = constants;
 
@@ -80,6 +84,7 @@ const openDirectory = (path: string): Promise<DirectoryHandle> =>
 
 /** The node adapter: `node:fs/promises` behind the `FileSystem` interface. */
 export const nodeFileSystem: FileSystem = {
+  platform: process.platform,
   open: (path, flags, mode) => wrap('open', path, async () => handle(await fsp.open(path, flagBits[flags], mode), path)),
   readFile: (path) => wrap('read', path, () => fsp.readFile(path)),
   readStream,
@@ -123,4 +128,47 @@ export const nodeFileSystem: FileSystem = {
       }
     }),
   ...(procFd ? { openDirectory } : {}),
+};
+
+/** Runs `f`, turning whatever it throws into a TxfsError naming `path` and the syscall (the synchronous `wrap`). */
+const wrapSync = <A>(syscall: string, path: string, f: () => A): A => {
+  try {
+    return f();
+  } catch (e) {
+    throw fromOsError(e, path, syscall);
+  }
+};
+
+const syncHandle = (fd: number, path: string): SyncFileHandle => ({
+  write: (buffer, offset, length, position) => wrapSync('write', path, () => writeSync(fd, buffer, offset, length, position)),
+  datasync: () => wrapSync('fdatasync', path, () => fdatasyncSync(fd)),
+  chown: (uid, gid) => wrapSync('fchown', path, () => fchownSync(fd, uid, gid)),
+  close: () => wrapSync('close', path, () => closeSync(fd)),
+});
+
+/** The synchronous node adapter: `node:fs`'s *Sync calls behind `SyncFileSystem`, errors mapped as above. */
+export const nodeSyncFileSystem: SyncFileSystem = {
+  platform: process.platform,
+  open: (path, flags, mode) => wrapSync('open', path, () => syncHandle(openSync(path, flagBits[flags], mode), path)),
+  readFile: (path) => wrapSync('read', path, () => readFileSync(path)),
+  stat: (path) => wrapSync('stat', path, () => toStat(statSync(path))),
+  lstat: (path) => wrapSync('lstat', path, () => toStat(lstatSync(path))),
+  realpath: (path) => wrapSync('realpath', path, () => realpathSync(path)),
+  rename: (from, to) => wrapSync('rename', from, () => renameSync(from, to)),
+  unlink: (path) => wrapSync('unlink', path, () => unlinkSync(path)),
+  readdir: (path) => wrapSync('readdir', path, () => readdirSync(path)),
+  mkdir: (path, options = {}) =>
+    wrapSync('mkdir', path, () => {
+      mkdirSync(path, { recursive: options.recursive === true, ...(options.mode === undefined ? {} : { mode: options.mode }) });
+    }),
+  chmod: (path, mode) => wrapSync('chmod', path, () => chmodSync(path, mode)),
+  syncDir: (path) =>
+    wrapSync('fsync', path, () => {
+      const fd = openSync(path, O_RDONLY | O_DIRECTORY);
+      try {
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+    }),
 };
