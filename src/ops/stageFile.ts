@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import { TxfsError, fromOsError, hasCode } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 import { runValidators } from '../integrity/runValidators.js';
+import { hashFile } from '../integrity/sha256.js';
 import type { Data, Validator } from '../types.js';
 import { abortedError, throwIfAborted } from './abort.js';
 import { needsChmod } from './fileMode.js';
@@ -178,6 +179,46 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
   } catch (e) {
     await discard(fs, open, tempPath);
     // Every file system call here is on the temp: what failed is the writing of `target` (a source's error is its own).
+    throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);
+  }
+};
+
+/**
+ * Stages a copy of the file `source` into a new temp file `tempPath` in the kernel (copy_file_range, a reflink clone
+ * where the filesystem can: `copyFile` with `exclusive` and `clone`), never through a JS read/write loop; then gives
+ * it `mode` and `owner`, hashes it from the page cache, runs the validators on it and fdatasyncs it, as `stageFile`
+ * does. On any failure the temp file is gone before the error surfaces. A copy that has begun runs to its end before
+ * `options.signal` is looked at again.
+ * @throws TxfsError ESOURCE (the source cannot be read), EVALIDATION, EABORTED, EEXIST, ENOSPC, EIO, EACCES, EROFS …
+ */
+export const stageCopy = async (fs: FileSystem, source: string, tempPath: string, options: StageOptions): Promise<StagedFile> => {
+  const target = options.target ?? tempPath;
+  throwIfAborted(options.signal, target);
+  try {
+    await fs.copyFile(source, tempPath, { exclusive: true, clone: true });
+  } catch (e) {
+    await discard(fs, undefined, tempPath);
+    // The source cannot be read (gone, a directory, refused): the source's error; anything else is the temp's.
+    const readable = await fs.open(source, 'r').then((h) => h.close().then(() => true), () => false);
+    throw readable ? namingTarget(fromOsError(e, tempPath), target, tempPath) : sourceError(e, target);
+  }
+  let open: FileHandle | undefined;
+  try {
+    open = await fs.open(tempPath, 'r+');
+    await chownTemp(open, options.owner);
+    await fs.chmod(tempPath, options.mode & 0o7777);
+    const bytes = (options.validate ?? []).length > 0 ? await fs.readFile(tempPath) : undefined;
+    const size = bytes?.byteLength ?? (await open.stat()).size;
+    const sha256 = bytes === undefined ? await hashFile(fs, tempPath) : createHash('sha256').update(bytes).digest('hex');
+    if (bytes !== undefined) await runValidators(options.validate ?? [], Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { path: target, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+    throwIfAborted(options.signal, target);
+    if (options.sync !== false) await open.datasync();
+    const fh = open;
+    open = undefined;
+    await fh.close();
+    return { tempPath, size, sha256 };
+  } catch (e) {
+    await discard(fs, open, tempPath);
     throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);
   }
 };

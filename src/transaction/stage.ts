@@ -10,7 +10,7 @@ import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode, ownerToKeep } from '../ops/fileMode.js';
-import { namingTarget, stageFile, type StageOptions } from '../ops/stageFile.js';
+import { namingTarget, stageCopy, stageFile, type StageOptions } from '../ops/stageFile.js';
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
 import type { Validator } from '../types.js';
@@ -95,7 +95,8 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
     const s = await stageFile(fs, temp, op.data, options);
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'copy' && op.source !== undefined) {
-    const s = await stageFile(fs, temp, fs.readStream(op.source.abs), options);
+    // In the kernel (a clone where the filesystem can), hashed from the page cache afterwards.
+    const s = await stageCopy(fs, op.source.abs, temp, options);
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'rename' && op.source !== undefined) {
     // A second name for the same inode: O(1), and the file keeps its identity, mode and mtime.
