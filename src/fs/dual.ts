@@ -65,3 +65,17 @@ export const runAsync = async <A>(fs: FileSystem, step: Dual<A>): Promise<A> => 
   }
   return next.value;
 };
+
+/** The result of `step`, or `fallback` when it throws anything (a read whose failure only means "not known"). */
+export function* orElse<A, B>(step: Dual<A>, fallback: B): Dual<A | B> {
+  try {
+    return yield* step;
+  } catch {
+    return fallback;
+  }
+}
+
+/** The result of `step` passed through `f`. */
+export function* mapDual<A, B>(step: Dual<A>, f: (a: A) => B): Dual<B> {
+  return f(yield* step);
+}

@@ -3,6 +3,7 @@
  * `transaction/liveness.ts`) and writeFileAtomic's temp names (`ops/writers.ts`) both ask it whether a writer is dead.
  */
 import { hasCode } from '../errors.js';
+import { io, runAsync, type Dual } from './dual.js';
 import type { FileSystem } from './fileSystem.js';
 
 /** What `/proc/<pid>/stat` says of a process: its state letter and its start time (clock ticks after boot). */
@@ -26,18 +27,24 @@ export const parseProcStat = (text: string): ProcessStat => {
 };
 
 /**
- * Reads a process's stat through `fs`; `undefined` when the process does not exist (ENOENT, ESRCH), or when
+ * Reads a process's stat, as a dual step; `undefined` when the process does not exist (ENOENT, ESRCH), or when
  * the system has no `/proc` at all (then start times are not recorded and not compared).
  * Errors: the errno of any other read failure.
  */
-export const readProcessStat = async (fs: FileSystem, pid: number): Promise<ProcessStat | undefined> => {
+export function* readProcessStatSteps(pid: number): Dual<ProcessStat | undefined> {
   try {
-    return parseProcStat((await fs.readFile(`/proc/${pid}/stat`)).toString('utf8'));
+    return parseProcStat((yield* io('readFile', `/proc/${pid}/stat`)).toString('utf8'));
   } catch (e) {
     if (hasCode(e, 'ENOENT', 'ESRCH')) return undefined;
     throw e;
   }
-};
+}
+
+/**
+ * Reads a process's stat through `fs` (`readProcessStatSteps`).
+ * Errors: the errno of a read failure other than ENOENT and ESRCH.
+ */
+export const readProcessStat = (fs: FileSystem, pid: number): Promise<ProcessStat | undefined> => runAsync(fs, readProcessStatSteps(pid));
 
 /** True when a process `pid` exists (kill(pid, 0); EPERM: it exists but belongs to someone else). */
 export const processExists = (pid: number): boolean => {

@@ -27,7 +27,7 @@ import { discardSiblingBackup, makeSiblingBackup, siblingBackupPolicy } from './
 import { namingTarget, stageFile, type StagedFile, type StageOptions } from './stageFile.js';
 import { syncDirBatched } from './syncDirBatched.js';
 import { decide, incomingOf, lookAt } from './targetDecision.js';
-import { tempName } from './tempName.js';
+import { ownerFor, tempPathFor, type OwnerChoice, type TempHooks } from './tempHooks.js';
 import { assertData } from './toChunks.js';
 import { verifyWritten } from './verifyWritten.js';
 import { checkWriteOptions } from './writeOptions.js';
@@ -39,10 +39,14 @@ export interface AtomicWriteInternals {
   readonly newId?: () => string;
   /** Says whether the writer of a temp file left beside the target is dead (its temp is then removed). */
   readonly writers?: Writers;
+  /** The temp file as a caller shapes it (its path, a callback once it is created, kept after a failure). */
+  readonly temp?: TempHooks;
+  /** The owner of the new file instead of the replaced file's (`null`: the writer's). */
+  readonly owner?: OwnerChoice;
 }
 
 /** Stages into `tempPath` in the destination's directory, creating the directory first when asked and missing. */
-const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data, options: WriteOptions, file: Pick<StageOptions, 'mode' | 'owner'>): Promise<StagedFile> => {
+const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data, options: WriteOptions, file: Pick<StageOptions, 'mode' | 'owner' | 'onCreated' | 'keepOnFailure'>): Promise<StagedFile> => {
   const validate: readonly Validator[] = options.validate === undefined ? [] : Array.isArray(options.validate) ? options.validate : [options.validate as Validator];
   const run = (): Promise<StagedFile> =>
     stageFile(fs, tempPath, data, {
@@ -80,13 +84,16 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
   // The file it replaces gives its mode and owner; a file landing beside it ('rename', 'keep-both') is a new file.
   const replaced = decision === 'overwrite' ? st : undefined;
   const mode = options.mode ?? (replaced !== undefined ? replaced.mode & 0o7777 : newFileMode());
-  const owner = ownerToKeep(replaced);
+  const owner = ownerFor(internals.owner, ownerToKeep(replaced));
   // Temps that dead writers left for this target go while this one is written; that is not this write's to fail.
   const sweeping = removeDeadTemps(fs, target, writers).catch(() => 0);
-  const tempPath = tempName(dest, internals.newId?.() ?? (await localId(writers)), 0);
-  const settled = removeOnExit(fs, tempPath);
+  const id = internals.newId?.() ?? (internals.temp?.path === undefined ? await localId(writers) : '');
+  const tempPath = tempPathFor(internals.temp, dest, () => id);
+  const keep = internals.temp?.keep === true;
+  const settled = keep ? () => undefined : removeOnExit(fs, tempPath);
   try {
-    const staged = await stage(fs, dest, tempPath, data, options, owner === undefined ? { mode } : { mode, owner });
+    const hooks = { ...(owner === undefined ? {} : { owner }), ...(internals.temp?.created === undefined ? {} : { onCreated: internals.temp.created }), keepOnFailure: keep };
+    const staged = await stage(fs, dest, tempPath, data, options, { mode, ...hooks });
     const policy = replaced !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
     let backup: BackupEntry | undefined;
     try {
@@ -122,7 +129,7 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
         }
       }
     } catch (e) {
-      await fs.unlink(staged.tempPath).catch(() => undefined);
+      if (!keep) await fs.unlink(staged.tempPath).catch(() => undefined);
       if (backup !== undefined && policy !== undefined) await discardSiblingBackup(fs, backup, policy).catch(() => undefined);
       throw e;
     }

@@ -3,19 +3,20 @@
  */
 import { dirname } from 'node:path';
 import { hasCode } from '../errors.js';
+import { io, runAsync, type Dual } from '../fs/dual.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 
 /**
  * Creates `dir` and its missing ancestors; with `sync`, fsyncs the parent of each directory it created, so that
- * a file later made durable inside it cannot be lost with its directory.
+ * a file later made durable inside it cannot be lost with its directory. A dual step: the synchronous write runs it too.
  * @throws TxfsError ENOTDIR (an ancestor is a file), EACCES, EROFS, ENOSPC … from the file system.
  */
-export const ensureDir = async (fs: FileSystem, dir: string, sync: boolean): Promise<void> => {
+export function* ensureDirSteps(dir: string, sync: boolean): Dual<void> {
   const missing: string[] = [];
   for (let d = dir; ; d = dirname(d)) {
     try {
-      const st = await fs.stat(d);
-      if (st.kind !== 'directory') await fs.readdir(d); // let the file system say ENOTDIR
+      const st = yield* io('stat', d);
+      if (st.kind !== 'directory') yield* io('readdir', d); // let the file system say ENOTDIR
       break;
     } catch (e) {
       if (!hasCode(e, 'ENOENT') || dirname(d) === d) throw e;
@@ -23,9 +24,17 @@ export const ensureDir = async (fs: FileSystem, dir: string, sync: boolean): Pro
     }
   }
   for (const d of missing.reverse()) {
-    await fs.mkdir(d).catch((e: unknown) => {
+    try {
+      yield* io('mkdir', d);
+    } catch (e) {
       if (!hasCode(e, 'EEXIST')) throw e;
-    });
-    if (sync) await fs.syncDir(dirname(d));
+    }
+    if (sync) yield* io('syncDir', dirname(d));
   }
-};
+}
+
+/**
+ * Creates `dir` and its missing ancestors durably (`ensureDirSteps` on `fs`).
+ * @throws TxfsError ENOTDIR (an ancestor is a file), EACCES, EROFS, ENOSPC … from the file system.
+ */
+export const ensureDir = (fs: FileSystem, dir: string, sync: boolean): Promise<void> => runAsync(fs, ensureDirSteps(dir, sync));

@@ -14,6 +14,12 @@ export const newFileMode = (): number => defaultFileMode(processUmask());
 /** True when creating a file with `mode` under the umask would lose bits, so that a chmod must follow. */
 export const needsChmod = (mode: number): boolean => (mode & 0o7777 & ~processUmask()) !== (mode & 0o7777);
 
+/** True when a temp created with `mode`, then given `owner`, needs a chmod: the umask took bits, or the chown cleared setuid/setgid. */
+export const needsModeFix = (mode: number, owner: { readonly uid: number } | undefined): boolean => needsChmod(mode) || (owner !== undefined && (mode & 0o6000) !== 0);
+
+/** Errors of fchown that say the system will not give files away here: the write goes on without it, as write-file-atomic's does. */
+export const chownRefusals: readonly string[] = ['EPERM', 'EINVAL', 'ENOSYS', 'ENOTSUP', 'EOPNOTSUPP'];
+
 /**
  * The owner a file replacing `st` must be given, or undefined when a file this process creates gets it anyway (its
  * effective uid and gid) or when the owner is not known (a backend without owners, a system without uids).

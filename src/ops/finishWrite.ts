@@ -12,6 +12,10 @@ import { writeChecksumFile } from './writeChecksumFile.js';
 
 const reason = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
+/** The warning of a write whose directory fsync failed after the rename (`why`: the error's message). */
+export const dirSyncWarning = (dest: string, why: unknown): string =>
+  `${dest} was written, but fsync of its directory failed (${typeof why === 'string' ? why : reason(why)}): the new content may not survive a power cut`;
+
 /**
  * The steps after the rename of an atomic write — the directory fsync, the sidecar, pruning old backups — each tried
  * even when one before failed. The write is done by then, so a failure here is a warning (returned, naming the file
@@ -33,7 +37,7 @@ export const finishWrite = async (
       warnings.push(say(reason(e)));
     }
   };
-  if (sync) await attempt(() => syncDirBatched(fs, dirname(dest)), (why) => `${dest} was written, but fsync of its directory failed (${why}): the new content may not survive a power cut`);
+  if (sync) await attempt(() => syncDirBatched(fs, dirname(dest)), (why) => dirSyncWarning(dest, why));
   if (options.checksumFile === true) {
     const sidecar = checksumFilePath(dest);
     await attempt(() => writeChecksumFile(fs, dest, staged.sha256, { sync }), (why) => `the sidecar ${sidecar} was not updated (${why}); it still describes the previous content of ${dest}`);

@@ -5,12 +5,47 @@
  */
 import { basename, dirname, join } from 'node:path';
 import { hasCode } from '../errors.js';
+import { io, runAsync, runSync, type Dual } from '../fs/dual.js';
 import type { FileSystem } from '../fs/fileSystem.js';
+import type { SyncFileSystem } from '../fs/syncFileSystem.js';
 import { checksumFilePath } from '../integrity/sidecar.js';
 import { writerOfId } from './localId.js';
 import { siblingIndexPath } from './siblingBackupIndex.js';
 import { parseTempName, tempFileName } from './tempName.js';
-import type { Writers } from './writers.js';
+import type { WriterIdentity, Writers } from './writers.js';
+
+/** The temps writeFileAtomic made for `targetAbs` (or its sidecar or backup index) beside it, each with its writer. */
+function* tempsOf(targetAbs: string): Dual<Array<{ readonly path: string; readonly writer: WriterIdentity }>> {
+  const dir = dirname(targetAbs);
+  const names = new Set([basename(targetAbs), basename(checksumFilePath(targetAbs)), basename(siblingIndexPath(dir, basename(targetAbs)))]);
+  let entries: string[];
+  try {
+    entries = yield* io('readdir', dir);
+  } catch (e) {
+    if (hasCode(e, 'ENOENT', 'ENOTDIR')) return [];
+    throw e;
+  }
+  const out: Array<{ readonly path: string; readonly writer: WriterIdentity }> = [];
+  for (const entry of entries) {
+    const parsed = parseTempName(entry);
+    const writer = parsed === undefined ? undefined : writerOfId(parsed.id);
+    if (parsed === undefined || writer === undefined) continue;
+    // The name must be the one staging gives that target (a long name is cut the same way), not merely look like it.
+    if ([...names].some((n) => tempFileName(n, parsed.id, parsed.n) === entry)) out.push({ path: join(dir, entry), writer });
+  }
+  return out;
+}
+
+/** Removes one temp; 1 when it did, 0 when it was gone already. */
+function* removeTemp(path: string): Dual<number> {
+  try {
+    yield* io('unlink', path);
+    return 1;
+  } catch (e) {
+    if (hasCode(e, 'ENOENT')) return 0;
+    throw e;
+  }
+}
 
 /**
  * Removes, in the directory of `targetAbs`, the temp files writeFileAtomic made for it (or its sidecar or backup index)
@@ -19,29 +54,17 @@ import type { Writers } from './writers.js';
  * @throws TxfsError EACCES, EIO … from readdir or unlink (ENOENT: nothing to remove).
  */
 export const removeDeadTemps = async (fs: FileSystem, targetAbs: string, writers: Writers): Promise<number> => {
-  const dir = dirname(targetAbs);
-  const names = new Set([basename(targetAbs), basename(checksumFilePath(targetAbs)), basename(siblingIndexPath(dir, basename(targetAbs)))]);
-  let entries: string[];
-  try {
-    entries = await fs.readdir(dir);
-  } catch (e) {
-    if (hasCode(e, 'ENOENT', 'ENOTDIR')) return 0;
-    throw e;
-  }
   let removed = 0;
-  for (const entry of entries) {
-    const parsed = parseTempName(entry);
-    const writer = parsed === undefined ? undefined : writerOfId(parsed.id);
-    if (parsed === undefined || writer === undefined) continue;
-    // The name must be the one staging gives that target (a long name is cut the same way), not merely look like it.
-    if (![...names].some((n) => tempFileName(n, parsed.id, parsed.n) === entry)) continue;
-    if (!(await writers.isGone(writer))) continue;
-    try {
-      await fs.unlink(join(dir, entry));
-      removed++;
-    } catch (e) {
-      if (!hasCode(e, 'ENOENT')) throw e;
-    }
-  }
+  for (const t of await runAsync(fs, tempsOf(targetAbs))) if (await writers.isGone(t.writer)) removed += await runAsync(fs, removeTemp(t.path));
+  return removed;
+};
+
+/**
+ * `removeDeadTemps`, synchronously (`writers.isGoneSync`; a table without it removes nothing).
+ * @throws TxfsError EACCES, EIO … from readdir or unlink (ENOENT: nothing to remove).
+ */
+export const removeDeadTempsSync = (fs: SyncFileSystem, targetAbs: string, writers: Writers): number => {
+  let removed = 0;
+  for (const t of runSync(fs, tempsOf(targetAbs))) if (writers.isGoneSync?.(t.writer) === true) removed += runSync(fs, removeTemp(t.path));
   return removed;
 };

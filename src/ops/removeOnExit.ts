@@ -69,7 +69,7 @@ function uninstall(): void {
  * SIGINT or SIGHUP, before the returned function is called; that function says the temp is settled (renamed into place
  * or removed). A file system without `unlinkSync` (a simulated disk) registers nothing.
  */
-export const removeOnExit = (fs: FileSystem, path: string): (() => void) => {
+export const removeOnExit = (fs: Pick<FileSystem, 'unlinkSync'>, path: string): (() => void) => {
   if (fs.unlinkSync === undefined) return () => undefined;
   pending.set(path, (p) => fs.unlinkSync?.(p));
   install();

@@ -10,7 +10,7 @@ import { runValidators } from '../integrity/runValidators.js';
 import { hashFile } from '../integrity/sha256.js';
 import type { Data, Validator } from '../types.js';
 import { abortedError, throwIfAborted } from './abort.js';
-import { needsChmod } from './fileMode.js';
+import { chownRefusals, needsModeFix } from './fileMode.js';
 import { assertData, inMemoryBytes, isInMemory, toChunks } from './toChunks.js';
 import { writeAll } from './writeAll.js';
 
@@ -36,6 +36,13 @@ export interface StageOptions {
    * the file then belongs to the writer, as write-file-atomic does. Unset: the writer owns it.
    */
   readonly owner?: { readonly uid: number; readonly gid: number };
+  /**
+   * Called with the temp's path once it is created, before anything is written (write-file-atomic's `tmpfileCreated`);
+   * awaited. What it throws fails the staging as it is (the temp removed unless `keepOnFailure`).
+   */
+  readonly onCreated?: (tempPath: string) => unknown;
+  /** Leave the temp file in place after a failure (atomically's `tmpPurge: false`); default false: it is removed. */
+  readonly keepOnFailure?: boolean;
 }
 
 /** A temp file holding the complete, synced, validated new content. */
@@ -75,6 +82,17 @@ export const namingTarget = (e: unknown, target: string, through: string): unkno
   });
 };
 
+/** Runs a callback of the caller's; what it throws (or rejects with) surfaces as it is, like a source's error. */
+const callersStep = async (f: () => unknown): Promise<void> => {
+  try {
+    await f();
+  } catch (e) {
+    const err = typeof e === 'object' && e !== null ? e : new Error(String(e));
+    fromSource.add(err);
+    throw err;
+  }
+};
+
 /** Next chunk of `it`, or EABORTED as soon as `signal` fires while the source is still thinking. */
 const nextChunk = (it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefined, target: string): Promise<IteratorResult<Uint8Array>> => {
   const next = it.next().catch((e: unknown) => Promise.reject(sourceError(e, target)));
@@ -107,9 +125,6 @@ const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath:
   }
   return { size, sha256: hash.digest('hex') };
 };
-
-/** Errors of fchown that say the system will not give files away here: the write goes on without it. */
-const chownRefusals = ['EPERM', 'EINVAL', 'ENOSYS', 'ENOTSUP', 'EOPNOTSUPP'];
 
 /** Gives the open temp its owner (where the backend and the system allow), before any mode bit a chown would clear is set. */
 const chownTemp = async (fh: FileHandle, owner: StageOptions['owner']): Promise<void> => {
@@ -157,9 +172,10 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
   });
   let open: FileHandle | undefined = fh;
   try {
+    if (options.onCreated !== undefined) await callersStep(() => options.onCreated?.(tempPath));
     await chownTemp(fh, options.owner);
     // A chown clears setuid and setgid: the mode is set after it.
-    if (needsChmod(options.mode) || (options.owner !== undefined && (options.mode & 0o6000) !== 0)) await fs.chmod(tempPath, options.mode & 0o7777);
+    if (needsModeFix(options.mode, options.owner)) await fs.chmod(tempPath, options.mode & 0o7777);
     let size: number;
     let sha256: string;
     if (bytes !== undefined) {
@@ -177,7 +193,8 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
     throwIfAborted(options.signal, target);
     return { tempPath, size, sha256 };
   } catch (e) {
-    await discard(fs, open, tempPath);
+    if (options.keepOnFailure === true) await open?.close().catch(() => undefined);
+    else await discard(fs, open, tempPath);
     // Every file system call here is on the temp: what failed is the writing of `target` (a source's error is its own).
     throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);
   }

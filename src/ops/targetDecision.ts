@@ -5,35 +5,49 @@
 import { conflictError, resolveConflict, type ConflictDecision } from '../conflict/resolveConflict.js';
 import { keepBothPath, renamedPath } from '../conflict/uniqueName.js';
 import { TxfsError, hasCode } from '../errors.js';
+import { io, runAsync, type Dual } from '../fs/dual.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
 import { sha256Of } from '../integrity/sha256.js';
 import type { Conflict, Data, WriteOptions } from '../types.js';
 import { inMemoryBytes, isInMemory } from './toChunks.js';
 
 /**
- * What is at `path` (symlinks followed to the file they name), or undefined when nothing is.
+ * What is at `path` (symlinks followed to the file they name), or undefined when nothing is — as a dual step, so that
+ * the synchronous write finds its target by the same rules.
  * @throws TxfsError ENOENT (a link to a missing file), EISDIR or EINVAL (not a file), EACCES, EIO … from lstat.
  */
-export const lookAt = async (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => {
-  const absent = (e: unknown): undefined => {
-    if (hasCode(e, 'ENOENT')) return undefined;
-    throw e;
+export function* lookAtSteps(path: string): Dual<{ target: string; st: FileStat | undefined }> {
+  const lstatOrAbsent = function* (p: string): Dual<FileStat | undefined> {
+    try {
+      return yield* io('lstat', p);
+    } catch (e) {
+      if (hasCode(e, 'ENOENT')) return undefined;
+      throw e;
+    }
   };
-  let st = await fs.lstat(path).catch(absent);
+  let st = yield* lstatOrAbsent(path);
   let target = path;
   if (st?.kind === 'symlink') {
     // Like fs.writeFile, write through a symlink to the file it names (and keep the link).
-    target = await fs.realpath(path).catch((e: unknown) => {
+    try {
+      target = yield* io('realpath', path);
+    } catch (e) {
       throw hasCode(e, 'ENOENT') ? new TxfsError('ENOENT', `ENOENT: ${path} is a symbolic link to a missing file`, { path, cause: e }) : e;
-    });
-    st = await fs.lstat(target).catch(absent);
+    }
+    st = yield* lstatOrAbsent(target);
   }
   if (st !== undefined && st.kind !== 'file') {
     const code = st.kind === 'directory' ? 'EISDIR' : 'EINVAL';
     throw new TxfsError(code, `${code}: ${target} is a ${st.kind}, not a file; nothing was written`, { path: target });
   }
   return { target, st };
-};
+}
+
+/**
+ * What is at `path` (symlinks followed to the file they name), or undefined when nothing is (`lookAtSteps` on `fs`).
+ * @throws TxfsError ENOENT (a link to a missing file), EISDIR or EINVAL (not a file), EACCES, EIO … from lstat.
+ */
+export const lookAt = (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => runAsync(fs, lookAtSteps(path));
 
 /** What a conflict callback is told about the new content: known without reading anything only for in-memory data. */
 export const incomingOf = (data: Data, options: WriteOptions): Conflict['incoming'] => {

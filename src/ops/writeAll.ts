@@ -13,12 +13,11 @@ export const writeAll = async (fh: FileHandle, bytes: Uint8Array, path: string):
   let offset = 0;
   while (offset < bytes.byteLength) {
     const n = await fh.write(bytes, offset, bytes.byteLength - offset, null);
-    if (n <= 0) {
-      throw new TxfsError('ENOSPC', `ENOSPC: the disk is full: free some space and try again (write ${path}: no byte could be written)`, {
-        path,
-        syscall: 'write',
-      });
-    }
+    if (n <= 0) throw noProgressError(path);
     offset += n;
   }
 };
+
+/** The error of a write that wrote nothing at all: ENOSPC, as POSIX means it (the synchronous write loops by this rule too). */
+export const noProgressError = (path: string): TxfsError =>
+  new TxfsError('ENOSPC', `ENOSPC: the disk is full: free some space and try again (write ${path}: no byte could be written)`, { path, syscall: 'write' });

@@ -7,9 +7,11 @@
  */
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { io, mapDual, orElse, runAsync, runSync, type Dual } from '../fs/dual.js';
 import type { FileSystem } from '../fs/fileSystem.js';
-import { nodeFileSystem } from '../fs/node.js';
-import { isDeadState, processExists, readProcessStat } from '../fs/procStat.js';
+import { nodeFileSystem, nodeSyncFileSystem } from '../fs/node.js';
+import { isDeadState, processExists, readProcessStatSteps } from '../fs/procStat.js';
+import type { SyncFileSystem } from '../fs/syncFileSystem.js';
 
 /** A writing process, as its temp names name it. */
 export interface WriterIdentity {
@@ -26,43 +28,51 @@ export interface Writers {
   self(): Promise<WriterIdentity>;
   /** True only when `writer` is certainly dead (never for this process, nor for a writer of another tag). */
   isGone(writer: WriterIdentity): Promise<boolean>;
+  /** `self`, synchronously (the synchronous write names its temps with it); optional for a table that cannot. */
+  selfSync?(): WriterIdentity;
+  /** `isGone`, synchronously (the synchronous write sweeps dead writers' temps with it); optional as `selfSync`. */
+  isGoneSync?(writer: WriterIdentity): boolean;
 }
 
-const readText = (fs: FileSystem, path: string): Promise<string> => fs.readFile(path).then((b) => b.toString('utf8').trim(), () => '');
+const text = (b: Buffer): string => b.toString('utf8').trim();
 
-/** This process as `fs` (the real `/proc`) shows it; a missing `/proc` leaves the start unknown and the tag to the host name. */
-const identify = async (fs: FileSystem): Promise<WriterIdentity> => {
-  const [boot, ns, stat] = await Promise.all([
-    readText(fs, '/proc/sys/kernel/random/boot_id'),
-    fs.stat('/proc/self/ns/pid').then((s) => String(s.ino), () => ''),
-    readProcessStat(fs, process.pid).catch(() => undefined),
-  ]);
+/** This process as `/proc` shows it; a missing `/proc` leaves the start unknown and the tag to the host name. */
+function* identify(): Dual<WriterIdentity> {
+  const boot = yield* orElse(mapDual(io('readFile', '/proc/sys/kernel/random/boot_id'), text), '');
+  const ns = yield* orElse(mapDual(io('stat', '/proc/self/ns/pid'), (s) => String(s.ino)), '');
+  const stat = yield* orElse(readProcessStatSteps(process.pid), undefined);
   const host = createHash('sha256').update(`${boot}\0${ns}\0${hostname()}`).digest('hex').slice(0, 8);
   return { pid: process.pid, start: stat?.startTime ?? null, host };
-};
+}
+
+function* isGoneSteps(w: WriterIdentity, mine: WriterIdentity): Dual<boolean> {
+  if (w.host !== mine.host || !Number.isSafeInteger(w.pid) || w.pid <= 0) return false;
+  // This pid: gone only if it was an earlier process with our pid (it started at another time).
+  if (w.pid === mine.pid) return w.start !== null && mine.start !== null && w.start !== mine.start;
+  if (!processExists(w.pid)) return true;
+  const stat = yield* orElse(readProcessStatSteps(w.pid), null);
+  if (stat === null) return false;
+  // No /proc entry although kill(pid, 0) found it: it just exited, or there is no /proc to ask.
+  if (stat === undefined) return !processExists(w.pid);
+  if (isDeadState(stat.state)) return true;
+  return w.start !== null && stat.startTime !== w.start;
+}
 
 /**
- * The real process table, read through `fs` (default: the node adapter, whatever disk the files are on).
- * Its `isGone` answers false when `/proc` cannot be read: a writer is removed only when known dead.
+ * The real process table, read through `fs` (default: the node adapter, whatever disk the files are on) and, for the
+ * synchronous forms, through `syncFs`. Its `isGone` answers false when `/proc` cannot be read: a writer is removed only
+ * when known dead.
  */
-export const osWriters = (fs: FileSystem = nodeFileSystem): Writers => {
-  let me: Promise<WriterIdentity> | undefined;
-  const self = (): Promise<WriterIdentity> => (me ??= identify(fs));
+export const osWriters = (fs: FileSystem = nodeFileSystem, syncFs: SyncFileSystem = nodeSyncFileSystem): Writers => {
+  let me: WriterIdentity | undefined;
+  let asking: Promise<WriterIdentity> | undefined;
+  const self = (): Promise<WriterIdentity> => (me !== undefined ? Promise.resolve(me) : (asking ??= runAsync(fs, identify()).then((m) => (me ??= m))));
+  const selfSync = (): WriterIdentity => (me ??= runSync(syncFs, identify()));
   return {
     self,
-    async isGone(w) {
-      const mine = await self();
-      if (w.host !== mine.host || !Number.isSafeInteger(w.pid) || w.pid <= 0) return false;
-      // This pid: gone only if it was an earlier process with our pid (it started at another time).
-      if (w.pid === mine.pid) return w.start !== null && mine.start !== null && w.start !== mine.start;
-      if (!processExists(w.pid)) return true;
-      const stat = await readProcessStat(fs, w.pid).catch(() => null);
-      if (stat === null) return false;
-      // No /proc entry although kill(pid, 0) found it: it just exited, or there is no /proc to ask.
-      if (stat === undefined) return !processExists(w.pid);
-      if (isDeadState(stat.state)) return true;
-      return w.start !== null && stat.startTime !== w.start;
-    },
+    selfSync,
+    isGone: async (w) => runAsync(fs, isGoneSteps(w, await self())),
+    isGoneSync: (w) => runSync(syncFs, isGoneSteps(w, selfSync())),
   };
 };
 
