@@ -6,7 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    globalSetup: ['test/globalSetup.ts'],
+    globalSetup: ['test/globalSetup.ts', 'test/postgresSetup.ts'],
     setupFiles: ['test/setup.ts'],
     coverage: {
       provider: 'v8',

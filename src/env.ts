@@ -11,6 +11,16 @@ export interface HolderIdentity {
   readonly pid: number;
   /** The holding process's start time, null where the system does not tell. */
   readonly procStart: string | null;
+  /** Where the journal is shared by several hosts (`txfs/postgres`): the holder's host id. */
+  readonly host?: string | undefined;
+  /** Where the journal is shared by several hosts: the lease the holder held (liveness comes from it). */
+  readonly lease?: string | undefined;
+}
+
+/** Who this process is on a journal shared by several hosts: its host id and its current lease. */
+export interface HostStamp {
+  readonly host: string;
+  readonly lease: string;
 }
 
 /**
@@ -28,6 +38,11 @@ export interface Processes {
   markRunning(txId: string): void;
   /** Marks a transaction of this process as finished (or dead): any lock it still holds is stale. */
   markDone(txId: string): void;
+  /**
+   * On a journal shared by several hosts: this process's host id and current lease, written into its locks; a lock
+   * taken under an earlier lease (one that lapsed) is fenced at the commit point. Absent on one host.
+   */
+  stamp?(): HostStamp;
 }
 
 /** What every step of the engine is given. */

@@ -37,9 +37,15 @@ export interface AcquireOptions {
 /** The owner of the locks of transaction `txId` in this process. */
 export const lockOwner = (txId: string, label = ''): LockOwner => ({ txId, label });
 
-/** "pid N (label) since ISO-time": how an ELOCKED error and a Conflict name a holder. */
+/** "pid N (label) [on host H] since ISO-time": how an ELOCKED error and a Conflict name a holder. */
 export const describeHolder = (lock: LockRecord): string =>
-  `pid ${lock.pid}${lock.label === '' ? '' : ` (${lock.label})`} since ${new Date(lock.since).toISOString()}`;
+  `pid ${lock.pid}${lock.label === '' ? '' : ` (${lock.label})`}${lock.host === undefined ? '' : ` on host ${lock.host}`} since ${new Date(lock.since).toISOString()}`;
+
+/** True when `lock` was taken by this process under its current lease, or no lease is in play (one host). */
+const underOwnLease = (env: Env, lock: LockRecord): boolean => {
+  const stamp = env.processes.stamp?.();
+  return stamp === undefined || lock.lease === undefined || lock.lease === stamp.lease;
+};
 
 const readLock = (txn: JournalTxn, path: string): LockRecord | undefined => {
   const key = lockKey(path);
@@ -50,12 +56,15 @@ const readLock = (txn: JournalTxn, path: string): LockRecord | undefined => {
 /**
  * Removes the lock on each path if it is still held by the same transaction; with `orphansOnly`, only when that
  * transaction has no open record (a dead holder's unfinished transaction keeps its locks until recovery finishes it).
+ * Without it (a release of this process's own locks), a lock of the same transaction that another host's recovery
+ * took over (another lease) stays: it is that recovery's.
  */
 const breakLocks = (env: Env, stale: ReadonlyArray<{ path: string; txId: string }>, { orphansOnly }: { readonly orphansOnly: boolean }): Promise<number> =>
   env.journal.transact((txn) => {
     let broken = 0;
     for (const { path, txId } of stale) {
-      if (readLock(txn, path)?.txId !== txId || (orphansOnly && txn.get(openKey(txId)) !== undefined)) continue;
+      const lock = readLock(txn, path);
+      if (lock?.txId !== txId || (orphansOnly && txn.get(openKey(txId)) !== undefined) || (!orphansOnly && !underOwnLease(env, lock))) continue;
       txn.remove(lockKey(path));
       broken++;
     }
@@ -67,14 +76,19 @@ const aborted = (paths: readonly string[]): TxfsError =>
     path: paths[0],
   });
 
-/** The lock record `owner` writes now. */
-const lockRecordOf = async (env: Env, owner: LockOwner): Promise<LockRecord> => ({
-  txId: owner.txId,
-  pid: env.processes.pid,
-  procStart: await env.processes.startTime(),
-  label: owner.label,
-  since: env.now(),
-});
+/** The lock record `owner` writes now (with the host and lease, on a journal shared by several hosts). */
+const lockRecordOf = async (env: Env, owner: LockOwner): Promise<LockRecord> => {
+  const procStart = await env.processes.startTime();
+  const stamp = env.processes.stamp?.();
+  return {
+    txId: owner.txId,
+    pid: env.processes.pid,
+    procStart,
+    label: owner.label,
+    since: env.now(),
+    ...(stamp === undefined ? {} : { host: stamp.host, lease: stamp.lease }),
+  };
+};
 
 /**
  * Inside a journal transaction: the locks of `paths` that another transaction holds; when there are none, every lock
@@ -209,7 +223,10 @@ export const adoptLocks = async (env: Env, txId: string, paths: readonly string[
       for (const path of paths) {
         const now = readLock(txn, path);
         const was = seen.get(path);
-        const same = now === undefined ? was === undefined : was !== undefined && now.txId === was.txId && now.pid === was.pid && now.since === was.since;
+        const same =
+          now === undefined
+            ? was === undefined
+            : was !== undefined && now.txId === was.txId && now.pid === was.pid && now.since === was.since && now.host === was.host && now.lease === was.lease;
         if (!same) return false;
       }
       for (const path of paths) txn.put(lockKey(path), encodeLock(path, record));

@@ -9,6 +9,7 @@ import { applyOps, makeDurable } from './apply.js';
 import { checkOps } from './check.js';
 import type { StoreContext } from './context.js';
 import type { Draft } from './draft.js';
+import { fenceIn } from './fence.js';
 import { finishCommitted } from './finish.js';
 import { intend, type Intended, type Intending } from './intend.js';
 import type { PlannedOp } from './plannedOp.js';
@@ -52,7 +53,11 @@ export const commitSteps: Omit<CommitSteps, 'rollBack'> = {
   stage: (ctx, ops, signal) => stageOps(ctx, ops, signal, { sync: true }),
   protect: protectOps,
   check: checkOps,
-  writeCommitPoint: (ctx, rec) => ctx.env.journal.transact((txn) => putTx(txn, rec)),
+  writeCommitPoint: (ctx, rec) =>
+    ctx.env.journal.transact((txn) => {
+      fenceIn(txn, ctx.env, rec); // a holder whose lease lapsed (several hosts) is refused here
+      putTx(txn, rec);
+    }),
   flushCommitPoint: (ctx) => ctx.env.journal.flush(),
   apply: applyOps,
   makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: true }),

@@ -1,19 +1,24 @@
 /**
- * The lock table's record: one per locked path (`lock/<path>`), naming the transaction and process that hold it.
+ * The lock table's record: one per locked path (`lock/<path>`), naming the transaction and process that hold it
+ * (and, on a journal shared by several hosts, the host and the lease).
  */
 import * as t from 'io-ts';
 import { decodeRecord, encodeRecord, type RecordEnvelope } from '../envelope.js';
 
 /** A lock as stored in the journal. */
-export const LockRecord = t.type({
-  txId: t.string,
-  pid: t.number,
-  /** Start time of the holding process (`/proc/<pid>/stat` field 22), null where unknown. */
-  procStart: t.union([t.string, t.null]),
-  label: t.string,
-  /** When the lock was taken, epoch milliseconds. */
-  since: t.number,
-});
+export const LockRecord = t.intersection([
+  t.type({
+    txId: t.string,
+    pid: t.number,
+    /** Start time of the holding process (`/proc/<pid>/stat` field 22), null where unknown. */
+    procStart: t.union([t.string, t.null]),
+    label: t.string,
+    /** When the lock was taken, epoch milliseconds. */
+    since: t.number,
+  }),
+  /** On a journal shared by several hosts (`txfs/postgres`): the holder's host id and the lease it held. */
+  t.partial({ host: t.string, lease: t.string }),
+]);
 /** A lock as stored in the journal. */
 export type LockRecord = t.TypeOf<typeof LockRecord>;
 
