@@ -8,16 +8,16 @@
  */
 import { dirname } from 'node:path';
 import type { ConflictDecision } from '../conflict/resolveConflict.js';
-import { TxfsError, hasCode } from '../errors.js';
+import { hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import { nodeFileSystem } from '../fs/node.js';
 import { hashFile } from '../integrity/sha256.js';
 import type { BackupEntry, Data, Validator, WriteOptions, WriteResult } from '../types.js';
 import { throwIfAborted } from './abort.js';
 import { absoluteFilePath } from './checkPath.js';
-import { ensureDir } from './ensureDir.js';
+import { ensureDir, missingDirError } from './ensureDir.js';
 import { finishWrite } from './finishWrite.js';
-import { newFileMode, ownerToKeep } from './fileMode.js';
+import { modeFor, ownerToKeep } from './fileMode.js';
 import { installFile } from './installFile.js';
 import { localId } from './localId.js';
 import { inPathOrder } from './pathQueue.js';
@@ -64,7 +64,7 @@ const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data,
     if (!(hasCode(e, 'ENOENT') && e.syscall === 'open')) throw e;
     const dir = dirname(dest);
     if (options.mkdirp !== true) {
-      throw new TxfsError('ENOENT', `ENOENT: the directory ${dir} does not exist; create it first or pass mkdirp: true`, { path: dir, syscall: 'open', cause: e });
+      throw missingDirError(dir, e);
     }
     await ensureDir(fs, dir, options.fsync !== false);
     return run();
@@ -83,7 +83,7 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
 
   // The file it replaces gives its mode and owner; a file landing beside it ('rename', 'keep-both') is a new file.
   const replaced = decision === 'overwrite' ? st : undefined;
-  const mode = options.mode ?? (replaced !== undefined ? replaced.mode & 0o7777 : newFileMode());
+  const mode = modeFor(options.mode, replaced);
   const owner = ownerFor(internals.owner, ownerToKeep(replaced));
   // Temps that dead writers left for this target go while this one is written; that is not this write's to fail.
   const sweeping = removeDeadTemps(fs, target, writers).catch(() => 0);

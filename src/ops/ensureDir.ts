@@ -2,7 +2,7 @@
  * Creating missing parent directories durably (the `mkdirp` option).
  */
 import { dirname } from 'node:path';
-import { hasCode } from '../errors.js';
+import { TxfsError, hasCode } from '../errors.js';
 import { io, runAsync, type Dual } from '../fs/dual.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 
@@ -38,3 +38,7 @@ export function* ensureDirSteps(dir: string, sync: boolean): Dual<void> {
  * @throws TxfsError ENOTDIR (an ancestor is a file), EACCES, EROFS, ENOSPC … from the file system.
  */
 export const ensureDir = (fs: FileSystem, dir: string, sync: boolean): Promise<void> => runAsync(fs, ensureDirSteps(dir, sync));
+
+/** The ENOENT of a write whose directory `dir` is missing, when it was not asked to create it (`mkdirp`). */
+export const missingDirError = (dir: string, cause: unknown): TxfsError =>
+  new TxfsError('ENOENT', `ENOENT: the directory ${dir} does not exist; create it first or pass mkdirp: true`, { path: dir, syscall: 'open', cause });

@@ -11,6 +11,10 @@ export const processUmask = (): number => (umask ??= process.umask());
 /** The mode a new file gets by default: 0o666 & ~umask. */
 export const newFileMode = (): number => defaultFileMode(processUmask());
 
+/** The mode of a new file: the one asked for, else the replaced file's (kept whole), else 0o666 & ~umask. */
+export const modeFor = (asked: number | undefined, replaced: Pick<FileStat, 'mode'> | undefined): number =>
+  asked ?? (replaced !== undefined ? replaced.mode & 0o7777 : newFileMode());
+
 /** True when creating a file with `mode` under the umask would lose bits, so that a chmod must follow. */
 export const needsChmod = (mode: number): boolean => (mode & 0o7777 & ~processUmask()) !== (mode & 0o7777);
 

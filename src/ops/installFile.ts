@@ -3,6 +3,7 @@
  */
 import { errnoError, fromOsError, hasCode } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
+import { renameWithRetry } from './renameRetry.js';
 
 /** Errors of link(2) on filesystems without hard links, where rename must do. */
 const noLinks = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP'];
@@ -10,11 +11,12 @@ const noLinks = ['EPERM', 'ENOTSUP', 'EOPNOTSUPP'];
 /**
  * Renames `tempPath` over `dest` (atomic replace), or with `exclusive` links it to `dest` and removes the temp name,
  * so that a file created at `dest` meanwhile is never clobbered (EEXIST instead). On a filesystem without hard
- * links the exclusive form falls back to a check then rename.
+ * links the exclusive form falls back to a check then rename. On win32 a rename is retried while another process holds
+ * the file (`renameRetry.ts`).
  * @throws TxfsError EEXIST (exclusive, `dest` taken: the temp file is left for the caller), ENOENT, EACCES, EIO …
  */
 export const installFile = async (fs: FileSystem, tempPath: string, dest: string, exclusive: boolean): Promise<void> => {
-  if (!exclusive) return fs.rename(tempPath, dest);
+  if (!exclusive) return renameWithRetry(fs, tempPath, dest);
   try {
     await fs.link(tempPath, dest);
   } catch (e) {
@@ -27,7 +29,7 @@ export const installFile = async (fs: FileSystem, tempPath: string, dest: string
       },
     );
     if (taken) throw fromOsError(errnoError('EEXIST', 'link', dest), dest, 'link');
-    return fs.rename(tempPath, dest);
+    return renameWithRetry(fs, tempPath, dest);
   }
   await fs.unlink(tempPath);
 };

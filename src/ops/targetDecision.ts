@@ -57,6 +57,23 @@ export const incomingOf = (data: Data, options: WriteOptions): Conflict['incomin
 };
 
 /**
+ * The conflict an existing target `st` is. A read-only file is never replaced by default: only an explicit onExists
+ * says what to do with it (the synchronous write, which only overwrites, checks this too).
+ * @throws TxfsError ECONFLICT for a read-only file when `options.onExists` is not given.
+ */
+export const conflictAt = (target: string, st: FileStat, options: WriteOptions, incoming: Conflict['incoming']): Conflict => {
+  const readOnly = (st.mode & 0o222) === 0;
+  const conflict: Conflict = {
+    kind: readOnly ? 'read-only' : 'exists',
+    path: target,
+    current: { size: st.size, mtime: new Date(st.mtimeMs) },
+    ...(incoming === undefined ? {} : { incoming }),
+  };
+  if (readOnly && options.onExists === undefined) throw conflictError(conflict, 'read-only files are replaced only when onExists says so');
+  return conflict;
+};
+
+/**
  * The decision for an existing target, and where the new file goes.
  * @throws TxfsError ECONFLICT (a read-only file without an explicit onExists, 'fail', a callback's cancel).
  */
@@ -68,16 +85,7 @@ export const decide = async (
   now: () => number,
   incoming: Conflict['incoming'],
 ): Promise<{ decision: ConflictDecision; dest: string }> => {
-  const readOnly = (st.mode & 0o222) === 0;
-  const conflict: Conflict = {
-    kind: readOnly ? 'read-only' : 'exists',
-    path: target,
-    current: { size: st.size, mtime: new Date(st.mtimeMs) },
-    ...(incoming === undefined ? {} : { incoming }),
-  };
-  // A read-only file is never replaced by default: only an explicit onExists says what to do with it.
-  if (readOnly && options.onExists === undefined) throw conflictError(conflict, 'read-only files are replaced only when onExists says so');
-  const decision = await resolveConflict(options.onExists ?? 'overwrite', conflict);
+  const decision = await resolveConflict(options.onExists ?? 'overwrite', conflictAt(target, st, options, incoming));
   if (decision === 'rename') return { decision, dest: await renamedPath(fs, target) };
   if (decision === 'keep-both') return { decision, dest: await keepBothPath(fs, target, now()) };
   return { decision, dest: target };
