@@ -257,7 +257,17 @@ export interface StoreOptions {
    * `txfs/testing`'s crash world has a process table whose processes can die while they hold locks.
    */
   readonly processes?: Processes;
+  /**
+   * What a resolved `commit()` promises after a power cut (API.md "Durability"). 'full' (default): every change is on
+   * disk. 'atomic': all or nothing, but the most recent commits may be rolled back (the renames' directories are
+   * fsynced after `commit()` resolves, before any later commit point). 'none': no fsync at all; a crash of the process
+   * still cannot tear a transaction, a power cut can.
+   */
+  readonly durability?: Durability;
 }
+
+/** See `StoreOptions.durability`. */
+export type Durability = 'full' | 'atomic' | 'none';
 
 /** The backup store of a Store. */
 export interface Backups {

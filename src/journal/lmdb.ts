@@ -42,6 +42,12 @@ export interface LmdbJournal extends Journal {
 export interface LmdbJournalOptions {
   /** Default false: every commit waits for its fsync. True: a commit resolves before its fsync; `flush()` waits for it. */
   readonly overlappingSync?: boolean;
+  /**
+   * Default false. True: no commit is fsynced at all (durability 'none': a crash of the process loses nothing, a power
+   * cut may lose or damage the journal); not with `overlappingSync`. One environment of this process is shared by every
+   * open of its directory, so an open that asks otherwise than the open one is refused (EINVAL).
+   */
+  readonly noSync?: boolean;
   /** Through which the environment's files are checked before LMDB maps them (default: the node adapter, since LMDB uses the real disk). */
   readonly fs?: FileSystem;
 }
@@ -92,12 +98,25 @@ export const openLmdbJournal = (dir: string, options: LmdbJournalOptions = {}): 
 
 /** Environments this process has open, per directory (lmdb-js shares one environment between them). */
 const openHere = new Map<string, number>();
+/** Whether the environment this process has open in a directory skips fsync (`noSync`). */
+const syncModeHere = new Map<string, boolean>();
 /** The open in progress per directory. */
 const opening = new Map<string, Promise<unknown>>();
 
 const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<LmdbJournal> => {
   const fs = options.fs ?? nodeFileSystem;
   const overlappingSync = options.overlappingSync ?? false;
+  const noSync = options.noSync ?? false;
+  if (noSync && overlappingSync) throw new TypeError('openLmdbJournal: noSync and overlappingSync exclude each other');
+  const shared = syncModeHere.get(dir);
+  if ((openHere.get(dir) ?? 0) > 0 && shared !== undefined && shared !== noSync) {
+    throw new TxfsError(
+      'EINVAL',
+      `EINVAL: the journal in ${dir} is open in this process ${shared ? 'without fsync (durability \'none\')' : 'with fsync'}; ` +
+        'a store on it with another durability must wait until that one is closed',
+      { path: dir },
+    );
+  }
   // lmdb-js cannot survive LMDB refusing the files (SIGSEGV), nor LMDB reading a truncated file (SIGBUS): prove first.
   await checkLmdbFiles(fs, dir, { overlappingSync, inUse: (openHere.get(dir) ?? 0) > 0 });
   let root: RootDatabase<Buffer, string>;
@@ -107,6 +126,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
       noSubdir: false,
       encoding: 'binary',
       overlappingSync,
+      ...(noSync ? { noSync } : {}),
       // With event-turn batching, lmdb-js starts each batch with a write promise of its own that nobody awaits: a
       // commit that fails (ENOSPC) rejects it, and the unhandled rejection ends the process. Without it, writes of one
       // turn still share one commit (lmdb-js queues them for setImmediate), and every rejection reaches its caller.
@@ -116,6 +136,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
     throw lmdbError(e, dir);
   }
   openHere.set(dir, (openHere.get(dir) ?? 0) + 1);
+  syncModeHere.set(dir, noSync);
   const db: Database<Buffer, string> = root;
   const stats = { flushes: 0, commits: 0 };
   let closed = false;
@@ -202,7 +223,10 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
       } finally {
         const left = (openHere.get(dir) ?? 1) - 1;
         if (left > 0) openHere.set(dir, left);
-        else openHere.delete(dir);
+        else {
+          openHere.delete(dir);
+          syncModeHere.delete(dir);
+        }
       }
     },
   };

@@ -17,6 +17,8 @@ import { rollBackRecord } from '../recovery/rollBack.js';
 import { coalesceAfterCommit } from '../transaction/coalesceAfterCommit.js';
 import { settleBackground, type StoreContext } from '../transaction/context.js';
 import { osProcesses } from '../transaction/liveness.js';
+import { unsynced } from '../fs/unsynced.js';
+import { createDeferrals } from '../transaction/deferrals.js';
 import { commitSteps, type CommitSteps } from '../transaction/steps.js';
 import { defaultTuning, tunedSteps, type CommitTuning } from '../transaction/tuning.js';
 import { newTxId } from '../transaction/txId.js';
@@ -57,7 +59,9 @@ const openJournal = async (fs: FileSystem, options: StoreOptions, stateDir: stri
   // Loaded only when needed: a store on an injected journal never loads LMDB.
   const { openLmdbJournal } = await import('../journal/lmdb.js');
   try {
-    const journal = await openLmdbJournal(path.join(stateDir, 'journal'), { overlappingSync: tuning.overlappingSync ?? defaultTuning.overlappingSync });
+    // Durability 'none': LMDB's commits are not fsynced either (a crash of the process loses nothing: the page cache stays).
+    const noSync = options.durability === 'none';
+    const journal = await openLmdbJournal(path.join(stateDir, 'journal'), noSync ? { noSync } : { overlappingSync: tuning.overlappingSync ?? defaultTuning.overlappingSync });
     // A journal that is missing or empty where the state directory had one is refused (its marker says so).
     await bindJournal(fs, stateDir, journal).catch(async (e: unknown) => {
       await journal.close().catch(() => undefined);
@@ -88,7 +92,10 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   // An injected FileSystem is used as it is: it sees the paths the store names (a simulator or a test's wrapper).
   const confined = options.fs === undefined ? confine(fs, { root, rootReal, alsoWithin: [stateDirReal, await fs.realpath(backupDir)] }) : fs;
   const now = internals.now ?? Date.now;
-  const env: Env = { fs: confined, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? osProcesses(fs) };
+  const durability = options.durability ?? 'full';
+  // Durability 'none': no file or directory is fsynced anywhere (the LMDB journal does not sync either).
+  const disk = durability === 'none' ? unsynced(confined) : confined;
+  const env: Env = { fs: disk, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? journal.processes ?? osProcesses(fs) };
   const tuning = internals.tuning ?? {};
   const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {
@@ -101,6 +108,8 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     afterCommit: undefined,
     recoverNow: undefined,
     background: owned ? new Set() : undefined,
+    durability,
+    deferrals: createDeferrals({ inBackground: owned }),
     ...(internals.tuning === undefined ? {} : { tuning: internals.tuning }),
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };

@@ -32,8 +32,13 @@ const opOptionsOf = (o: WriteOptions): OpOptions => ({
 
 /** Runs `work` after a commit: in the background when the store tracks it, inline otherwise; failures are logged. */
 const afterCommit = async (ctx: StoreContext, id: string, rels: readonly string[], given: BackupPolicy | undefined): Promise<void> => {
-  if (ctx.afterCommit === undefined) return;
-  const work = (given === undefined ? ctx.afterCommit(id, rels) : ctx.afterCommit(id, rels, new Map(rels.map((r) => [r, given])))).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+  const hook = ctx.afterCommit;
+  if (hook === undefined) return;
+  const start = (): Promise<void> =>
+    (given === undefined ? hook(id, rels) : hook(id, rels, new Map(rels.map((r) => [r, given])))).catch((e: unknown) => ctx.logger?.warn({ err: e, txId: id }, 'after-commit hook failed'));
+  // A transaction whose finish is deferred (durability 'atomic') gets its housekeeping once it is finished.
+  if (ctx.deferrals.after(id, start)) return;
+  const work = start();
   if (ctx.background === undefined) {
     await work;
     return;

@@ -10,7 +10,7 @@ import { isTempName } from '../ops/tempName.js';
 import type { RecoverySteps } from '../recovery/replay.js';
 import { makeDurable } from '../transaction/apply.js';
 import { protectOps, stageOps } from '../transaction/stage.js';
-import type { CommitSteps } from '../transaction/steps.js';
+import { writeCommitRecord, type CommitSteps } from '../transaction/steps.js';
 
 /** Which step to get wrong. All default to false (the correct protocol). */
 export interface ProtocolBreaks {
@@ -28,6 +28,11 @@ export interface ProtocolBreaks {
   readonly intentNotFlushed?: boolean;
   /** Recovery writes its records' final word without fsyncing the directories of its renames and unlinks. */
   readonly recoveryNoDirSync?: boolean;
+  /**
+   * Durability 'atomic' out of order: a commit point is written while transactions that resolved before it still have
+   * their directory fsyncs to run (a power cut can then keep a later transaction and lose an earlier one).
+   */
+  readonly atomicOutOfOrder?: boolean;
 }
 
 /** `fs` with every `syncDir` of a directory `skip` names doing nothing. */
@@ -43,6 +48,7 @@ export const breakProtocol = (steps: CommitSteps, breaks: ProtocolBreaks): Commi
   ...(breaks.noDirSync === true ? { makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: false }) } : {}),
   ...(breaks.noTempSync === true ? { stage: (ctx, ops, signal) => stageOps(ctx, ops, signal, { sync: false }) } : {}),
   ...(breaks.commitPointNotFlushed === true ? { flushCommitPoint: async () => undefined } : {}),
+  ...(breaks.atomicOutOfOrder === true ? { writeCommitPoint: (ctx, rec) => writeCommitRecord(ctx, rec) } : {}),
   ...(breaks.protectNoDirSync === true
     ? {
         protect: (ctx, ops) => {

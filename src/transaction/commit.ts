@@ -29,6 +29,24 @@ const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): 
 });
 
 /**
+ * Steps 8 and 9 of a transaction committed under durability 'atomic', after its call resolved. A failure leaves the
+ * record `committing` and the locks held for recovery (run before this store's next commit), as in `commitDraft`.
+ */
+const finishLater = async (ctx: StoreContext, committing: TxRecord, ops: readonly PlannedOp[], held: readonly string[]): Promise<void> => {
+  const { steps, env } = ctx;
+  try {
+    const stats = await steps.makeDurable(ctx, ops);
+    await steps.finish(ctx, committing, stats, held);
+  } catch (e) {
+    if (hasCode(e, 'ECRASH')) throw e;
+    ctx.logger?.error({ err: e, txId: committing.id }, 'making a committed transaction durable failed; recovery will finish it');
+    ctx.stuck.add(committing.id);
+  } finally {
+    if (ctx.deferrals.inBackground) env.processes.markDone(committing.id);
+  }
+};
+
+/**
  * Commits `draft` as transaction `id`. Resolves only once everything is durable (after step 8's fsyncs).
  * @throws TxfsError EOUTSIDE, EINVAL, ELOCKED, ECONFLICT, EVALIDATION, EABORTED, ENOSPC, EIO … — before the commit
  *   point nothing is left behind; after it (an fsync or rename error) the transaction stays `committing`, its locks
@@ -61,7 +79,11 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       ctx.stuck.add(id);
     }
   };
+  // Under durability 'atomic' an earlier transaction may still hold a lock this one needs: finish it first.
+  const paths = ops.flatMap((op) => (op.source === undefined ? [op.target.rel] : [op.target.rel, op.source.rel]));
+  if (ctx.deferrals.touches(paths)) await ctx.deferrals.settle();
   env.processes.markRunning(id);
+  let deferred = false;
   try {
     // 1. Begin and 2. Intent: the locks taken and every temp and backup named, durably, before any of them exists.
     const intended = await steps.intend(ctx, { txId: id, ops, options, owner, record: () => recordOf('staging') });
@@ -93,6 +115,13 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
     try {
       await steps.flushCommitPoint(ctx); // 6. … durable before the first rename
       await steps.apply(ctx, ops); // 7. Apply, in the caller's order
+      if (ctx.durability === 'atomic') {
+        // Steps 8 and 9 after the call resolved (`deferrals.ts`); the transaction counts as running until then.
+        ctx.deferrals.add(id, paths, () => finishLater(ctx, committing, ops, held));
+        deferred = true;
+        settled = true;
+        return resultOf(ctx, { ...committing, state: 'committed' }, ops);
+      }
       stats = await steps.makeDurable(ctx, ops); // 8. Durable: each parent directory fsynced once
     } catch (e) {
       // Past the commit point: the locks stay held until recovery finishes the transaction.
@@ -114,7 +143,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       return resultOf(ctx, { ...committing, state: 'committed' }, ops);
     }
   } finally {
-    env.processes.markDone(id);
+    if (!deferred || !ctx.deferrals.inBackground) env.processes.markDone(id);
     if (!settled) await releaseLocks(env, id, held).catch((u: unknown) => ctx.logger?.warn({ err: u, txId: id }, 'releasing locks failed'));
   }
 };

@@ -3,7 +3,8 @@
  * and how the protocol is configured.
  */
 import type { Env } from '../env.js';
-import type { BackupPolicy, Logger } from '../types.js';
+import type { BackupPolicy, Durability, Logger } from '../types.js';
+import type { Deferrals } from './deferrals.js';
 import type { CommitSteps } from './steps.js';
 import type { CommitTuning } from './tuning.js';
 
@@ -38,11 +39,16 @@ export interface StoreContext {
    * durable, not once housekeeping is done), inline when the journal is injected (a simulated world stays deterministic).
    */
   readonly background: Set<Promise<void>> | undefined;
+  /** What a resolved commit promises after a power cut (`StoreOptions.durability`). */
+  readonly durability: Durability;
+  /** Under durability 'atomic': the committed transactions whose directory fsyncs and finish are still to run. */
+  readonly deferrals: Deferrals;
   /** Benchmark switches of the commit protocol (absent: the defaults). */
   readonly tuning?: CommitTuning;
 }
 
 /** Resolves once no after-commit work of the store is running. */
 export const settleBackground = async (ctx: StoreContext): Promise<void> => {
+  await ctx.deferrals.settle();
   while (ctx.background !== undefined && ctx.background.size > 0) await Promise.all(ctx.background);
 };

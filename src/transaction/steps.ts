@@ -26,7 +26,10 @@ export interface CommitSteps {
   readonly protect: (ctx: StoreContext, ops: readonly PlannedOp[]) => Promise<void>;
   /** 5. Check: concurrent changes resolved by `onConcurrentChange`; `lock` takes the lock of a new name. */
   readonly check: (ctx: StoreContext, draft: Draft, ops: readonly PlannedOp[], options: TxOptions, lock: (rel: string) => Promise<void>) => Promise<void>;
-  /** 6a. The commit point written (a failure here leaves the record staging: roll back). */
+  /**
+   * 6a. The commit point written (a failure here leaves the record staging: roll back), once the transactions deferred
+   * under durability 'atomic' are durable (`deferrals.ts`).
+   */
   readonly writeCommitPoint: (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]) => Promise<void>;
   /** 6b. The commit point durable (from here on, the transaction rolls forward). */
   readonly flushCommitPoint: (ctx: StoreContext) => Promise<void>;
@@ -47,17 +50,24 @@ export const withoutFsync = (steps: CommitSteps): CommitSteps => ({
   makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: false }),
 });
 
+/** Step 6a's journal write: the record as `committing`, unless the holder was fenced (its lease lapsed, several hosts). */
+export const writeCommitRecord = (ctx: StoreContext, rec: TxRecord): Promise<void> =>
+  ctx.env.journal.transact((txn) => {
+    fenceIn(txn, ctx.env, rec); // a holder whose lease lapsed (several hosts) is refused here
+    putTx(txn, rec);
+  });
+
 /** Every step but the roll-back, which recovery provides (one plan for undoing a staging transaction). */
 export const commitSteps: Omit<CommitSteps, 'rollBack'> = {
   intend,
   stage: (ctx, ops, signal) => stageOps(ctx, ops, signal, { sync: true }),
   protect: protectOps,
   check: checkOps,
-  writeCommitPoint: (ctx, rec) =>
-    ctx.env.journal.transact((txn) => {
-      fenceIn(txn, ctx.env, rec); // a holder whose lease lapsed (several hosts) is refused here
-      putTx(txn, rec);
-    }),
+  writeCommitPoint: async (ctx, rec) => {
+    // Transactions that resolved earlier under durability 'atomic' are durable before this one's commit point is.
+    await ctx.deferrals.settle();
+    await writeCommitRecord(ctx, rec);
+  },
   flushCommitPoint: (ctx) => ctx.env.journal.flush(),
   apply: applyOps,
   makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: true }),

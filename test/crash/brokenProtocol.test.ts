@@ -47,12 +47,14 @@ const cases: Break[] = [
   { name: 'protectNoDirSync', breaks: { protectNoDirSync: true }, workloads: [replacing], options, traced: false },
   // Only a crash of recovery itself can show it: recovery's final word durable, its renames not.
   { name: 'recoveryNoDirSync', breaks: { recoveryNoDirSync: true }, workloads: [replacing], options: withRecoveryCrashes, traced: true },
+  // Durability 'atomic' with a later commit point not waiting for the earlier transactions' directory fsyncs.
+  { name: 'atomicOutOfOrder', breaks: { atomicOutOfOrder: true }, workloads: [newFiles, replacing], options: { ...options, durability: 'atomic' }, traced: true },
 ];
 
 describe('the crash suite has teeth', () => {
   it('finds nothing wrong with the correct protocol on these workloads, recovery crashed at every call included', async () => {
-    for (const w of [newFiles, replacing]) {
-      const r = await exploreWorkload(w, withRecoveryCrashes);
+    for (const [w, o] of [newFiles, replacing].flatMap((x) => [[x, withRecoveryCrashes], [x, { ...withRecoveryCrashes, durability: 'atomic' }]] as const)) {
+      const r = await exploreWorkload(w, o);
       countStates(r.states, r.findings.length);
       expect(r.findings.map((f) => describeFinding(w, f))).toEqual([]);
       expect(r.ordering).toEqual([]);

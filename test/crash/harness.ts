@@ -7,7 +7,7 @@
 import type { FileSystem } from '../../src/fs/fileSystem.js';
 import { openStoreWith } from '../../src/store/openStore.js';
 import { breakJournal, breakProtocol, breakRecovery, type ProtocolBreaks } from '../../src/testing/protocolBreaks.js';
-import type { Store } from '../../src/types.js';
+import type { Durability, Store } from '../../src/types.js';
 import {
   checkIdempotence,
   checkInvariants,
@@ -29,11 +29,11 @@ import { checkOrdering } from './ordering.js';
  * Opens a store on a world with a deterministic clock and ids; `gen` keeps ids of successive stores distinct and ordered.
  * `breaks` apply to everything the store does: its commits, the journal's flush after an intent, and its recovery.
  */
-export const openOn = (world: CrashWorld, gen: number, breaks: ProtocolBreaks = {}, fs: FileSystem = world.fs): Promise<Store> => {
+export const openOn = (world: CrashWorld, gen: number, breaks: ProtocolBreaks = {}, fs: FileSystem = world.fs, durability: Durability = 'full'): Promise<Store> => {
   let t = 0;
   let n = 0;
   return openStoreWith(
-    { root: '/', fs, journal: breakJournal(world.journal, breaks), lockTimeoutMs: 50 },
+    { root: '/', fs, journal: breakJournal(world.journal, breaks), lockTimeoutMs: 50, durability },
     {
       steps: (correct) => breakProtocol(correct, breaks),
       recoverySteps: (correct) => breakRecovery(correct, breaks),
@@ -62,6 +62,12 @@ export interface ExploreOptions {
   readonly stopAtFirst?: boolean;
   /** Directories that exist durably before the store is first opened (e.g. a prepared state directory). */
   readonly dirs?: readonly string[];
+  /**
+   * The durability the workload's store runs with (default 'full'; recovery always opens as 'full'). Under 'atomic'
+   * I2 asks for a prefix of the acknowledged transactions (`CheckOptions.durability`); `strictI2` counts the states
+   * where the full I2 would not have held (acknowledged transactions that a power cut rolled back).
+   */
+  readonly durability?: 'full' | 'atomic';
 }
 
 /** One crash state that broke an invariant. */
@@ -90,6 +96,8 @@ export interface Explored {
   /** Broken ordering rules (`ordering.ts`) in the workload's trace and in the traces of the recoveries that did work. */
   readonly ordering: string[];
   readonly outcomes: Acknowledged;
+  /** Under durability 'atomic': states whose files are a shorter prefix of the acknowledged transactions. */
+  readonly rolledBackAcknowledged: number;
 }
 
 /** Which transactions had resolved, failed or were running when the world was cut off after call `n`. */
@@ -181,16 +189,18 @@ const nestedChoices: Choice[] = [
 export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<Explored> => {
   const breaks = o.breaks ?? {};
   const world = createCrashWorld({ files: w.files, dirs: o.dirs ?? [], recordCrashPoints: true });
-  const store = await openOn(world, 0, breaks);
+  const durability = o.durability ?? 'full';
+  const store = await openOn(world, 0, breaks, world.fs, durability);
   const outcomes = await runWorkload(store, w, { world });
-  const ordering = new Set(checkOrdering(world.trace));
+  let rolledBackAcknowledged = 0;
+  const ordering = new Set(checkOrdering(world.trace, false, o.durability ?? 'full'));
   const calls = world.calls;
   const seen = new Set<string>();
   const findings: Finding[] = [];
   let states = 0;
   let recoveryCrashStates = 0;
   let nestedStates = 0;
-  const result = (): Explored => ({ calls, states, recoveryCrashStates, nestedStates, findings, ordering: [...ordering], outcomes });
+  const result = (): Explored => ({ calls, states, recoveryCrashStates, nestedStates, findings, ordering: [...ordering], outcomes, rolledBackAcknowledged });
   const found = (n: number, c: Choice, inner: ReadonlyArray<readonly [number, Choice]>, violations: Violation[]): void => {
     findings.push({
       crashPoint: n, model: c.model, seed: c.seed, ...(c.journal === 'all' ? {} : { journal: c.journal }),
@@ -201,7 +211,8 @@ export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<E
   const checkState = async (after: CrashWorld, acked: Acknowledged, gen: number, expectFiles: Map<string, Uint8Array> | undefined, what: string): Promise<Violation[]> => {
     const failed = await recoverOn(after, gen, breaks);
     if (failed.length > 0) return failed;
-    const v = checkInvariants(world, after, w, acked);
+    const v = checkInvariants(world, after, w, acked, { durability });
+    if (durability === 'atomic' && v.length === 0 && checkInvariants(world, after, w, acked).some((x) => x.invariant === 'I2')) rolledBackAcknowledged += 1;
     const first = filesOf(after);
     if (expectFiles !== undefined) v.push(...checkIdempotence(expectFiles, first, `${what} vs uninterrupted recovery`, '.txfs/'));
     return v;

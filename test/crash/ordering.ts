@@ -3,7 +3,8 @@
  * - the intent record is flushed before the first temp file of its transaction is created;
  * - the commit point (the `tx/<id>` record written as `committing`) is flushed before the first rename of a temp file into place;
  * - each rename publishing a temp file that was written is preceded by an fsync of that file, and followed by an fsync of its
- *   directory before the commit resolves (or, in recovery, before recovery ends).
+ *   directory before the commit resolves (or, in recovery, before recovery ends) — under durability 'atomic', before
+ *   the transaction's record is finished and before any later transaction's commit point is written.
  */
 import { dirname } from 'node:path';
 import type { TraceRecord } from '../../src/testing/index.js';
@@ -24,7 +25,11 @@ const stateIn = (r: TraceRecord, tx: string): unknown => {
  * Every broken ordering rule in `trace`, as readable sentences. `recovery`: the trace is a recovery's, whose temp
  * files were staged (and fsynced) before the crash, so only the directory fsync after each rename is required.
  */
-export const checkOrdering = (trace: readonly TraceRecord[], recovery = false): string[] => {
+/** Transactions whose record a journal write sets to `state`. */
+const txsSetTo = (r: TraceRecord, state: string): string[] =>
+  [...(r.writes?.keys() ?? [])].filter((k) => k.startsWith('tx/')).map((k) => k.slice(3)).filter((tx) => stateIn(r, tx) === state);
+
+export const checkOrdering = (trace: readonly TraceRecord[], recovery = false, durability: 'full' | 'atomic' = 'full'): string[] => {
   const out: string[] = [];
   const commitPointOf = (tx: string): TraceRecord | undefined => trace.find((r) => JOURNAL_WRITES.has(r.kind) && stateIn(r, tx) === 'committing');
   const firstJournalWriteOf = (tx: string): TraceRecord | undefined => trace.find((r) => JOURNAL_WRITES.has(r.kind) && (r.keys ?? []).some((k) => k.includes(tx)));
@@ -59,11 +64,14 @@ export const checkOrdering = (trace: readonly TraceRecord[], recovery = false): 
       const synced = trace.some((s) => (s.kind === 'sync' || s.kind === 'datasync') && s.path === r.path && s.index < r.index);
       if (written && !synced) out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) publishes a temp file that was never fsynced`);
     }
-    const resolved = trace.find((m) => m.kind === 'mark' && m.path.startsWith('resolved ') && m.path.endsWith(` ${tx}`) && m.index >= r.index);
+    const resolved =
+      durability === 'atomic' && !recovery
+        ? trace.find((m) => m.index > r.index && JOURNAL_WRITES.has(m.kind) && (txsSetTo(m, 'committed').includes(tx) || txsSetTo(m, 'committing').some((other) => other !== tx)))
+        : trace.find((m) => m.kind === 'mark' && m.path.startsWith('resolved ') && m.path.endsWith(` ${tx}`) && m.index >= r.index);
     const deadline = resolved?.index ?? Infinity;
     const dirSynced = trace.some((s) => s.kind === 'syncDir' && s.path === dirname(r.to as string) && s.index > r.index && s.index <= deadline);
     if (!dirSynced && (resolved !== undefined || recovery)) {
-      out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) not followed by an fsync of ${dirname(r.to)} before ${recovery ? 'recovery ended' : `the commit of ${tx} resolved`}`);
+      out.push(`rename ${r.path} -> ${r.to} (call ${r.index}) not followed by an fsync of ${dirname(r.to)} before ${recovery ? 'recovery ended' : durability === 'atomic' ? `the journal write of call ${resolved?.index ?? ''}` : `the commit of ${tx} resolved`}`);
     }
   }
   return out;
