@@ -14,12 +14,12 @@ export type CompatData = string | ArrayBufferView | null | undefined;
 
 /** The options both originals share. */
 export interface SharedOptions {
-  readonly encoding?: BufferEncoding | null;
+  readonly encoding?: BufferEncoding | null | undefined;
   /** Permission bits (a number, or an octal string such as '0644'); `false`: a new file's default (0o666 & ~umask). Default: the replaced file's. */
-  readonly mode?: number | string | false;
+  readonly mode?: number | string | false | undefined;
   /** The owner of the new file; `false`: the writer's. Default: the replaced file's. */
-  readonly chown?: { readonly uid: number; readonly gid: number } | false;
-  readonly fsync?: boolean;
+  readonly chown?: { readonly uid: number; readonly gid: number } | false | undefined;
+  readonly fsync?: boolean | undefined;
 }
 
 /** A compat call as txfs's write takes it. */

@@ -12,7 +12,7 @@ import { checkFunction, compatData, compatOptionsObject, reportWarnings, sharedO
 /** write-file-atomic's options. */
 export interface WriteFileAtomicOptions extends SharedOptions {
   /** Called with the temp file's path once it is created; awaited (a rejection or a throw fails the write and removes the temp). */
-  readonly tmpfileCreated?: (tmpfile: string) => unknown;
+  readonly tmpfileCreated?: ((tmpfile: string) => unknown) | undefined;
 }
 
 /** The callback of the callback form: an error, or nothing once the file is written. */
@@ -26,7 +26,7 @@ export interface WriteFileAtomic {
    * Writes `data` to `filename` atomically and durably before returning (the same steps, synchronously).
    * @throws TypeError (a wrong argument); TxfsError EINVAL, EISDIR, ENOENT, ENOSPC, EACCES, EPERM, EROFS, EIO …
    */
-  sync(filename: string, data: CompatData, options?: WriteFileAtomicOptions | BufferEncoding | null): void;
+  readonly sync: (filename: string, data: CompatData, options?: WriteFileAtomicOptions | BufferEncoding | null) => void;
 }
 
 /** write-file-atomic's options as txfs's write takes them. */
