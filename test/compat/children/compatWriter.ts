@@ -9,20 +9,9 @@
 import * as fs from 'node:fs';
 import { writeFile, writeFileSync } from '../../../src/compat/atomically.js';
 import writeFileAtomic from '../../../src/compat/writeFileAtomic.js';
+import type { ChildSpec } from '../support.js';
 
-interface Spec {
-  readonly api: 'wfa' | 'atomically';
-  readonly form: 'async' | 'sync';
-  readonly target: string;
-  readonly bytes?: number;
-  readonly text?: string;
-  readonly options?: Record<string, unknown>;
-  readonly created?: 'report' | 'exit' | 'wait';
-  readonly holdFds?: boolean;
-  readonly releaseAfterMs?: number;
-}
-
-const spec = JSON.parse(process.argv[2] ?? '{}') as Spec;
+const spec = JSON.parse(process.argv[2] ?? '{}') as ChildSpec;
 const data = spec.text ?? Buffer.alloc(spec.bytes ?? 0, 'n');
 
 const held: number[] = [];
