@@ -9,11 +9,12 @@ import type { SyncFileHandle, SyncFileSystem } from '../../src/fs/syncFileSystem
 /** A call kind as recorded: the file system's method name, or a handle's syscall (write, datasync, fchown, close). */
 export type SyncCallKind = keyof Omit<SyncFileSystem, 'platform'> | 'write' | 'datasync' | 'fchown' | 'close';
 
-/** A fault: every call of `kind` whose path contains `pathIncludes` fails with `errno`. */
+/** A fault: the calls of `kind` whose path contains `pathIncludes` fail with `errno` — the first `times` of them, or all. */
 export interface SyncFault {
   readonly kind: SyncCallKind;
   readonly errno: string;
   readonly pathIncludes?: string;
+  readonly times?: number;
 }
 
 /** The wrapper, its trace and its faults. */
@@ -25,11 +26,13 @@ export interface FaultySyncFileSystem extends SyncFileSystem {
 /** Wraps `base`. */
 export const faultySync = (base: SyncFileSystem): FaultySyncFileSystem => {
   const trace: Array<{ kind: SyncCallKind; path: string }> = [];
-  const faults: SyncFault[] = [];
+  const faults: Array<SyncFault & { fired: number }> = [];
   const enter = (kind: SyncCallKind, path: string): void => {
     trace.push({ kind, path });
-    const f = faults.find((x) => x.kind === kind && (x.pathIncludes === undefined || path.includes(x.pathIncludes)));
-    if (f !== undefined) throw fromOsError(errnoError(f.errno, kind, path), path, kind);
+    const f = faults.find((x) => x.kind === kind && (x.pathIncludes === undefined || path.includes(x.pathIncludes)) && (x.times === undefined || x.fired < x.times));
+    if (f === undefined) return;
+    f.fired++;
+    throw fromOsError(errnoError(f.errno, kind, path), path, kind);
   };
   const handle = (h: SyncFileHandle, path: string): SyncFileHandle => ({
     write: (b, o, l, p) => (enter('write', path), h.write(b, o, l, p)),
@@ -47,7 +50,7 @@ export const faultySync = (base: SyncFileSystem): FaultySyncFileSystem => {
     get trace() {
       return trace;
     },
-    inject: (f) => void faults.push(f),
+    inject: (f) => void faults.push({ ...f, fired: 0 }),
     ...(base.platform === undefined ? {} : { platform: base.platform }),
     open: (path, flags, mode) => (enter('open', path), handle(base.open(path, flags, mode), path)),
     readFile: (path) => (enter('readFile', path), base.readFile(path)),

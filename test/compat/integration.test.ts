@@ -1,10 +1,12 @@
 /**
- * write-file-atomic's test/integration.js, ported to the compat entry: real files, and — as root — real owners. The
+ * write-file-atomic's test/integration.js and atomically's test/integration.cjs (the same suite, whose owner checks
+ * atomically turned off), ported to both compat entries, async and sync: real files, and — as root — real owners. The
  * original mocks `fs.chown` and `fs.stat` to see which owner would be set; here the files are given to uid 42 / gid 43
  * for real and their owner read back. (txfs: no chown is made where the new file gets the writer's owner anyway.)
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { writeFile, writeFileSync } from '../../src/compat/atomically.js';
 import writeFileAtomic from '../../src/compat/writeFileAtomic.js';
 import { caseDirs } from '../unit/ops/caseDirs.js';
 import { isRoot, tempsIn } from './support.js';
@@ -18,8 +20,10 @@ const me = (): { uid: number; gid: number } => ({ uid: process.getuid?.() ?? -1,
 
 type Write = (file: string, data: Parameters<typeof writeFileAtomic.sync>[1], options?: Parameters<typeof writeFileAtomic.sync>[2]) => Promise<void>;
 const forms: ReadonlyArray<readonly [string, Write]> = [
-  ['async', (f, d, o) => new Promise((resolve, reject) => void writeFileAtomic(f, d, o ?? {}, (err) => (err === undefined ? resolve() : reject(err))))],
-  ['sync', async (f, d, o) => writeFileAtomic.sync(f, d, o)],
+  ['write-file-atomic (callback)', (f, d, o) => new Promise((resolve, reject) => void writeFileAtomic(f, d, o ?? {}, (err) => (err === undefined ? resolve() : reject(err))))],
+  ['write-file-atomic .sync', async (f, d, o) => writeFileAtomic.sync(f, d, o)],
+  ['atomically writeFile', (f, d, o) => writeFile(f, d, o)],
+  ['atomically writeFileSync', async (f, d, o) => writeFileSync(f, d, o)],
 ];
 
 for (const [form, write] of forms) {

@@ -1,12 +1,14 @@
 /**
- * write-file-atomic's test/concurrency.js, ported to the compat entry: writes to one file are serial (each one's look
+ * write-file-atomic's test/concurrency.js and atomically's test/concurrency.cjs (the same suite), ported to both compat
+ * entries: writes to one file are serial (each one's look
  * at the target comes after the previous one's rename onto it) and land in call order, while writes to different files
  * run in parallel. The original watches a mocked `fs.realpath` and `fs.rename`; here the fault injector, with no fault,
  * records the real calls.
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { writeFileAtomicOn } from '../../src/compat/writeFileAtomicOn.js';
+import { atomicallyOn } from '../../src/compat/atomicallyOn.js';
+import { writeFileAtomicOn, type Doors } from '../../src/compat/writeFileAtomicOn.js';
 import { nodeFileSystem, nodeSyncFileSystem } from '../../src/fs/node.js';
 import { createFaultyFileSystem, type FsCallRecord } from '../../src/testing/faultyFileSystem.js';
 import { caseDirs } from '../unit/ops/caseDirs.js';
@@ -14,16 +16,22 @@ import { caseDirs } from '../unit/ops/caseDirs.js';
 const cases = caseDirs();
 const { at } = cases;
 
-const recorded = (): { wfa: ReturnType<typeof writeFileAtomicOn>; trace: () => readonly FsCallRecord[] } => {
-  const afs = createFaultyFileSystem(nodeFileSystem);
-  return { wfa: writeFileAtomicOn({ fs: afs, syncFs: nodeSyncFileSystem }), trace: () => afs.trace };
-};
+type Write = (file: string, data: string) => Promise<void>;
+const apis: ReadonlyArray<readonly [string, (doors: Doors) => Write]> = [
+  ['write-file-atomic', (doors) => writeFileAtomicOn(doors)],
+  ['atomically', (doors) => atomicallyOn(doors).writeFile],
+];
 
 /** The start (the lstat of the target) and the end (the rename onto it) of each write of `file`, in trace order. */
 const turns = (trace: readonly FsCallRecord[], file: string): string[] =>
   trace.flatMap((c) => (c.kind === 'lstat' && c.path === file ? ['start'] : c.kind === 'rename' && c.to === file ? ['end'] : []));
 
-describe('concurrent writes', () => {
+describe.each(apis)('%s: concurrent writes', (_name, make) => {
+  const recorded = (): { wfa: Write; trace: () => readonly FsCallRecord[] } => {
+    const afs = createFaultyFileSystem(nodeFileSystem);
+    return { wfa: make({ fs: afs, syncFs: nodeSyncFileSystem }), trace: () => afs.trace };
+  };
+
   it('ensure writes to the same file are serial, in call order (the last call wins), and so is one made later', async () => {
     const { wfa, trace } = recorded();
     const file = at('test');
