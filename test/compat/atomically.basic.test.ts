@@ -13,12 +13,11 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readFile, readFileSync, writeFile, writeFileSync } from '../../src/compat/atomically.js';
 import { atomicallyOn } from '../../src/compat/atomicallyOn.js';
-import { TxfsError } from '../../src/errors.js';
 import { nodeFileSystem, nodeSyncFileSystem } from '../../src/fs/node.js';
 import { createFaultyFileSystem, type Fault } from '../../src/testing/faultyFileSystem.js';
 import { caseDirs } from '../unit/ops/caseDirs.js';
 import { faultySync, type SyncFault } from './faultySync.js';
-import { chattrWorks, immutable, tempsIn } from './support.js';
+import { chattrWorks, thrown, immutable, tempsIn } from './support.js';
 
 const cases = caseDirs();
 const { at } = cases;
@@ -29,15 +28,6 @@ const unstable = (faults: readonly Fault[], syncFaults: readonly SyncFault[] = [
   const sfs = faultySync(nodeSyncFileSystem);
   for (const f of syncFaults) sfs.inject(f);
   return { ...atomicallyOn({ fs: afs, syncFs: sfs }), calls: () => [...afs.trace.map((c) => c.kind), ...sfs.trace.map((c) => c.kind)] };
-};
-const thrown = (f: () => unknown): TxfsError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TxfsError);
-    return e as TxfsError;
-  }
-  throw new Error('expected a throw');
 };
 const customTemp = (p: string): string => path.join(path.dirname(p), `.${path.basename(p)}.custom`);
 

@@ -8,6 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
+import { TxfsError } from '../../src/errors.js';
 import { isTempName } from '../../src/ops/tempName.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -37,6 +39,17 @@ export const immutable = (file: string): (() => void) => {
 
 export const hasStrace = has('strace');
 export const hasSetpriv = isRoot && has('setpriv');
+
+/** The TxfsError `f` throws (the test fails when it throws anything else, or nothing). */
+export const thrown = (f: () => unknown): TxfsError => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(TxfsError);
+    return e as TxfsError;
+  }
+  throw new Error('expected a throw');
+};
 
 /** Names in `dir` that are txfs temp files. */
 export const tempsIn = (dir: string): string[] => fs.readdirSync(dir).filter(isTempName);

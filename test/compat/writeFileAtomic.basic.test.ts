@@ -17,7 +17,7 @@ import { nodeFileSystem, nodeSyncFileSystem } from '../../src/fs/node.js';
 import { createFaultyFileSystem, type Fault, type FaultyFileSystem } from '../../src/testing/faultyFileSystem.js';
 import { caseDirs } from '../unit/ops/caseDirs.js';
 import { faultySync, type FaultySyncFileSystem, type SyncFault } from './faultySync.js';
-import { chattrWorks, hasSetpriv, immutable, isRoot, runChild, tempsIn } from './support.js';
+import { chattrWorks, thrown, hasSetpriv, immutable, isRoot, runChild, tempsIn } from './support.js';
 
 const cases = caseDirs();
 const { at } = cases;
@@ -37,15 +37,6 @@ const rejection = async (p: Promise<unknown>): Promise<TxfsError> => {
   const e = await p.then(() => undefined, (x: unknown) => x);
   expect(e).toBeInstanceOf(TxfsError);
   return e as TxfsError;
-};
-const thrown = (f: () => unknown): TxfsError => {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(TxfsError);
-    return e as TxfsError;
-  }
-  throw new Error('expected a throw');
 };
 const viaCallback = (f: (cb: (err?: Error) => void) => unknown): Promise<Error | undefined> => new Promise((resolve) => void f(resolve));
 const oldFile = (name: string, content = 'old'): string => {
