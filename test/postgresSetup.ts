@@ -8,11 +8,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { SERVER_FILE, findPostgres, removePostgres, type PostgresServer } from './support/postgresServer.js';
+import { SERVER_FILE, findPostgres, removePostgres, sweepOrphans, type PostgresServer } from './support/postgresServer.js';
 import type { PostgresRun } from './support/sharedPostgres.js';
 
 /** Provides `txfsPostgres` to the workers; returns the teardown. */
-export default function setup(project: TestProject): () => Promise<void> {
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const found = findPostgres();
   if ('missing' in found) {
     console.log(`\n*** PostgreSQL tests SKIPPED: ${found.missing} ***\n`);
@@ -20,8 +20,10 @@ export default function setup(project: TestProject): () => Promise<void> {
     project.provide('txfsPostgres', run);
     return async () => undefined;
   }
+  // Servers of earlier runs that were killed before their teardown (their starter is gone).
+  await sweepOrphans();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-pgrun-'));
-  project.provide('txfsPostgres', { runDir });
+  project.provide('txfsPostgres', { runDir, ownerPid: process.pid });
   return async () => {
     const file = path.join(runDir, SERVER_FILE);
     if (fs.existsSync(file)) await removePostgres(JSON.parse(fs.readFileSync(file, 'utf8')) as PostgresServer);

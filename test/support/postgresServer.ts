@@ -16,6 +16,10 @@ const run = promisify(execFile);
 /** The file, in a test run's directory, describing the run's server (`test/support/sharedPostgres.ts`). */
 export const SERVER_FILE = 'server.json';
 
+/** The file, in a server's directory, holding the pid of the process that started it. */
+const OWNER_FILE = 'owner.pid';
+const PREFIX = 'txfs-pg-';
+
 /** The tools a server needs. */
 const TOOLS = ['initdb', 'pg_ctl', 'postgres'] as const;
 
@@ -79,6 +83,8 @@ export interface StartOptions {
   readonly fsync?: boolean;
   /** Default 200: the tests' pools and child processes together. */
   readonly maxConnections?: number;
+  /** The process whose death makes the server an orphan (`sweepOrphans`); default this one. */
+  readonly ownerPid?: number;
 }
 
 /**
@@ -90,11 +96,13 @@ export const startPostgres = async (options: StartOptions = {}): Promise<Postgre
   if ('missing' in found) throw new Error(`PostgreSQL server binaries not found: ${found.missing}`);
   const runAs = process.getuid?.() === 0 ? 'postgres' : undefined;
   // Short: a unix socket's path has a limit of about 107 bytes.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-pg-'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), PREFIX));
   if (runAs !== undefined) {
     const { uid, gid } = await userIds(runAs);
     fs.chownSync(dir, uid, gid);
   }
+  // Who started it: a server whose starter died without stopping it is swept by the next `sweepOrphans`.
+  fs.writeFileSync(path.join(dir, OWNER_FILE), String(options.ownerPid ?? process.pid));
   const server: PostgresServer = {
     url: `postgresql:///postgres?host=${encodeURIComponent(dir)}&port=5432&user=postgres`,
     dir,
@@ -141,4 +149,38 @@ export const restartPostgres = async (server: PostgresServer, { mode }: { readon
 export const removePostgres = async (server: PostgresServer): Promise<void> => {
   if (fs.existsSync(path.join(server.dataDir, 'postmaster.pid'))) await stopPostgres(server, { mode: 'immediate' }).catch(() => undefined);
   fs.rmSync(server.dir, { recursive: true, force: true });
+};
+
+const isRunning = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+};
+
+/**
+ * Stops and removes the servers left by processes that died without stopping theirs (a test run or a bench killed
+ * half-way). Returns how many it removed. Never throws.
+ */
+export const sweepOrphans = async (): Promise<number> => {
+  const found = findPostgres();
+  if ('missing' in found) return 0;
+  let swept = 0;
+  for (const name of fs.readdirSync(os.tmpdir())) {
+    if (!name.startsWith(PREFIX)) continue;
+    const dir = path.join(os.tmpdir(), name);
+    let owner: number;
+    try {
+      owner = Number(fs.readFileSync(path.join(dir, OWNER_FILE), 'utf8'));
+    } catch {
+      continue;
+    }
+    if (!Number.isSafeInteger(owner) || owner <= 0 || isRunning(owner)) continue;
+    const runAs = fs.statSync(dir).uid === process.getuid?.() ? undefined : 'postgres';
+    await removePostgres({ url: '', dir, dataDir: path.join(dir, 'data'), binDir: found.binDir, runAs }).catch(() => undefined);
+    swept++;
+  }
+  return swept;
 };

@@ -10,7 +10,7 @@ import { inject } from 'vitest';
 import { SERVER_FILE, startPostgres, type PostgresServer } from './postgresServer.js';
 
 /** What test/postgresSetup.ts hands the workers: the run's directory, or why the PostgreSQL tests skip. */
-export type PostgresRun = { readonly runDir: string } | { readonly skipped: string };
+export type PostgresRun = { readonly runDir: string; readonly ownerPid: number } | { readonly skipped: string };
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -39,7 +39,7 @@ export const skipNote = postgresSkip === undefined ? '' : ` (skipped: ${postgres
 
 let mine: Promise<PostgresServer> | undefined;
 
-const startOrWait = async (runDir: string): Promise<PostgresServer> => {
+const startOrWait = async (runDir: string, ownerPid: number): Promise<PostgresServer> => {
   const file = path.join(runDir, SERVER_FILE);
   try {
     fs.mkdirSync(path.join(runDir, LOCK_DIR));
@@ -54,7 +54,8 @@ const startOrWait = async (runDir: string): Promise<PostgresServer> => {
     throw new Error('the PostgreSQL server of this run did not start within 120 s');
   }
   try {
-    const server = await startPostgres();
+    // Owned by the run (the test files' processes come and go): swept only once the run itself is gone.
+    const server = await startPostgres({ ownerPid });
     fs.writeFileSync(`${file}.tmp`, JSON.stringify(server));
     fs.renameSync(`${file}.tmp`, file);
     return server;
@@ -67,7 +68,7 @@ const startOrWait = async (runDir: string): Promise<PostgresServer> => {
 /** The run's server (started on first use). Throws when the PostgreSQL tests are skipped or the server cannot start. */
 export const sharedPostgres = (): Promise<PostgresServer> => {
   if ('skipped' in given) return Promise.reject(new Error(`no PostgreSQL in this run: ${given.skipped}`));
-  mine ??= startOrWait(given.runDir);
+  mine ??= startOrWait(given.runDir, given.ownerPid);
   return mine;
 };
 
