@@ -1,0 +1,108 @@
+/**
+ * Child of the many-hosts tests: one "host" (its own host id and its own connections) with a store on a shared root
+ * and the PostgreSQL journal. `pgHost <url> <schema> <root> <hostId> <leaseMs> <mode> [args…]`; prints "ready" once
+ * the store is open (its recovery done). Modes:
+ * - `rmw`: forever, a read-modify-write transaction on one of k/a…k/d (expects the file unchanged by its SHA-256,
+ *   appends the tag `<hostId>.<i>`); prints "ack <file> <tag>", or "fail <code> <message>".
+ * - `counter <count> <goFile>`: waits for <goFile>, then <count> times: reads counter.txt, commits counter+1 and
+ *   s0…s2 tagged `<hostId>:<i>` expecting the counter unchanged; prints "ok <hostId> <i>" or "fail <code>"; exits.
+ * - `hold <file> <content> <goFile>`: one transaction writing <file> whose content streams in two halves: prints
+ *   "staging" after the first, waits for <goFile>, then sends the second; prints "committed" or "fail <code> <message>",
+ *   then the journal's lease lapses seen ("lapses <n>") and exits.
+ * - `stuck <file>…`: one transaction per file, each stuck after its first chunk (prints "staging <file>" for each);
+ *   lives until killed.
+ */
+import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { TxfsError } from '../../../src/errors.js';
+import { sha256Of } from '../../../src/integrity/sha256.js';
+import { postgresJournal } from '../../../src/postgres/index.js';
+import { openStore } from '../../../src/store/openStore.js';
+
+const [url, schema, root, hostId, leaseText, mode, ...args] = process.argv.slice(2);
+if (url === undefined || schema === undefined || root === undefined || hostId === undefined || leaseText === undefined || mode === undefined) {
+  throw new Error('usage: pgHost <url> <schema> <root> <hostId> <leaseMs> <mode> [args…]');
+}
+process.stdout.on('error', () => process.exit(0));
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+const failure = (e: unknown): string => {
+  if (!(e instanceof TxfsError)) throw e;
+  return `fail ${e.code} ${e.message.replace(/\n/g, ' ')}`;
+};
+const waitFor = async (file: string): Promise<void> => {
+  while (!fs.existsSync(file)) await sleep(10);
+};
+
+const journal = await postgresJournal({ connectionString: url, schema, hostId, leaseMs: Number(leaseText), retryMs: 2000, poolSize: 3 });
+const store = await openStore({ root, journal, lockTimeoutMs: 8000 });
+say('ready');
+
+async function* halves(content: string, between: () => Promise<void>): AsyncGenerator<Uint8Array> {
+  const cut = Math.floor(content.length / 2);
+  yield Buffer.from(content.slice(0, cut));
+  await between();
+  yield Buffer.from(content.slice(cut));
+}
+
+if (mode === 'rmw') {
+  for (let i = 0; ; i++) {
+    const file = `k/${'abcd'[i % 4] ?? 'a'}`;
+    const tag = `${hostId}.${i}`;
+    try {
+      const current = await store.readFile(file);
+      await store.transaction((tx) => {
+        tx.expect(file, { sha256: sha256Of(current) }).writeFile(file, `${current.toString('utf8')}${tag}\n`);
+      });
+      say(`ack ${file} ${tag}`);
+    } catch (e) {
+      say(failure(e));
+      // A journal that cannot be reached is tried again a little later, as a service would.
+      if (e instanceof TxfsError && e.code === 'EJOURNAL') await sleep(50);
+    }
+  }
+} else if (mode === 'counter') {
+  const [countText, goFile] = args;
+  await waitFor(goFile ?? '');
+  for (let i = 1; i <= Number(countText); i++) {
+    const current = await store.readFile('counter.txt');
+    try {
+      await store.transaction((tx) => {
+        tx.expect('counter.txt', { sha256: sha256Of(current) }).writeFile('counter.txt', String(Number(current.toString('utf8')) + 1));
+        for (let s = 0; s < 3; s++) tx.writeFile(`s${s}.txt`, `${hostId}:${i}`);
+      }, { label: `${hostId}:${i}` });
+      say(`ok ${hostId} ${i}`);
+    } catch (e) {
+      say(failure(e).split(' ').slice(0, 2).join(' '));
+    }
+  }
+  await store.close();
+  await journal.close();
+} else if (mode === 'hold') {
+  const [file, content, goFile] = args;
+  try {
+    await store.transaction((tx) => {
+      tx.writeFile(file ?? '', halves(content ?? '', async () => {
+        say('staging');
+        await waitFor(goFile ?? '');
+      }));
+    }, { label: `${hostId} hold` });
+    say('committed');
+  } catch (e) {
+    say(failure(e));
+  }
+  say(`lapses ${journal.stats.lapses}`);
+  await store.close();
+  await journal.close();
+} else if (mode === 'stuck') {
+  for (const file of args) {
+    void store.transaction((tx) => {
+      tx.writeFile(file, halves(`${hostId} wrote ${file}`, async () => {
+        say(`staging ${file}`);
+        await new Promise(() => undefined);
+      }));
+    }, { label: `${hostId} stuck` });
+  }
+  setInterval(() => undefined, 60_000);
+} else {
+  throw new Error(`unknown mode ${mode}`);
+}
