@@ -44,8 +44,15 @@ interface ArmedFault extends Fault {
   seen: number;
 }
 
+/** Options of the fault injector. */
+export interface FaultyOptions {
+  /** The platform it says it is (`FileSystem.platform`; default `base`'s): 'win32' makes a write retry renames as on Windows. */
+  readonly platform?: string;
+}
+
 /** Wraps `base`; faults may be given now or injected later. */
-export const createFaultyFileSystem = (base: FileSystem, initial: readonly Fault[] = []): FaultyFileSystem => {
+export const createFaultyFileSystem = (base: FileSystem, initial: readonly Fault[] = [], options: FaultyOptions = {}): FaultyFileSystem => {
+  const platform = options.platform ?? base.platform;
   const trace: FsCallRecord[] = [];
   const fired: FsCallRecord[] = [];
   let faults: ArmedFault[] = initial.map((f) => ({ ...f, seen: 0 }));
@@ -101,6 +108,7 @@ export const createFaultyFileSystem = (base: FileSystem, initial: readonly Fault
   }
 
   return {
+    ...(platform === undefined ? {} : { platform }),
     get trace() {
       return trace;
     },
