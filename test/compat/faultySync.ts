@@ -23,8 +23,9 @@ export interface FaultySyncFileSystem extends SyncFileSystem {
   inject(fault: SyncFault): void;
 }
 
-/** Wraps `base`. */
-export const faultySync = (base: SyncFileSystem): FaultySyncFileSystem => {
+/** Wraps `base`, saying it is `options.platform` (default `base`'s). */
+export const faultySync = (base: SyncFileSystem, options: { readonly platform?: string } = {}): FaultySyncFileSystem => {
+  const platform = options.platform ?? base.platform;
   const trace: Array<{ kind: SyncCallKind; path: string }> = [];
   const faults: Array<SyncFault & { fired: number }> = [];
   const enter = (kind: SyncCallKind, path: string): void => {
@@ -51,7 +52,7 @@ export const faultySync = (base: SyncFileSystem): FaultySyncFileSystem => {
       return trace;
     },
     inject: (f) => void faults.push({ ...f, fired: 0 }),
-    ...(base.platform === undefined ? {} : { platform: base.platform }),
+    ...(platform === undefined ? {} : { platform }),
     open: (path, flags, mode) => (enter('open', path), handle(base.open(path, flags, mode), path)),
     readFile: (path) => (enter('readFile', path), base.readFile(path)),
     stat: (path) => (enter('stat', path), base.stat(path)),
