@@ -200,15 +200,24 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
   }
 };
 
+/** What is already known of a copy's source: its content, while `stillSo` says the source has not changed since. */
+export interface KnownSource {
+  readonly sha256: string;
+  readonly size: number;
+  /** True when the source is still the file `sha256` describes (its size, mtime and inode as they were). */
+  readonly stillSo: () => Promise<boolean>;
+}
+
 /**
  * Stages a copy of the file `source` into a new temp file `tempPath` in the kernel (copy_file_range, a reflink clone
  * where the filesystem can: `copyFile` with `exclusive` and `clone`), never through a JS read/write loop; then gives
- * it `mode` and `owner`, hashes it from the page cache, runs the validators on it and fdatasyncs it, as `stageFile`
- * does. On any failure the temp file is gone before the error surfaces. A copy that has begun runs to its end before
- * `options.signal` is looked at again.
+ * it `mode` and `owner` and fdatasyncs it, as `stageFile` does. Its SHA-256 is `known`'s when the source is still the
+ * file that describes (nothing is read), else read from the page cache while the fdatasync runs. Validators read the
+ * staged file. On any failure the temp file is gone before the error surfaces. A copy that has begun runs to its end
+ * before `options.signal` is looked at again.
  * @throws TxfsError ESOURCE (the source cannot be read), EVALIDATION, EABORTED, EEXIST, ENOSPC, EIO, EACCES, EROFS …
  */
-export const stageCopy = async (fs: FileSystem, source: string, tempPath: string, options: StageOptions): Promise<StagedFile> => {
+export const stageCopy = async (fs: FileSystem, source: string, tempPath: string, options: StageOptions & { readonly known?: KnownSource }): Promise<StagedFile> => {
   const target = options.target ?? tempPath;
   throwIfAborted(options.signal, target);
   try {
@@ -222,18 +231,28 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
   let open: FileHandle | undefined;
   try {
     open = await fs.open(tempPath, 'r+');
-    await chownTemp(open, options.owner);
-    await fs.chmod(tempPath, options.mode & 0o7777);
-    const bytes = (options.validate ?? []).length > 0 ? await fs.readFile(tempPath) : undefined;
-    const size = bytes?.byteLength ?? (await open.stat()).size;
-    const sha256 = bytes === undefined ? await hashFile(fs, tempPath) : createHash('sha256').update(bytes).digest('hex');
-    if (bytes !== undefined) await runValidators(options.validate ?? [], Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { path: target, ...(options.signal === undefined ? {} : { signal: options.signal }) });
-    throwIfAborted(options.signal, target);
-    if (options.sync !== false) await open.datasync();
     const fh = open;
+    await chownTemp(fh, options.owner);
+    await fs.chmod(tempPath, options.mode & 0o7777);
+    const validators = options.validate ?? [];
+    let content: { readonly sha256: string; readonly size: number };
+    if (validators.length > 0) {
+      const bytes = await fs.readFile(tempPath);
+      await runValidators(validators, bytes, { path: target, ...(options.signal === undefined ? {} : { signal: options.signal }) });
+      content = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.byteLength };
+      if (options.sync !== false) await fh.datasync();
+    } else {
+      const known = options.known;
+      const size = (await fh.stat()).size;
+      const vouched = known !== undefined && known.size === size && (await known.stillSo()) ? known.sha256 : undefined;
+      // Reading (CPU) and writing back (the disk) at the same time.
+      const [sha256] = await Promise.all([vouched ?? hashFile(fs, tempPath), options.sync === false ? undefined : fh.datasync()]);
+      content = { sha256, size };
+    }
+    throwIfAborted(options.signal, target);
     open = undefined;
     await fh.close();
-    return { tempPath, size, sha256 };
+    return { tempPath, ...content };
   } catch (e) {
     await discard(fs, open, tempPath);
     throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);

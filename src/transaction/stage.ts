@@ -10,7 +10,7 @@ import { TxfsError, hasCode } from '../errors.js';
 import { hashFile } from '../integrity/sha256.js';
 import { checksumLine } from '../integrity/sidecar.js';
 import { newFileMode, ownerToKeep } from '../ops/fileMode.js';
-import { namingTarget, stageCopy, stageFile, type StageOptions } from '../ops/stageFile.js';
+import { namingTarget, stageCopy, stageFile, type KnownSource, type StageOptions } from '../ops/stageFile.js';
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import { tempName } from '../ops/tempName.js';
 import type { Validator } from '../types.js';
@@ -19,7 +19,8 @@ import { ManifestEntry, manifestKey } from '../journal/records/txRecord.js';
 import type { StoreContext } from './context.js';
 import { eachWithin, transactionBudget } from './fileBudget.js';
 import type { PlannedOp } from './plannedOp.js';
-import type { FileSystem } from '../fs/fileSystem.js';
+import type { FileStat, FileSystem } from '../fs/fileSystem.js';
+import type { Fingerprint } from './fingerprint.js';
 
 /** Settles every promise, then throws the first rejection: no step may still be running when a failure is handled. */
 export const allOrFirstError = async (jobs: ReadonlyArray<Promise<unknown>>): Promise<void> => {
@@ -66,6 +67,10 @@ const askPermission = async (op: PlannedOp, refusal: unknown): Promise<void> => 
   op.skipped = true;
 };
 
+/** True when `st` is the regular file `was` saw: same size, mtime and inode. */
+const sameFileAs = (st: FileStat | undefined, was: Fingerprint & { readonly exists: true }): boolean =>
+  st !== undefined && st.kind === 'file' && was.kind === 'file' && st.size === was.size && st.mtimeMs === was.mtimeMs && st.ino === was.ino;
+
 /** Stages one file operation into its temp file; a refused write is a `permission` conflict (`askPermission`). */
 const stageOne = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal | undefined, sync: boolean): Promise<void> => {
   try {
@@ -96,7 +101,14 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'copy' && op.source !== undefined) {
     // In the kernel (a clone where the filesystem can), hashed from the page cache afterwards.
-    const s = await stageCopy(fs, op.source.abs, temp, options);
+    const source = op.source.abs;
+    const was = op.sourceBefore;
+    // A source the manifest vouches for (or that was hashed when noted) needs no reading, if it is still that file.
+    const known: KnownSource | undefined =
+      was?.exists === true && was.sha256 !== undefined
+        ? { sha256: was.sha256, size: was.size, stillSo: async () => sameFileAs(await fs.lstat(source).catch(() => undefined), was) }
+        : undefined;
+    const s = await stageCopy(fs, source, temp, { ...options, ...(known === undefined ? {} : { known }) });
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'rename' && op.source !== undefined) {
     // A second name for the same inode: O(1), and the file keeps its identity, mode and mtime.
