@@ -16,7 +16,11 @@ export const readmeBlock = (heading: string): string => {
   const at = readme.indexOf(heading);
   const block = at < 0 ? null : /```ts\n([\s\S]*?)```/.exec(readme.slice(at));
   if (block === null) throw new Error(`README.md has no ts block under "${heading}"`);
-  const code = (block[1] as string).replace(`from 'txfs/testing'`, `from '${source('testing/index.ts')}'`).replace(`from 'txfs'`, `from '${source('index.ts')}'`);
+  const code = (block[1] as string)
+    .replace(`from 'txfs/testing'`, `from '${source('testing/index.ts')}'`)
+    .replace(`from 'txfs/compat/write-file-atomic'`, `from '${source('compat/writeFileAtomic.ts')}'`)
+    .replace(`from 'txfs/compat/atomically'`, `from '${source('compat/atomically.ts')}'`)
+    .replace(`from 'txfs'`, `from '${source('index.ts')}'`);
   if (/from 'txfs/.test(code)) throw new Error(`the example under "${heading}" imports a txfs entry point the test does not know`);
   return code;
 };
