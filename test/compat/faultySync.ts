@@ -21,12 +21,15 @@ export interface SyncFault {
 export interface FaultySyncFileSystem extends SyncFileSystem {
   readonly trace: ReadonlyArray<{ readonly kind: SyncCallKind; readonly path: string }>;
   inject(fault: SyncFault): void;
+  /** Makes every write write at most `bytes` bytes (a short write), or none when undefined. */
+  limitWrites(bytes: number | undefined): void;
 }
 
 /** Wraps `base`, saying it is `options.platform` (default `base`'s). */
 export const faultySync = (base: SyncFileSystem, options: { readonly platform?: string } = {}): FaultySyncFileSystem => {
   const platform = options.platform ?? base.platform;
   const trace: Array<{ kind: SyncCallKind; path: string }> = [];
+  let writeLimit: number | undefined;
   const faults: Array<SyncFault & { fired: number }> = [];
   const enter = (kind: SyncCallKind, path: string): void => {
     trace.push({ kind, path });
@@ -36,7 +39,7 @@ export const faultySync = (base: SyncFileSystem, options: { readonly platform?: 
     throw fromOsError(errnoError(f.errno, kind, path), path, kind);
   };
   const handle = (h: SyncFileHandle, path: string): SyncFileHandle => ({
-    write: (b, o, l, p) => (enter('write', path), h.write(b, o, l, p)),
+    write: (b, o, l, p) => (enter('write', path), h.write(b, o, writeLimit === undefined ? l : Math.min(l, writeLimit), p)),
     datasync: () => (enter('datasync', path), h.datasync()),
     ...(h.chown === undefined ? {} : { chown: (uid: number, gid: number) => (enter('fchown', path), h.chown?.(uid, gid)) }),
     close: () => {
@@ -52,6 +55,9 @@ export const faultySync = (base: SyncFileSystem, options: { readonly platform?: 
       return trace;
     },
     inject: (f) => void faults.push({ ...f, fired: 0 }),
+    limitWrites: (bytes) => {
+      writeLimit = bytes;
+    },
     ...(platform === undefined ? {} : { platform }),
     open: (path, flags, mode) => (enter('open', path), handle(base.open(path, flags, mode), path)),
     readFile: (path) => (enter('readFile', path), base.readFile(path)),
