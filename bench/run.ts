@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printSummary } from './summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
@@ -14,6 +15,7 @@ const benches = readdirSync(here)
   .filter((f) => only.length === 0 || only.includes(f.replace(/\.ts$/, '')))
   .sort();
 
+const startedAt = Date.now();
 let failed = 0;
 for (const b of benches) {
   console.log(`\n=== bench/${b}`);
@@ -24,4 +26,5 @@ for (const b of benches) {
   }
 }
 console.log(`\n${benches.length - failed}/${benches.length} benches ran`);
+printSummary(path.join(here, 'results'), startedAt);
 process.exitCode = failed === 0 ? 0 : 1;

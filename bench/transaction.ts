@@ -15,11 +15,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
-import { openLmdbJournal } from '../src/journal/lmdb.js';
-import { openStore, openStoreWith } from '../src/store/openStore.js';
+import { openLmdbJournal, type LmdbJournal } from '../src/journal/lmdb.js';
+import { openStore, openStoreWith, storeContextOf } from '../src/store/openStore.js';
+import { settleBackground } from '../src/transaction/context.js';
 import type { CommitTuning } from '../src/transaction/tuning.js';
 import { openKey, putTx, txKey, type TxRecord } from '../src/journal/records/txRecord.js';
-import type { Store } from '../src/types.js';
+import type { Durability, Store } from '../src/types.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const TX_PER_ROUND = Number(process.env.BENCH_TX ?? 10);
@@ -59,8 +60,8 @@ const floorWrite = async (dir: string, names: readonly string[]): Promise<void> 
 };
 
 type Contender = (ctx: { dir: string; store: Store; names: readonly string[] }) => Promise<unknown>;
-/** A contender, and the store tuning it runs with (txfs contenders only). */
-type Entry = readonly [string, Contender, CommitTuning?];
+/** A contender, the store tuning and durability it runs with (txfs contenders only). */
+type Entry = readonly [string, Contender, CommitTuning?, Durability?];
 
 /** BENCH_AB=1 adds the txfs contenders with each tuning switch off (see CommitTuning), for an A/B in the same run. */
 const AB = process.env.BENCH_AB !== undefined;
@@ -75,30 +76,75 @@ const variants: ReadonlyArray<readonly [string, CommitTuning]> = AB
   : [];
 const tenFileTx: Contender = ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)));
 const concurrentTx: Contender = ({ store, names }) => Promise.all(names.map((n) => store.writeFile(n, data)));
-
-const tenFile: readonly Entry[] = [
-  ['txfs 10-file transaction', tenFileTx],
-  ['10 parallel write-file-atomic', ({ dir, names }) => Promise.all(names.map((n) => writeFileAtomicLib(path.join(dir, n), data)))],
-  ['floor', ({ dir, names }) => floorWrite(dir, names)],
-  ...variants.map(([suffix, tuning]): Entry => [`txfs 10-file transaction${suffix}`, tenFileTx, tuning]),
-];
-const concurrent: readonly Entry[] = [
-  ['txfs 16 concurrent 1-file transactions', concurrentTx],
-  ['16 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))],
-  ...variants.map(([suffix, tuning]): Entry => [`txfs 16 concurrent 1-file transactions${suffix}`, concurrentTx, tuning]),
+const sequentialWrite: Contender = ({ store, names }) => store.writeFile(names[0] ?? 'f0.dat', data);
+/** The txfs contender under each durability (the default 'full' first, by its plain name). */
+const modes = (name: string, c: Contender): Entry[] => [
+  [name, c],
+  [`${name} (atomic)`, c, {}, 'atomic'],
+  [`${name} (none)`, c, {}, 'none'],
 ];
 
-/** Milliseconds per operation of `c`, `TX_PER_ROUND` times in a fresh directory holding the files already. */
-const measure = async (root: string, c: Contender, count: number, tuning: CommitTuning = {}): Promise<number> => {
+/** Contenders compared with each other, the files each call writes, and the store transactions each call makes. */
+interface Group {
+  readonly entries: readonly Entry[];
+  readonly files: number;
+  readonly txPerCall: number;
+  readonly callsPerRound: number;
+}
+const tenFile: Group = {
+  files: FILES, txPerCall: 1, callsPerRound: TX_PER_ROUND,
+  entries: [
+    ...modes('txfs 10-file transaction', tenFileTx),
+    ['10 parallel write-file-atomic', ({ dir, names }) => Promise.all(names.map((n) => writeFileAtomicLib(path.join(dir, n), data)))],
+    ['floor', ({ dir, names }) => floorWrite(dir, names)],
+    ...variants.map(([suffix, tuning]): Entry => [`txfs 10-file transaction${suffix}`, tenFileTx, tuning]),
+  ],
+};
+const concurrent: Group = {
+  files: WIDTH, txPerCall: WIDTH, callsPerRound: TX_PER_ROUND,
+  entries: [
+    ...modes('txfs 16 concurrent 1-file transactions', concurrentTx),
+    ['16 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))],
+    ['16 concurrent write-file-atomic', ({ dir, names }) => Promise.all(names.map((n) => writeFileAtomicLib(path.join(dir, n), data)))],
+    ...variants.map(([suffix, tuning]): Entry => [`txfs 16 concurrent 1-file transactions${suffix}`, concurrentTx, tuning]),
+  ],
+};
+const sequential: Group = {
+  files: 1, txPerCall: 1, callsPerRound: TX_PER_ROUND * 2,
+  entries: [
+    ...modes('txfs sequential store.writeFile', sequentialWrite),
+    ['sequential atomically', ({ dir, names }) => atomicallyWrite(path.join(dir, names[0] ?? 'f0.dat'), data)],
+    ['sequential write-file-atomic', ({ dir, names }) => writeFileAtomicLib(path.join(dir, names[0] ?? 'f0.dat'), data)],
+  ],
+};
+const hundred: Group = {
+  files: 100, txPerCall: 100, callsPerRound: 2,
+  entries: [...modes('txfs 100 concurrent 1-file transactions', concurrentTx), ['100 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))]],
+};
+const groups = [tenFile, concurrent, sequential, hundred];
+
+/** What one measurement gave: ms per call, and (txfs) LMDB's fsynced commits per store transaction. */
+interface Measured {
+  readonly ms: number;
+  readonly journalFsyncsPerTx: number | undefined;
+}
+
+/** One contender, `callsPerRound` times in a fresh directory holding the group's files already. */
+const measure = async (root: string, c: Contender, g: Group, tuning: CommitTuning = {}, durability: Durability = 'full'): Promise<Measured> => {
   const dir = fs.mkdtempSync(path.join(root, 'r-'));
-  const names = Array.from({ length: count }, (_, i) => `f${i}.dat`);
+  const names = Array.from({ length: g.files }, (_, i) => `f${i}.dat`);
   for (const n of names) fs.writeFileSync(path.join(dir, n), data);
-  const store = await openStoreWith({ root: dir, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) }, { tuning });
+  const store = await openStoreWith({ root: dir, durability, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) }, { tuning });
   try {
     await c({ dir, store, names });
+    const journal = storeContextOf(store).env.journal as LmdbJournal;
+    const txn0 = journal.lastTxnId();
     const t0 = now();
-    for (let i = 0; i < TX_PER_ROUND; i++) await c({ dir, store, names });
-    return (now() - t0) / TX_PER_ROUND;
+    for (let i = 0; i < g.callsPerRound; i++) await c({ dir, store, names });
+    const ms = (now() - t0) / g.callsPerRound;
+    await settleBackground(storeContextOf(store));
+    // Journal fsyncs: every LMDB commit is one under 'full' and 'atomic' (none under 'none': LMDB opened noSync).
+    return { ms, journalFsyncsPerTx: durability === 'none' ? 0 : (journal.lastTxnId() - txn0) / (g.callsPerRound * g.txPerCall) };
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -156,25 +202,34 @@ const recoverMany = async (root: string): Promise<{ ms: number; report: Store['r
 const main = async (): Promise<void> => {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-tx-'));
   const ms: Record<string, number[]> = {};
-  for (const [n] of [...tenFile, ...concurrent]) ms[n] = [];
+  const fsyncs: Record<string, number[]> = {};
   try {
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [group, count] of [[tenFile, FILES], [concurrent, WIDTH]] as const) {
-        const order = group.map((_, i) => group[(i + round) % group.length]).filter((c) => c !== undefined);
-        for (const [name, c, tuning] of order) ms[name]?.push(await measure(root, c, count, tuning));
+      for (const g of groups) {
+        const order = g.entries.map((_, i) => g.entries[(i + round) % g.entries.length]).filter((c) => c !== undefined);
+        for (const [name, c, tuning, durability] of order) {
+          const m = await measure(root, c, g, tuning, durability);
+          (ms[name] ??= []).push(m.ms);
+          if (name.startsWith('txfs') && m.journalFsyncsPerTx !== undefined) (fsyncs[name] ??= []).push(m.journalFsyncsPerTx);
+        }
       }
     }
     const open = await openClean(root);
     const rec = await recoverMany(root);
     const per = (a: string, b: string): number => Number(median((ms[a] ?? []).map((x, i) => x / ((ms[b] ?? [])[i] ?? Number.NaN))).toFixed(3));
-    const ratios = {
-      /** Time ratio; target ≤ 1 (no slower than 10 parallel write-file-atomic calls). */
-      tenFileVsWriteFileAtomic: per('txfs 10-file transaction', '10 parallel write-file-atomic'),
-      /** Time ratio; target ≤ 1.5. */
-      tenFileVsFloor: per('txfs 10-file transaction', 'floor'),
-      /** Time ratio (the inverse of the throughput ratio); target ≤ 1. */
-      concurrentVsAtomically: per('txfs 16 concurrent 1-file transactions', '16 concurrent atomically'),
-    };
+    /** Throughput ratios (> 1: txfs is faster): the anchor's time over txfs's, median of per-round ratios. */
+    const speed = (a: string, b: string): number => Number((1 / per(a, b)).toFixed(3));
+    const ratios = Object.fromEntries(
+      ['', ' (atomic)', ' (none)'].flatMap((m) => [
+        [`10-file transaction${m} vs 10 parallel write-file-atomic (target ≥ 1.0)`, speed(`txfs 10-file transaction${m}`, '10 parallel write-file-atomic')],
+        [`10-file transaction${m} vs the floor (target ≥ 0.67)`, speed(`txfs 10-file transaction${m}`, 'floor')],
+        [`16 concurrent transactions${m} vs 16 concurrent atomically (target ≥ 1.0)`, speed(`txfs 16 concurrent 1-file transactions${m}`, '16 concurrent atomically')],
+        [`16 concurrent transactions${m} vs 16 concurrent write-file-atomic (target ≥ 1.0)`, speed(`txfs 16 concurrent 1-file transactions${m}`, '16 concurrent write-file-atomic')],
+        [`sequential store.writeFile${m} vs atomically`, speed(`txfs sequential store.writeFile${m}`, 'sequential atomically')],
+        [`100 concurrent transactions${m} vs 100 concurrent atomically`, speed(`txfs 100 concurrent 1-file transactions${m}`, '100 concurrent atomically')],
+      ]),
+    );
+    const fsyncsPerTx = Object.fromEntries(Object.entries(fsyncs).map(([k, v]) => [k, Number(median(v).toFixed(3))]));
     const ab = Object.fromEntries(
       variants.flatMap(([suffix]) => [
         [`tenFile${suffix} vs floor`, per(`txfs 10-file transaction${suffix}`, 'floor')],
@@ -182,8 +237,8 @@ const main = async (): Promise<void> => {
       ]),
     );
     const medians = Object.fromEntries(Object.entries(ms).map(([k, v]) => [k, Number(median(v).toFixed(2))]));
-    console.log(`transaction: ${ROUNDS} rounds × ${TX_PER_ROUND} operations (median ms per operation; ratios: median of per-round time ratios, lower is better)`);
-    console.table(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { 'ms/op': v }])));
+    console.log(`transaction: ${ROUNDS} rounds (median ms per operation; ratios: throughput, median of per-round ratios, > 1: txfs faster)`);
+    console.table(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { 'ms/op': v, 'journal fsyncs per transaction': fsyncsPerTx[k] ?? '' }])));
     console.table(ratios);
     if (AB) console.table(ab);
     console.log(`openStore on a clean journal: median ${median(open).toFixed(2)} ms (target < 10 ms)`);
@@ -196,6 +251,7 @@ const main = async (): Promise<void> => {
       cpus: os.cpus().length,
       config: { rounds: ROUNDS, operationsPerRound: TX_PER_ROUND, files: FILES, width: WIDTH, bytes: data.length, recover: RECOVER_N },
       msPerOperation: medians,
+      journalFsyncsPerTransaction: fsyncsPerTx,
       ratios,
       ...(AB ? { abRatios: ab } : {}),
       openStoreCleanMs: median(open),

@@ -36,6 +36,11 @@ import { isCommitFailure, lmdbError, lmdbFailure } from './lmdbErrors.js';
 /** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
 export interface LmdbJournal extends Journal {
   readonly stats: { readonly flushes: number; readonly commits: number };
+  /**
+   * LMDB's count of write transactions committed in the environment (by any process). Every one of them is fsynced
+   * (unless `noSync` or `overlappingSync`): its growth over some work is the fsyncs of the journal that work cost.
+   */
+  readonly lastTxnId: () => number;
 }
 
 /** Options of `openLmdbJournal` (the defaults are what a store uses). */
@@ -164,6 +169,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
 
   return {
     stats,
+    lastTxnId: () => (root.getStats() as { readonly lastTxnId: number }).lastTxnId,
     get: (key) => guard(() => readValue(db, key), key),
     range: (prefix) => guard(() => readRange(db, prefix)),
     // The callback runs inside LMDB's write transaction, whose lock is shared by every process mapping the
