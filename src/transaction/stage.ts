@@ -20,7 +20,7 @@ import type { StoreContext } from './context.js';
 import { eachWithin, transactionBudget } from './fileBudget.js';
 import type { PlannedOp } from './plannedOp.js';
 import type { FileStat, FileSystem } from '../fs/fileSystem.js';
-import type { Fingerprint } from './fingerprint.js';
+import { matchesManifest, type Fingerprint } from './fingerprint.js';
 
 /** Settles every promise, then throws the first rejection: no step may still be running when a failure is handled. */
 export const allOrFirstError = async (jobs: ReadonlyArray<Promise<unknown>>): Promise<void> => {
@@ -203,8 +203,11 @@ export const noteBackupContent = async (ctx: StoreContext, op: PlannedOp, size: 
   // Not what the store last wrote there (corrupted, or changed behind its back): never a default restore. The entry
   // seen when the operation was added may be older than a transaction that committed before this one took its lock:
   // a content that is not vouched for is compared with the manifest as it is now (the lock holds it still).
+  // A hash taken when the file was noted is no word of the manifest's: another transaction may have renamed the file
+  // in and not yet finished (its manifest entry comes with its lock's release). Only an entry describing this very file vouches.
+  const vouched = known !== undefined && fp.exists && matchesManifest(fp, op.manifest);
   const key = manifestKey(op.target.rel);
-  const m = known !== undefined || op.manifest === undefined ? op.manifest : decodeRecordIfPresent(key, await ctx.env.journal.get(key), ManifestEntry);
+  const m = vouched || op.manifest === undefined ? op.manifest : decodeRecordIfPresent(key, await ctx.env.journal.get(key), ManifestEntry);
   op.backupDamaged = m !== undefined && (m.sha256 !== op.backupContent.sha256 || m.size !== size);
 };
 
