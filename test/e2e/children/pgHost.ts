@@ -2,8 +2,9 @@
  * Child of the many-hosts tests: one "host" (its own host id and its own connections) with a store on a shared root
  * and the PostgreSQL journal. `pgHost <url> <schema> <root> <hostId> <leaseMs> <mode> [args…]`; prints "ready" once
  * the store is open (its recovery done). Modes:
- * - `rmw`: forever, a read-modify-write transaction on one of k/a…k/d (expects the file unchanged by its SHA-256,
- *   appends the tag `<hostId>.<i>`); prints "ack <file> <tag>", or "fail <code> <message>".
+ * - `rmw`: forever, a read-modify-write transaction on one pair of files, k/a + k/b or k/c + k/d (expects both
+ *   unchanged by their SHA-256, appends the tag `<hostId>.<pid>.<i>` to both); prints "ack <pair> <tag>" (pair `ab` or
+ *   `cd`), or "fail <code> <message>"; "lapse <n>" when its lease lapsed. The two files of a pair must always be equal.
  * - `counter <count> <goFile>`: waits for <goFile>, then <count> times: reads counter.txt, commits counter+1 and
  *   s0…s2 tagged `<hostId>:<i>` expecting the counter unchanged; prints "ok <hostId> <i>" or "fail <code>"; exits.
  * - `hold <file> <content> <goFile>`: one transaction writing <file> whose content streams in two halves: prints
@@ -33,7 +34,9 @@ const waitFor = async (file: string): Promise<void> => {
   while (!fs.existsSync(file)) await sleep(10);
 };
 
-const journal = await postgresJournal({ connectionString: url, schema, hostId, leaseMs: Number(leaseText), retryMs: 2000, poolSize: 3 });
+// Its connections carry its host id, so that a test can find and drop them.
+const named = `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(hostId)}`;
+const journal = await postgresJournal({ connectionString: named, schema, hostId, leaseMs: Number(leaseText), retryMs: 2000, poolSize: 3 });
 const store = await openStore({ root, journal, lockTimeoutMs: 8000 });
 say('ready');
 
@@ -45,15 +48,25 @@ async function* halves(content: string, between: () => Promise<void>): AsyncGene
 }
 
 if (mode === 'rmw') {
+  let lapsesSeen = 0;
   for (let i = 0; ; i++) {
-    const file = `k/${'abcd'[i % 4] ?? 'a'}`;
-    const tag = `${hostId}.${i}`;
+    const pair = i % 2 === 0 ? 'ab' : 'cd';
+    const files = [...pair].map((c) => `k/${c}`);
+    // The pid tells the generations of a host apart (a restarted host counts from 0 again).
+    const tag = `${hostId}.${process.pid}.${i}`;
+    if (journal.stats.lapses > lapsesSeen) {
+      lapsesSeen = journal.stats.lapses;
+      say(`lapse ${lapsesSeen}`);
+    }
     try {
-      const current = await store.readFile(file);
+      const current = await Promise.all(files.map((f) => store.readFile(f)));
       await store.transaction((tx) => {
-        tx.expect(file, { sha256: sha256Of(current) }).writeFile(file, `${current.toString('utf8')}${tag}\n`);
+        files.forEach((f, n) => {
+          const was = current[n] ?? Buffer.alloc(0);
+          tx.expect(f, { sha256: sha256Of(was) }).writeFile(f, `${was.toString('utf8')}${tag}\n`);
+        });
       });
-      say(`ack ${file} ${tag}`);
+      say(`ack ${pair} ${tag}`);
     } catch (e) {
       say(failure(e));
       // A journal that cannot be reached is tried again a little later, as a service would.
