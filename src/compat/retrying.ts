@@ -51,14 +51,22 @@ const retrySync = <A>(policy: RetryPolicy, f: () => A): A => {
   }
 };
 
+/** `d` without its `platform`: see `retryingFileSystem`. */
+const posix = <D extends { readonly platform?: string }>(d: D): D => {
+  const { platform: _platform, ...rest } = d;
+  return rest as D;
+};
+
 /**
  * `fs` with `open`, a handle's `write`, `rename` and `readFile` tried again under `policy`; every other call as it is.
+ * It names no platform: the policy is the one retry of its renames, on Windows too (the write's own win32 retry of
+ * EPERM, EACCES and EBUSY would multiply it, and `timeout: 0` means no retry there either, as with atomically).
  * @throws nothing itself; its calls reject as `fs`'s do once the policy gives up.
  */
 export const retryingFileSystem = (fs: FileSystem, policy: RetryPolicy): FileSystem => {
   const handle = (h: FileHandle): FileHandle => ({ ...h, write: (b, o, l, p) => retry(policy, () => h.write(b, o, l, p)) });
   return {
-    ...fs,
+    ...posix(fs),
     open: async (path, flags, mode) => handle(await retry(policy, () => fs.open(path, flags, mode))),
     rename: (from, to) => retry(policy, () => fs.rename(from, to)),
     readFile: (path) => retry(policy, () => fs.readFile(path)),
@@ -66,13 +74,13 @@ export const retryingFileSystem = (fs: FileSystem, policy: RetryPolicy): FileSys
 };
 
 /**
- * `retryingFileSystem` for the synchronous door (the thread sleeps between tries).
+ * `retryingFileSystem` for the synchronous door (the thread sleeps between tries; no platform either).
  * @throws as `fs`'s calls do once the policy gives up.
  */
 export const retryingSyncFileSystem = (fs: SyncFileSystem, policy: RetryPolicy): SyncFileSystem => {
   const handle = (h: SyncFileHandle): SyncFileHandle => ({ ...h, write: (b, o, l, p) => retrySync(policy, () => h.write(b, o, l, p)) });
   return {
-    ...fs,
+    ...posix(fs),
     open: (path, flags, mode) => handle(retrySync(policy, () => fs.open(path, flags, mode))),
     rename: (from, to) => retrySync(policy, () => fs.rename(from, to)),
     readFile: (path) => retrySync(policy, () => fs.readFile(path)),

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import { atomicallyOn } from '../../../src/compat/atomicallyOn.js';
 import { writeFileAtomicOn } from '../../../src/compat/writeFileAtomicOn.js';
 import { errnoError, fromOsError } from '../../../src/errors.js';
 import { nodeFileSystem, nodeSyncFileSystem } from '../../../src/fs/node.js';
@@ -91,6 +92,16 @@ describe('a rename held by another program for two tries', () => {
     wfa.sync(at('d.json'), 'compat sync');
     expect([renames(afs.trace), renames(wsfs.trace)]).toEqual([3, 3]);
     expect(['s.json', 'c.json', 'd.json'].map((f) => fs.readFileSync(at(f), 'utf8'))).toEqual(['sync', 'compat', 'compat sync']);
+    expect(temps()).toEqual([]);
+  });
+
+  it("atomically's timeout is the one retry of its renames on win32: timeout 0 tries once, the default retries and lands", async () => {
+    const held = createFaultyFileSystem(nodeFileSystem, [{ kind: 'rename', nth: 1, errno: 'EPERM', mode: 'always' }], { platform: 'win32' });
+    await expect(atomicallyOn({ fs: held, syncFs: nodeSyncFileSystem }).writeFile(at('t0.json'), 'x', { timeout: 0 })).rejects.toMatchObject({ code: 'EPERM' });
+    expect(renames(held.trace)).toBe(1);
+    const twice = createFaultyFileSystem(nodeFileSystem, heldTwice('EBUSY'), { platform: 'win32' });
+    await atomicallyOn({ fs: twice, syncFs: nodeSyncFileSystem }).writeFile(at('t1.json'), 'x');
+    expect(renames(twice.trace)).toBe(3);
     expect(temps()).toEqual([]);
   });
 
