@@ -69,7 +69,11 @@ const openTemp = (fs: SyncFileSystem, dest: string, tempPath: string, s: SyncSta
     if (!(hasCode(e, 'ENOENT') && e.syscall === 'open')) throw namingTarget(e, dest, tempPath);
     if (!s.mkdirp) throw missingDirError(dirname(dest), e);
     runSync(fs, ensureDirSteps(dirname(dest), s.sync));
-    return fs.open(tempPath, 'wx', s.mode);
+    try {
+      return fs.open(tempPath, 'wx', s.mode);
+    } catch (again) {
+      throw namingTarget(again, dest, tempPath);
+    }
   }
 };
 
