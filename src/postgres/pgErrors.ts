@@ -24,7 +24,7 @@ export const isTransient = (e: unknown): boolean => {
   if (code !== undefined && (TRANSIENT_STATES.has(code) || code.startsWith('08') || TRANSIENT_ERRNOS.has(code))) return true;
   const message = e instanceof Error ? e.message : '';
   // pg's own words for a socket that closed under it (no code).
-  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable/i.test(message);
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Query read timeout|Client has encountered a connection error|not queryable/i.test(message);
 };
 
 /** The SQLSTATE of a database error, undefined for anything else. */

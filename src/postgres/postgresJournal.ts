@@ -27,6 +27,9 @@ import { Writer, backoff, connect, type WriterStats } from './writer.js';
 
 export type { PostgresJournalOptions } from './postgresOptions.js';
 
+/** The longest a statement may go unanswered before its connection is given up (a batch's lock wait included). */
+const QUERY_TIMEOUT_MS = 60_000;
+
 /** What `postgresJournal` returns: a Journal with its liveness, and counters for tests and the bench. */
 export interface PostgresJournal extends Journal {
   readonly processes: Processes;
@@ -52,7 +55,16 @@ export const postgresJournal = async (options: PostgresJournalOptions = {}): Pro
   const o = checkPostgresOptions(options);
   const owned = o.pool === undefined;
   const pool: Pool =
-    o.pool ?? new pg.Pool({ ...(o.connectionString === undefined ? {} : { connectionString: o.connectionString }), max: o.poolSize });
+    o.pool ??
+    new pg.Pool({
+      ...(o.connectionString === undefined ? {} : { connectionString: o.connectionString }),
+      max: o.poolSize,
+      // Bounded waits: for a connection (a call then retries or fails as EJOURNAL) and for an answer on one whose
+      // server vanished without closing it (a host cut off); keepalive finds such a connection dead sooner.
+      connectionTimeoutMillis: Math.max(1000, o.retryMs),
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
+    });
   // An idle connection that the server drops (a restart) must not end the process with an unhandled 'error'.
   if (owned) pool.on('error', () => undefined);
   let where = `schema "${o.schema}" of PostgreSQL${o.connectionString === undefined ? '' : ' (connection string given)'}`;

@@ -14,6 +14,7 @@
  *   lives until killed.
  */
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TxfsError } from '../../../src/errors.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
@@ -25,7 +26,12 @@ if (url === undefined || schema === undefined || root === undefined || hostId ==
   throw new Error('usage: pgHost <url> <schema> <root> <hostId> <leaseMs> <mode> [args…]');
 }
 process.stdout.on('error', () => process.exit(0));
-const say = (line: string): void => void process.stdout.write(`${line}\n`);
+/** With TXFS_HOST_LOG=<dir>, every line (and what the store logs) also goes to <dir>/<hostId>.log, timed: to look into a run. */
+const logDir = process.env.TXFS_HOST_LOG;
+const say = (line: string): void => {
+  if (logDir !== undefined) fs.appendFileSync(path.join(logDir, `${hostId}.log`), `${new Date().toISOString().slice(11, 23)} ${process.pid} ${line}\n`);
+  process.stdout.write(`${line}\n`);
+};
 const failure = (e: unknown): string => {
   if (!(e instanceof TxfsError)) throw e;
   return `fail ${e.code} ${e.message.replace(/\n/g, ' ')}`;
@@ -37,7 +43,9 @@ const waitFor = async (file: string): Promise<void> => {
 // Its connections carry its host id, so that a test can find and drop them.
 const named = `${url}${url.includes('?') ? '&' : '?'}application_name=${encodeURIComponent(hostId)}`;
 const journal = await postgresJournal({ connectionString: named, schema, hostId, leaseMs: Number(leaseText), retryMs: 2000, poolSize: 3 });
-const store = await openStore({ root, journal, lockTimeoutMs: 8000 });
+const logged = (level: string) => (o: unknown, m: string): void => say(`log ${level} ${m}: ${String((o as { err?: unknown }).err)}`);
+const logger = { debug: () => undefined, info: () => undefined, warn: logged('warn'), error: logged('error') };
+const store = await openStore({ root, journal, lockTimeoutMs: 8000, ...(logDir === undefined ? {} : { logger }) });
 say('ready');
 
 async function* halves(content: string, between: () => Promise<void>): AsyncGenerator<Uint8Array> {
