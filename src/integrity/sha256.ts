@@ -8,17 +8,14 @@ import type { FileSystem } from '../fs/fileSystem.js';
 /** SHA-256 of `bytes` (a string is hashed as UTF-8), lowercase hex. */
 export const sha256Of = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
-/** Bytes per read when hashing a file. */
-const HASH_CHUNK = 1024 * 1024;
-
 /**
- * SHA-256 of the file at `path`, streamed in constant memory, a mebibyte a read (few round trips for a large file).
+ * SHA-256 of the file at `path`, streamed in constant memory.
  * @throws TxfsError ENOENT, EISDIR, EACCES, EIO … from the file system.
  */
 export const hashFile = async (fs: FileSystem, path: string): Promise<string> => {
   const hash = createHash('sha256');
   try {
-    for await (const chunk of fs.readStream(path, { chunkSize: HASH_CHUNK })) hash.update(chunk);
+    for await (const chunk of fs.readStream(path)) hash.update(chunk);
   } catch (e) {
     throw fromOsError(e, path, 'read');
   }
