@@ -9,7 +9,7 @@ import { CrashError } from './crashError.js';
 import { crashFileSystem } from './crashFileSystem.js';
 import { Disk, ROOT, type DirNode, type DiskImage } from './disk.js';
 import { locate } from './lookup.js';
-import { JournalState, memoryJournal, type JournalImage } from './memoryJournal.js';
+import { JournalState, memoryJournal, type JournalImage, type JournalSemantics } from './memoryJournal.js';
 import { mixSeed, seededRandom } from './random.js';
 import { survivingDisk, type CrashModel } from './survivors.js';
 import { envelopeChecksum } from '../journal/envelope.js';
@@ -46,6 +46,8 @@ export interface CrashWorldOptions {
    * a seeded prefix under 'reorder' and 'torn').
    */
   readonly journalDurability?: JournalDurability;
+  /** 'local' (default): LMDB's transaction semantics; 'remote': the PostgreSQL journal's (see `memoryJournal.ts`). */
+  readonly journalSemantics?: JournalSemantics;
 }
 
 /** When a journal commit of a crash world is durable: once it resolved ('commit'), or once a later flush resolved ('flush'). */
@@ -97,6 +99,11 @@ export interface CrashWorld {
   journalEntries(prefix?: string): Array<{ key: string; value: unknown }>;
   /** The next fsync/fdatasync of a file whose path contains `pathIncludes` fails with EIO and its unsynced writes are lost for good. */
   failNextSync(pathIncludes?: string): void;
+  /**
+   * The `nth` journal commit from now (default 1: the next one) lands, and its call rejects with EJOURNAL "may or may
+   * not have been committed" — a remote journal's connection lost as its COMMIT went, the outcome not found in time.
+   */
+  loseCommitAnswer(nth?: number): void;
   /** Adds a non-call record to the trace (e.g. "commit resolved"). */
   mark(label: string): void;
   /** A digest of everything on the disk and in the journal, to tell distinct crash states apart. */
@@ -148,13 +155,14 @@ const keptCommits = (choice: CrashChoice, durability: JournalDurability, model: 
   return Math.floor(roll * (pending + 1));
 };
 
-const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean, durability: JournalDurability): CrashWorld => {
+const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: number, record: boolean, durability: JournalDurability, semantics: JournalSemantics): CrashWorld => {
   let calls = 0;
   let limit = Number.POSITIVE_INFINITY;
   let crashed = false;
   const trace: TraceRecord[] = [];
   const snapshots: Snapshot[] = [];
   const syncFailures: string[] = [];
+  let answerLostIn = 0;
   const snapshot = (): Snapshot => ({ disk: disk.freeze(), journal: journalState.freeze(), clock: disk.clock });
 
   const enter = (kind: string, path: string, to?: string): TraceRecord => {
@@ -170,6 +178,7 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
   };
   const gate = {
     enter,
+    loseAnswer: (): boolean => answerLostIn > 0 && --answerLostIn === 0,
     failSync: (path: string): boolean => {
       const i = syncFailures.findIndex((p) => path.includes(p));
       if (i < 0) return false;
@@ -183,12 +192,12 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
     const s = choice.seed ?? seed;
     const rnd = seededRandom(mixSeed(s, n));
     const survivingJournal = JournalState.surviving(image.journal, keptCommits(choice, durability, m, image.journal.unflushed.length, rnd));
-    return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false, durability);
+    return build(survivingDisk(image.disk, m, rnd, image.clock), survivingJournal, m, s, choice.recordCrashPoints ?? false, durability, semantics);
   };
 
   const world: CrashWorld = {
     fs: crashFileSystem(disk, gate),
-    journal: memoryJournal(journalState, gate),
+    journal: memoryJournal(journalState, gate, semantics),
     get calls() {
       return calls;
     },
@@ -240,6 +249,9 @@ const build = (disk: Disk, journalState: JournalState, model: CrashModel, seed: 
       }
     },
     journalEntries: (prefix = '') => journalState.entries(prefix),
+    loseCommitAnswer: (nth = 1) => {
+      answerLostIn = nth;
+    },
     failNextSync: (pathIncludes = '') => {
       syncFailures.push(pathIncludes);
     },
@@ -290,5 +302,5 @@ export const createCrashWorld = (options: CrashWorldOptions = {}): CrashWorld =>
     disk.changeData(file, { kind: 'write', pos: 0, bytes: typeof content === 'string' ? Buffer.from(content, 'utf8') : Uint8Array.prototype.slice.call(content) });
   }
   disk.syncAll();
-  return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false, options.journalDurability ?? 'commit');
+  return build(disk, new JournalState(), options.model ?? 'lose-unsynced', options.seed ?? 0, options.recordCrashPoints ?? false, options.journalDurability ?? 'commit', options.journalSemantics ?? 'local');
 };

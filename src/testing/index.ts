@@ -4,6 +4,7 @@
  */
 export { createCrashWorld } from './crashWorld.js';
 export type { CrashWorld, CrashWorldOptions, CrashChoice, JournalDurability, TraceRecord } from './crashWorld.js';
+export type { JournalSemantics } from './memoryJournal.js';
 export { CrashError, isCrash } from './crashError.js';
 export type { CrashModel } from './survivors.js';
 export { arbitraries, FILE_PATHS, DIR_PATHS } from './arbitraries.js';

@@ -11,7 +11,10 @@
  *   the crash point just before the call (commit lost) or just after it (commit kept), both of which are explored.
  */
 import { TxfsError } from '../errors.js';
+import { parseValue, serializeValue } from '../journal/envelope.js';
 import { MAX_KEY_BYTES, type Journal, type JournalTxn } from '../journal/journal.js';
+import { ambiguous } from '../postgres/pgErrors.js';
+import { Snapshot, isComplete } from '../postgres/snapshot.js';
 
 /** One committed journal transaction: keys set (to a value) or removed (undefined). */
 export interface Commit {
@@ -28,7 +31,35 @@ export interface JournalImage {
 export interface JournalGate {
   /** Counts and records the call (or throws CrashError); returns the trace record, whose keys the journal fills in. */
   enter(kind: string, path: string): { keys?: readonly string[]; writes?: ReadonlyMap<string, unknown> };
+  /** True when the answer of the commit just made is lost (`CrashWorld.loseCommitAnswer`): it landed, its call rejects. */
+  loseAnswer?(): boolean;
 }
+
+/**
+ * Whose semantics the journal has. 'local': LMDB's (a callback runs once, inside the writer's transaction). 'remote':
+ * the PostgreSQL journal's (`txfs/postgres`): a callback runs against what its transaction has read so far — reads not
+ * made yet answer "absent" — and again once those are fetched, until a run misses nothing; only that run's writes
+ * and result count. A commit whose answer was lost (`loseCommitAnswer`) lands and rejects with the same EJOURNAL.
+ */
+export type JournalSemantics = 'local' | 'remote';
+
+/** Runs `fn` as the PostgreSQL journal does (`postgres/snapshot.ts`), over `live`; its writes go into `writes`. */
+const runRemote = <T>(fn: (txn: JournalTxn) => T, live: ReadonlyMap<string, unknown>, writes: Map<string, unknown>): T => {
+  const snapshot = new Snapshot();
+  for (let round = 0; round < 64; round++) {
+    const run = snapshot.run(fn);
+    if (isComplete(run)) {
+      if (!run.outcome.ok) throw run.outcome.error;
+      for (const [k, v] of run.writes) writes.set(k, v === null ? undefined : freeze(parseValue(k, v)));
+      return run.outcome.value;
+    }
+    const rows = [...live.entries()]
+      .filter(([k]) => run.misses.keys.has(k) || [...run.misses.prefixes].some((p) => k.startsWith(p)))
+      .map(([key, v]) => ({ key, value: serializeValue(key, v) }));
+    snapshot.learn(run.misses, rows);
+  }
+  throw new TxfsError('EJOURNAL', 'EJOURNAL: a journal transaction kept reading keys it had not read before (64 rounds)');
+};
 
 const freeze = (value: unknown): unknown => {
   if (typeof value === 'object' && value !== null) {
@@ -108,7 +139,7 @@ export class JournalState {
  * Makes the `Journal` of one world over `state`. Values are copied in (as a real store serialises them) and handed out
  * frozen: what is read can never change what is stored. Once closed, every call rejects with EJOURNAL, as LMDB's.
  */
-export const memoryJournal = (state: JournalState, gate: JournalGate): Journal => {
+export const memoryJournal = (state: JournalState, gate: JournalGate, semantics: JournalSemantics = 'local'): Journal => {
   let closed = false;
   const open = (): void => {
     if (closed) throw new TxfsError('EJOURNAL', 'EJOURNAL: the journal of this crash world is closed');
@@ -138,10 +169,11 @@ export const memoryJournal = (state: JournalState, gate: JournalGate): Journal =
         return inRange(merged, prefix);
       },
     };
-    const result = fn(txn);
+    const result = semantics === 'remote' ? runRemote(fn, state.live, writes) : fn(txn);
     state.commit(writes);
     record.keys = [...writes.keys()];
     record.writes = writes;
+    if (writes.size > 0 && gate.loseAnswer?.() === true) throw ambiguous("the crash world's journal", new Error('connection lost as the COMMIT went'));
     return result;
   };
   return {

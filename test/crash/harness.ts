@@ -19,6 +19,7 @@ import {
   type CrashChoice,
   type CrashModel,
   type CrashWorld,
+  type JournalSemantics,
   type TxOutcome,
   type Violation,
   type Workload,
@@ -68,6 +69,8 @@ export interface ExploreOptions {
    * where the full I2 would not have held (acknowledged transactions that a power cut rolled back).
    */
   readonly durability?: 'full' | 'atomic';
+  /** The journal's transaction semantics (default 'local', LMDB's; 'remote': the PostgreSQL journal's). */
+  readonly journalSemantics?: JournalSemantics;
 }
 
 /** One crash state that broke an invariant. */
@@ -188,7 +191,7 @@ const nestedChoices: Choice[] = [
 /** Runs `w` once, then checks every crash state it can leave. */
 export const exploreWorkload = async (w: Workload, o: ExploreOptions): Promise<Explored> => {
   const breaks = o.breaks ?? {};
-  const world = createCrashWorld({ files: w.files, dirs: o.dirs ?? [], recordCrashPoints: true });
+  const world = createCrashWorld({ files: w.files, dirs: o.dirs ?? [], recordCrashPoints: true, journalSemantics: o.journalSemantics ?? 'local' });
   const durability = o.durability ?? 'full';
   const store = await openOn(world, 0, breaks, world.fs, durability);
   const outcomes = await runWorkload(store, w, { world });
