@@ -20,6 +20,7 @@ export const readmeBlock = (heading: string): string => {
     .replace(`from 'txfs/testing'`, `from '${source('testing/index.ts')}'`)
     .replace(`from 'txfs/compat/write-file-atomic'`, `from '${source('compat/writeFileAtomic.ts')}'`)
     .replace(`from 'txfs/compat/atomically'`, `from '${source('compat/atomically.ts')}'`)
+    .replace(`from 'txfs/postgres'`, `from '${source('postgres/index.ts')}'`)
     .replace(`from 'txfs'`, `from '${source('index.ts')}'`);
   if (/from 'txfs/.test(code)) throw new Error(`the example under "${heading}" imports a txfs entry point the test does not know`);
   return code;

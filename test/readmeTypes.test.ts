@@ -1,6 +1,6 @@
 /**
  * Every TypeScript example of the README compiles under the project's strict tsconfig, against the package's own
- * types (`txfs`, `txfs/testing`, `txfs/fp`, `txfs/compat/*` mapped to the sources): a user copying one gets no type error.
+ * types (`txfs`, `txfs/testing`, `txfs/fp`, `txfs/compat/*`, `txfs/postgres` mapped to the sources): a user copying one gets no type error.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,7 +28,7 @@ describe('the README examples', () => {
         path.join(dir, 'tsconfig.json'),
         JSON.stringify({
           extends: path.relative(dir, path.join(repo, 'tsconfig.json')).split(path.sep).join('/'),
-          compilerOptions: { noUnusedLocals: false, baseUrl: '.', paths: { txfs: [`${src}/index.ts`], 'txfs/testing': [`${src}/testing/index.ts`], 'txfs/fp': [`${src}/fp.ts`], 'txfs/compat/write-file-atomic': [`${src}/compat/writeFileAtomic.ts`], 'txfs/compat/atomically': [`${src}/compat/atomically.ts`] } },
+          compilerOptions: { noUnusedLocals: false, baseUrl: '.', paths: { txfs: [`${src}/index.ts`], 'txfs/testing': [`${src}/testing/index.ts`], 'txfs/fp': [`${src}/fp.ts`], 'txfs/compat/write-file-atomic': [`${src}/compat/writeFileAtomic.ts`], 'txfs/compat/atomically': [`${src}/compat/atomically.ts`], 'txfs/postgres': [`${src}/postgres/index.ts`] } },
           include: ['*.ts'],
         }),
       );

@@ -10,7 +10,7 @@ import { isSchemaName } from './schema.js';
 /** Options of `postgresJournal`. */
 export interface PostgresJournalOptions {
   /** `postgresql://user@host/db` (with `?host=/socket/dir` for a unix socket). Not with `pool`. Neither: the PG* environment variables. */
-  readonly connectionString?: string;
+  readonly connectionString?: string | undefined;
   /** A pool of your own (not ended by `close()`; give it an 'error' listener). Not with `connectionString`. */
   readonly pool?: Pool;
   /** The PostgreSQL schema holding the journal's tables (default `txfs`): one per store root. */
