@@ -54,7 +54,7 @@ export const commitSql = (schema: string, writes: ReadonlyMap<string, Buffer | n
   ].join(';\n');
 };
 
-/** Runs a simple query of several statements; one result per statement. */
+/** Runs a simple query of several statements; one result per statement. Errors: pg's (the caller maps them). */
 export const multi = async (client: PoolClient, statements: readonly string[]): Promise<QueryResult[]> => {
   const r: unknown = await client.query(statements.join(';\n'));
   return Array.isArray(r) ? (r as QueryResult[]) : [r as QueryResult];

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
 import { postgresJournal, type PostgresJournal } from '../../../src/postgres/index.js';
+import { beginSql } from '../../../src/postgres/sql.js';
 import { startCuttingProxy, type CuttingProxy } from '../../support/cuttingProxy.js';
 import { freshSchema, postgresSkip, sharedPostgres, skipNote } from '../../support/sharedPostgres.js';
 
@@ -124,6 +125,21 @@ describe(`the PostgreSQL journal${skipNote}`, () => {
       { key: 'b/1', value: 1 },
       { key: 'b/2', value: 2 },
     ]);
+  });
+
+  it.skipIf(skip)('is held up by a writer paused inside its transaction only until the server ends that transaction', async () => {
+    const schema = freshSchema('paused');
+    const j = await open({ schema, leaseMs: 2000 });
+    await j.put('k', 1);
+    // A writer that stopped (SIGSTOP, a stalled host) right after taking the writer lock, as the journal takes it.
+    const paused = new pg.Client({ connectionString: url });
+    paused.on('error', () => undefined);
+    await paused.connect();
+    await paused.query(beginSql(schema, 1000).join(';\n'));
+    await j.put('k', 2);
+    expect(await j.get('k')).toBe(2);
+    await expect(paused.query('SELECT 1')).rejects.toThrow(/idle-in-transaction|terminat|Connection/i);
+    await paused.end().catch(() => undefined);
   });
 
   describe('a connection cut while a write is on its way', () => {
