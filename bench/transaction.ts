@@ -117,11 +117,21 @@ const sequential: Group = {
     ['sequential write-file-atomic', ({ dir, names }) => writeFileAtomicLib(path.join(dir, names[0] ?? 'f0.dat'), data)],
   ],
 };
+/** A different file each call (20 in turn): what durability 'atomic' is for — the next call need not wait for the last one's finish. */
+let turn = 0;
+const rotatingWrite: Contender = ({ store, names }) => store.writeFile(names[turn++ % names.length] ?? 'f0.dat', data);
+const rotating: Group = {
+  files: 20, txPerCall: 1, callsPerRound: TX_PER_ROUND * 2,
+  entries: [
+    ...modes('txfs sequential store.writeFile, another file each time', rotatingWrite),
+    ['sequential atomically, another file each time', ({ dir, names }) => atomicallyWrite(path.join(dir, names[turn++ % names.length] ?? 'f0.dat'), data)],
+  ],
+};
 const hundred: Group = {
   files: 100, txPerCall: 100, callsPerRound: 2,
   entries: [...modes('txfs 100 concurrent 1-file transactions', concurrentTx), ['100 concurrent atomically', ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data)))]],
 };
-const groups = [tenFile, concurrent, sequential, hundred];
+const groups = [tenFile, concurrent, sequential, rotating, hundred];
 
 /** What one measurement gave: ms per call, and (txfs) LMDB's fsynced commits per store transaction. */
 interface Measured {
@@ -226,6 +236,7 @@ const main = async (): Promise<void> => {
         [`16 concurrent transactions${m} vs 16 concurrent atomically (target ≥ 1.0)`, speed(`txfs 16 concurrent 1-file transactions${m}`, '16 concurrent atomically')],
         [`16 concurrent transactions${m} vs 16 concurrent write-file-atomic (target ≥ 1.0)`, speed(`txfs 16 concurrent 1-file transactions${m}`, '16 concurrent write-file-atomic')],
         [`sequential store.writeFile${m} vs atomically`, speed(`txfs sequential store.writeFile${m}`, 'sequential atomically')],
+        [`sequential store.writeFile${m}, another file each time, vs atomically`, speed(`txfs sequential store.writeFile, another file each time${m}`, 'sequential atomically, another file each time')],
         [`100 concurrent transactions${m} vs 100 concurrent atomically`, speed(`txfs 100 concurrent 1-file transactions${m}`, '100 concurrent atomically')],
       ]),
     );
