@@ -14,6 +14,7 @@ import writeFileAtomicLib from 'write-file-atomic';
 import { createFaultyFileSystem } from '../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../src/ops/atomicWrite.js';
+import { median } from './lib/stats.js';
 
 /** Diagnostic only: txfs without the directory fsync the others do not do, to show what that fsync costs. */
 const withoutDirSync = { ...nodeFileSystem, syncDir: async (): Promise<void> => undefined };
@@ -67,11 +68,6 @@ const PAR_OPS = Number(process.env.BENCH_PAR_OPS ?? 96);
 const WIDTH = 16;
 const data = Buffer.alloc(4096, 'x');
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 /** ops/s of `ops` writes, `width` at a time, each worker on its own file (a file per worker, like independent callers). */
 const run = async (write: Write, dir: string, ops: number, width: number): Promise<number> => {

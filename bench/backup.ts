@@ -20,10 +20,10 @@ import { readBackup } from '../src/backup/readBackup.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { openLmdbJournal } from '../src/journal/lmdb.js';
 import { stageFile } from '../src/ops/stageFile.js';
+import { median } from './lib/stats.js';
 
 const MiB = 1024 * 1024;
 const size = 100 * MiB;
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 /** CSV-like text (compresses about as well as an export does), with random digits so it is not trivially repetitive. */
 const exportLike = (bytes: number): Buffer => {

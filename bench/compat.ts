@@ -17,6 +17,7 @@ import * as atomicallyTxfs from '../src/compat/atomically.js';
 import writeFileAtomicTxfs from '../src/compat/writeFileAtomic.js';
 import { nodeSyncFileSystem } from '../src/fs/node.js';
 import { writeFileAtomicSyncWith } from '../src/ops/atomicWriteSync.js';
+import { median } from './lib/stats.js';
 
 const noDirSync = { ...nodeSyncFileSystem, syncDir: (): void => undefined };
 
@@ -45,11 +46,6 @@ const PAR_OPS = Number(process.env.BENCH_PAR_OPS ?? 96);
 const WIDTH = 16;
 const data = Buffer.alloc(4096, 'x');
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 
 const seconds = (since: bigint): number => Number(process.hrtime.bigint() - since) / 1e9;
 

@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openLmdbJournal, type LmdbJournal } from '../src/journal/lmdb.js';
+import { median } from './lib/stats.js';
 
 const ops = Number(process.env.OPS ?? 200);
 const rounds = 5;
@@ -78,7 +79,6 @@ const modes: Mode[] = [
   ),
 ];
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const run = async (mode: Mode): Promise<number> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-bench-'));

@@ -16,6 +16,7 @@ import { postgresJournal, type PostgresJournal } from '../src/postgres/index.js'
 import { openStore } from '../src/store/openStore.js';
 import type { Store } from '../src/types.js';
 import { findPostgres, removePostgres, startPostgres, sweepOrphans } from '../test/support/postgresServer.js';
+import { median, nowMs } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const CALLS = Number(process.env.BENCH_TX ?? 8);
@@ -24,12 +25,6 @@ const FILES = 10;
 const HOSTS = 3;
 const data = Buffer.alloc(4096, 'x');
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 type Backend = 'LMDB' | 'PostgreSQL';
 interface Workload {
@@ -70,9 +65,9 @@ const measure = async (root: string, url: string, backend: Backend, w: Workload)
     }
     await w.run(stores, names);
     const before = journals.reduce((n, j) => n + j.stats.commits, 0);
-    const t0 = now();
+    const t0 = nowMs();
     for (let i = 0; i < CALLS; i++) await w.run(stores, names);
-    const ms = (now() - t0) / CALLS;
+    const ms = (nowMs() - t0) / CALLS;
     const commits = journals.reduce((n, j) => n + j.stats.commits, 0) - before;
     return backend === 'LMDB' ? { ms } : { ms, commits: commits / CALLS };
   } finally {

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/store/openStore.js';
+import { median } from './lib/stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MIB = Number(process.env.BENCH_STREAM_MIB ?? 1024);
@@ -23,7 +24,6 @@ const child = path.join(here, 'children', 'bigWrite.mjs');
 const writers = ['pipeline', 'writeFileAtomic', 'store transaction'] as const;
 const copiers = ['copyFile', 'tx.copy', 'tx.copy, source new to the store', 'stream copy'] as const;
 
-const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
 /** One run of contender `how` writing `target` (from `source` for the copies): its time and peak RSS. */
 const runOne = (how: string, target: string, source: string): { ms: number; maxRssMiB: number } => {

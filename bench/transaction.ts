@@ -21,6 +21,7 @@ import { settleBackground } from '../src/transaction/context.js';
 import type { CommitTuning } from '../src/transaction/tuning.js';
 import { openKey, putTx, txKey, type TxRecord } from '../src/journal/records/txRecord.js';
 import type { Durability, Store } from '../src/types.js';
+import { median, nowMs } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
 const TX_PER_ROUND = Number(process.env.BENCH_TX ?? 10);
@@ -29,12 +30,6 @@ const FILES = 10;
 const RECOVER_N = 1000;
 const data = Buffer.alloc(4096, 'x');
 
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
 
 /** The floor of a durable 10-file replacement: parallel fsynced temps, renames, one directory fsync. */
 const floorWrite = async (dir: string, names: readonly string[]): Promise<void> => {
@@ -149,9 +144,9 @@ const measure = async (root: string, c: Contender, g: Group, tuning: CommitTunin
     await c({ dir, store, names });
     const journal = storeContextOf(store).env.journal as LmdbJournal;
     const txn0 = journal.lastTxnId();
-    const t0 = now();
+    const t0 = nowMs();
     for (let i = 0; i < g.callsPerRound; i++) await c({ dir, store, names });
-    const ms = (now() - t0) / g.callsPerRound;
+    const ms = (nowMs() - t0) / g.callsPerRound;
     await settleBackground(storeContextOf(store));
     // Journal fsyncs: every LMDB commit is one under 'full' and 'atomic' (none under 'none': LMDB opened noSync).
     return { ms, journalFsyncsPerTx: durability === 'none' ? 0 : (journal.lastTxnId() - txn0) / (g.callsPerRound * g.txPerCall) };
@@ -169,9 +164,9 @@ const openClean = async (root: string): Promise<number[]> => {
   await s.close();
   const times: number[] = [];
   for (let i = 0; i < 30; i++) {
-    const t0 = now();
+    const t0 = nowMs();
     const st = await openStore({ root: dir });
-    times.push(now() - t0);
+    times.push(nowMs() - t0);
     await st.close();
   }
   return times;
@@ -197,9 +192,9 @@ const recoverMany = async (root: string): Promise<{ ms: number; report: Store['r
     for (const r of recs) putTx(txn, r);
   });
   await journal.close();
-  const t0 = now();
+  const t0 = nowMs();
   const store = await openStore({ root: dir });
-  const ms = now() - t0;
+  const ms = nowMs() - t0;
   const report = store.recovery;
   await store.close();
   if (report.rolledBack.length + report.rolledForward.length !== RECOVER_N) throw new Error(`recovered ${report.rolledBack.length + report.rolledForward.length} of ${RECOVER_N}`);
