@@ -233,7 +233,9 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
     open = await fs.open(tempPath, 'r+');
     const fh = open;
     await chownTemp(fh, options.owner);
-    await fs.chmod(tempPath, options.mode & 0o7777);
+    // The copy has its source's mode: a chmod only when another is asked for, or a chown cleared setuid / setgid.
+    const st = await fh.stat();
+    if ((st.mode & 0o7777) !== (options.mode & 0o7777) || (options.owner !== undefined && (options.mode & 0o6000) !== 0)) await fs.chmod(tempPath, options.mode & 0o7777);
     const validators = options.validate ?? [];
     let content: { readonly sha256: string; readonly size: number };
     if (validators.length > 0) {
@@ -243,11 +245,14 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
       if (options.sync !== false) await fh.datasync();
     } else {
       const known = options.known;
-      const size = (await fh.stat()).size;
+      const size = st.size;
       const vouched = known !== undefined && known.size === size && (await known.stillSo()) ? known.sha256 : undefined;
-      // Reading (CPU) and writing back (the disk) at the same time.
-      const [sha256] = await Promise.all([vouched ?? hashFile(fs, tempPath), options.sync === false ? undefined : fh.datasync()]);
-      content = { sha256, size };
+      // Reading (CPU) and writing back (the disk) at the same time; both settle before a failure is handled (the
+      // handle is closed and the temp removed only then).
+      const [hashed, synced] = await Promise.allSettled([vouched ?? hashFile(fs, tempPath), options.sync === false ? undefined : fh.datasync()]);
+      if (synced.status === 'rejected') throw synced.reason;
+      if (hashed.status === 'rejected') throw hashed.reason;
+      content = { sha256: hashed.value, size };
     }
     throwIfAborted(options.signal, target);
     open = undefined;
