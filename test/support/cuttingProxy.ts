@@ -31,6 +31,7 @@ export const startCuttingProxy = async (serverDir: string): Promise<CuttingProxy
   const server = net.createServer((client) => {
     const upstream = net.createConnection(target);
     open.add(client).add(upstream);
+    let awaitingAnswer = false;
     const end = (): void => {
       client.destroy();
       upstream.destroy();
@@ -46,13 +47,21 @@ export const startCuttingProxy = async (serverDir: string): Promise<CuttingProxy
       armed = undefined;
       cuts++;
       if (hit.when === 'before-forwarding') end();
-      // Forwarded whole, then the client side is cut at once: the server commits, the client hears nothing.
-      else upstream.write(chunk, () => client.destroy());
+      else {
+        // Forwarded whole, then the client side is cut at once: the client hears nothing. The server's side stays open
+        // until it answers (it has acted on the message then), so that whether it committed never depends on timing.
+        awaitingAnswer = true;
+        setTimeout(end, 5000).unref();
+        upstream.write(chunk, () => client.destroy());
+      }
     });
     upstream.on('data', (chunk: Buffer) => {
-      if (!client.destroyed) client.write(chunk);
+      if (awaitingAnswer) end();
+      else if (!client.destroyed) client.write(chunk);
     });
-    client.on('error', end).on('close', () => setTimeout(end, 50));
+    client.on('error', end).on('close', () => {
+      if (!awaitingAnswer) setTimeout(end, 50);
+    });
     upstream.on('error', end).on('close', end);
   });
   await new Promise<void>((resolve) => server.listen(path.join(dir, '.s.PGSQL.5432'), resolve));
