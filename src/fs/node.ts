@@ -1,11 +1,12 @@
 /**
- * The `FileSystem` of the real disk, on `node:fs/promises`. Errors are mapped to `TxfsError` here, in one place.
+ * The `FileSystem` of the real disk, on `node:fs`'s callback calls (and its *Sync calls for `SyncFileSystem`). Errors are mapped to `TxfsError` here, in one place.
  */
 import {
-  constants, promises as fsp, createReadStream, lstatSync, unlinkSync, type Stats,
+  constants, createReadStream, lstatSync, unlinkSync, type NoParamCallback, type Stats,
   chmodSync, closeSync, fchownSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync,
 } from 'node:fs';
-import { fromOsError } from '../errors.js';
+import * as nodeFs from 'node:fs';
+import { TxfsError, fromOsError } from '../errors.js';
 import type { CopyFileOptions, DirectoryHandle, FileHandle, FileStat, FileSystem, OpenFlags } from './fileSystem.js';
 import type { SyncFileHandle, SyncFileSystem } from './syncFileSystem.js';
 
@@ -31,25 +32,52 @@ const toStat = (s: Stats): FileStat => ({
   gid: s.gid,
 });
 
-/** Runs `f`, turning whatever it throws into a TxfsError naming `path` and the syscall. */
-const wrap = async <A>(syscall: string, path: string, f: () => Promise<A>): Promise<A> => {
-  try {
-    return await f();
-  } catch (e) {
-    throw fromOsError(e, path, syscall);
-  }
+/** A node:fs callback: the error, or null (some calls pass undefined) and the value. */
+type Done<A> = (err: NodeJS.ErrnoException | null | undefined, value: A) => void;
+
+/**
+ * Runs the node:fs callback call `f`, turning its error (or what it throws synchronously) into a TxfsError naming `path`
+ * and the syscall. The callback form rather than node:fs/promises: one thread-pool round trip without the promise
+ * API's FileHandle and request objects around it, measurably less work on the event loop for every call.
+ */
+const call = <A>(syscall: string, path: string, f: (done: Done<A>) => void): Promise<A> =>
+  new Promise<A>((resolve, reject) => {
+    try {
+      f((err, value) => (err === null || err === undefined ? resolve(value) : reject(fromOsError(err, path, syscall))));
+    } catch (e) {
+      reject(fromOsError(e, path, syscall));
+    }
+  });
+
+/** EBADF for a call on a handle already closed: its descriptor number may belong to another file by now. */
+const closedError = (path: string, syscall: string): TxfsError =>
+  new TxfsError('EBADF', `EBADF: the file handle was closed (${syscall} ${path})`, { path, syscall });
+
+/**
+ * An open file on its descriptor. Once closed, every call is EBADF without touching the descriptor (the number may
+ * have been reused by then), and a second close does nothing.
+ */
+const handle = (fd: number, path: string): FileHandle => {
+  let closed = false;
+  const onFd = <A>(syscall: string, f: (done: Done<A>) => void): Promise<A> => (closed ? Promise.reject(closedError(path, syscall)) : call(syscall, path, f));
+  return {
+    write: (buffer, offset, length, position) => onFd<number>('write', (done) => nodeFs.write(fd, buffer, offset, length, position, done)),
+    read: (buffer, offset, length, position) => onFd<number>('read', (done) => nodeFs.read(fd, buffer, offset, length, position, done)),
+    sync: () => onFd<void>('fsync', (done) => nodeFs.fsync(fd, done)),
+    datasync: () => onFd<void>('fdatasync', (done) => nodeFs.fdatasync(fd, done)),
+    stat: async () => toStat(await onFd<Stats>('fstat', (done) => nodeFs.fstat(fd, done))),
+    truncate: (length) => onFd<void>('ftruncate', (done) => nodeFs.ftruncate(fd, length, done as NoParamCallback)),
+    chown: (uid, gid) => onFd<void>('fchown', (done) => nodeFs.fchown(fd, uid, gid, done)),
+    close: () => {
+      if (closed) return Promise.resolve();
+      closed = true;
+      return call<void>('close', path, (done) => nodeFs.close(fd, done));
+    },
+  };
 };
 
-const handle = (fh: fsp.FileHandle, path: string): FileHandle => ({
-  write: (buffer, offset, length, position) => wrap('write', path, async () => (await fh.write(buffer, offset, length, position)).bytesWritten),
-  read: (buffer, offset, length, position) => wrap('read', path, async () => (await fh.read(buffer, offset, length, position)).bytesRead),
-  sync: () => wrap('fsync', path, () => fh.sync()),
-  datasync: () => wrap('fdatasync', path, () => fh.datasync()),
-  stat: () => wrap('fstat', path, async () => toStat(await fh.stat())),
-  truncate: (length) => wrap('ftruncate', path, () => fh.truncate(length)),
-  chown: (uid, gid) => wrap('fchown', path, () => fh.chown(uid, gid)),
-  close: () => wrap('close', path, () => fh.close()),
-});
+/** Opens `path` with `flags`, the descriptor's number or the error. */
+const openFd = (path: string, flags: number, mode?: number): Promise<number> => call<number>('open', path, (done) => nodeFs.open(path, flags, mode, done));
 
 async function* readStream(path: string, options: { readonly start?: number; readonly end?: number; readonly chunkSize?: number } = {}): AsyncIterable<Uint8Array> {
   const stream = createReadStream(path, {
@@ -72,24 +100,20 @@ const copyMode = (o: CopyFileOptions): number => (o.exclusive === true ? constan
 const procFd = process.platform === 'linux';
 
 /** An open directory named `/proc/self/fd/N`: the kernel resolves that path to this very directory (openat's effect). */
-const openDirectory = (path: string): Promise<DirectoryHandle> =>
-  wrap('open', path, async () => {
-    const fh = await fsp.open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
-    return {
-      path: `/proc/self/fd/${fh.fd}`,
-      sync: () => wrap('fsync', path, () => fh.sync()),
-      close: () => wrap('close', path, () => fh.close()),
-    };
-  });
+const openDirectory = async (path: string): Promise<DirectoryHandle> => {
+  const fd = await openFd(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+  const dir = handle(fd, path);
+  return { path: `/proc/self/fd/${fd}`, sync: () => dir.sync(), close: () => dir.close() };
+};
 
-/** The node adapter: `node:fs/promises` behind the `FileSystem` interface. */
+/** The node adapter: `node:fs`'s callback calls behind the `FileSystem` interface. */
 export const nodeFileSystem: FileSystem = {
   platform: process.platform,
-  open: (path, flags, mode) => wrap('open', path, async () => handle(await fsp.open(path, flagBits[flags], mode), path)),
-  readFile: (path) => wrap('read', path, () => fsp.readFile(path)),
+  open: async (path, flags, mode) => handle(await openFd(path, flagBits[flags], mode), path),
+  readFile: (path) => call<Buffer>('read', path, (done) => nodeFs.readFile(path, done)),
   readStream,
-  stat: (path) => wrap('stat', path, async () => toStat(await fsp.stat(path))),
-  lstat: (path) => wrap('lstat', path, async () => toStat(await fsp.lstat(path))),
+  stat: async (path) => toStat(await call<Stats>('stat', path, (done) => nodeFs.stat(path, done))),
+  lstat: async (path) => toStat(await call<Stats>('lstat', path, (done) => nodeFs.lstat(path, done))),
   lstatSync: (path) => {
     try {
       return toStat(lstatSync(path));
@@ -97,9 +121,9 @@ export const nodeFileSystem: FileSystem = {
       throw fromOsError(e, path, 'lstat');
     }
   },
-  rename: (from, to) => wrap('rename', from, () => fsp.rename(from, to)),
-  link: (existing, to) => wrap('link', existing, () => fsp.link(existing, to)),
-  unlink: (path) => wrap('unlink', path, () => fsp.unlink(path)),
+  rename: (from, to) => call<void>('rename', from, (done) => nodeFs.rename(from, to, done)),
+  link: (existing, to) => call<void>('link', existing, (done) => nodeFs.link(existing, to, done)),
+  unlink: (path) => call<void>('unlink', path, (done) => nodeFs.unlink(path, done)),
   unlinkSync: (path) => {
     try {
       unlinkSync(path);
@@ -107,26 +131,25 @@ export const nodeFileSystem: FileSystem = {
       throw fromOsError(e, path, 'unlink');
     }
   },
-  readdir: (path) => wrap('readdir', path, () => fsp.readdir(path)),
-  mkdir: (path, options = {}) =>
-    wrap('mkdir', path, async () => {
-      await fsp.mkdir(path, { recursive: options.recursive === true, ...(options.mode === undefined ? {} : { mode: options.mode }) });
-    }),
-  rmdir: (path) => wrap('rmdir', path, () => fsp.rmdir(path)),
-  copyFile: (from, to, options = {}) => wrap('copyfile', from, () => fsp.copyFile(from, to, copyMode(options))),
-  chmod: (path, mode) => wrap('chmod', path, () => fsp.chmod(path, mode)),
-  utimes: (path, atimeMs, mtimeMs) => wrap('utimes', path, () => fsp.utimes(path, atimeMs / 1000, mtimeMs / 1000)),
-  symlink: (target, path) => wrap('symlink', path, () => fsp.symlink(target, path)),
-  realpath: (path) => wrap('realpath', path, () => fsp.realpath(path)),
-  syncDir: (path) =>
-    wrap('fsync', path, async () => {
-      const fh = await fsp.open(path, O_RDONLY | O_DIRECTORY);
-      try {
-        await fh.sync();
-      } finally {
-        await fh.close();
-      }
-    }),
+  readdir: (path) => call<string[]>('readdir', path, (done) => nodeFs.readdir(path, done)),
+  mkdir: async (path, options = {}) => {
+    await call<unknown>('mkdir', path, (done) => nodeFs.mkdir(path, { recursive: options.recursive === true, ...(options.mode === undefined ? {} : { mode: options.mode }) }, done));
+  },
+  rmdir: (path) => call<void>('rmdir', path, (done) => nodeFs.rmdir(path, done as NoParamCallback)),
+  copyFile: (from, to, options = {}) => call<void>('copyfile', from, (done) => nodeFs.copyFile(from, to, copyMode(options), done as NoParamCallback)),
+  chmod: (path, mode) => call<void>('chmod', path, (done) => nodeFs.chmod(path, mode, done)),
+  utimes: (path, atimeMs, mtimeMs) => call<void>('utimes', path, (done) => nodeFs.utimes(path, atimeMs / 1000, mtimeMs / 1000, done)),
+  symlink: (target, path) => call<void>('symlink', path, (done) => nodeFs.symlink(target, path, done as NoParamCallback)),
+  realpath: (path) => call<string>('realpath', path, (done) => nodeFs.realpath(path, done)),
+  syncDir: async (path) => {
+    const dir = handle(await openFd(path, O_RDONLY | O_DIRECTORY), path);
+    try {
+      await dir.sync();
+    } finally {
+      // Not waited for: a directory's descriptor holds nothing to flush, and the caller's wait is the fsync's alone.
+      dir.close().catch(() => undefined);
+    }
+  },
   ...(procFd ? { openDirectory } : {}),
 };
 

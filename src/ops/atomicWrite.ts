@@ -46,7 +46,7 @@ export interface AtomicWriteInternals {
 }
 
 /** Stages into `tempPath` in the destination's directory, creating the directory first when asked and missing. */
-const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data, options: WriteOptions, file: Pick<StageOptions, 'mode' | 'owner' | 'onCreated' | 'keepOnFailure'>): Promise<StagedFile> => {
+const stage = async (fs: FileSystem, dest: string, tempPath: string, data: Data, options: WriteOptions, file: Pick<StageOptions, 'mode' | 'owner' | 'onCreated' | 'keepOnFailure' | 'whileSyncing'>): Promise<StagedFile> => {
   const validate: readonly Validator[] = options.validate === undefined ? [] : Array.isArray(options.validate) ? options.validate : [options.validate as Validator];
   const run = (): Promise<StagedFile> =>
     stageFile(fs, tempPath, data, {
@@ -85,14 +85,16 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
   const replaced = decision === 'overwrite' ? st : undefined;
   const mode = modeFor(options.mode, replaced);
   const owner = ownerFor(internals.owner, ownerToKeep(replaced));
-  // Temps that dead writers left for this target go while this one is written; that is not this write's to fail.
-  const sweeping = removeDeadTemps(fs, target, writers).catch(() => 0);
+  // Temps that dead writers left for this target go while this one is fdatasynced (or after a failure); that is not
+  // this write's to fail.
+  let sweeping: Promise<number> | undefined;
+  const sweep = (): void => void (sweeping ??= removeDeadTemps(fs, target, writers).catch(() => 0));
   const id = internals.newId?.() ?? (internals.temp?.path === undefined ? await localId(writers) : '');
   const tempPath = tempPathFor(internals.temp, dest, () => id);
   const keep = internals.temp?.keep === true;
   const settled = keep ? () => undefined : removeOnExit(fs, tempPath);
   try {
-    const hooks = { ...(owner === undefined ? {} : { owner }), ...(internals.temp?.created === undefined ? {} : { onCreated: internals.temp.created }), keepOnFailure: keep };
+    const hooks = { ...(owner === undefined ? {} : { owner }), ...(internals.temp?.created === undefined ? {} : { onCreated: internals.temp.created }), keepOnFailure: keep, whileSyncing: sweep };
     const staged = await stage(fs, dest, tempPath, data, options, { mode, ...hooks });
     const policy = replaced !== undefined ? siblingBackupPolicy(options.backup, target) : undefined;
     let backup: BackupEntry | undefined;
@@ -144,6 +146,7 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
     };
   } finally {
     settled();
+    sweep();
     await sweeping;
   }
 };

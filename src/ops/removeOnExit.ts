@@ -4,7 +4,9 @@
  * process ends as it would have (its exit status shows the signal). write-file-atomic and atomically do the same (with
  * signal-exit); this is the small part of it txfs needs.
  *
- * The handlers are installed only while a temp file is pending and removed with the last one. They never keep the
+ * The handlers are installed only while a temp file is pending and removed a moment (`LINGER_MS`) after the last one
+ * settles (writes one after another then install them once, not once each: a signal handler is a handle of its own to
+ * start and stop). Without a temp pending they only raise the signal again. They never keep the
  * process alive (signal handles are unref'd), never set an exit code, and step aside when the program has a handler of
  * its own for the signal: that handler decides whether the process ends, and the temps go at `exit`. signal-exit's
  * handlers (v3 and v4 count themselves on globals) are cleanup handlers like this one, not the program's: with them
@@ -48,6 +50,10 @@ const onSignal = (signal: EndSignal): void => {
 const handlers = new Map(SIGNALS.map((s) => [s, () => onSignal(s)] as const));
 
 let installed = false;
+/** How long the handlers stay once no temp is pending, for the next write to find them in place. */
+const LINGER_MS = 100;
+/** An uninstall is scheduled (it does nothing if a temp is pending by then). */
+let leaving = false;
 
 const install = (): void => {
   if (installed) return;
@@ -75,7 +81,13 @@ export const removeOnExit = (fs: Pick<FileSystem, 'unlinkSync'>, path: string): 
   install();
   return () => {
     pending.delete(path);
-    if (pending.size === 0) uninstall();
+    if (pending.size === 0 && !leaving) {
+      leaving = true;
+      setTimeout(() => {
+        leaving = false;
+        if (pending.size === 0) uninstall();
+      }, LINGER_MS).unref();
+    }
   };
 };
 

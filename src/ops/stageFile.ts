@@ -43,6 +43,11 @@ export interface StageOptions {
   readonly onCreated?: (tempPath: string) => unknown;
   /** Leave the temp file in place after a failure (atomically's `tmpPurge: false`); default false: it is removed. */
   readonly keepOnFailure?: boolean;
+  /**
+   * Called once everything is written, as the fdatasync starts: work on the directory started then (a listing) does
+   * not hold up the temp's creation, and is done before the rename needs the directory again.
+   */
+  readonly whileSyncing?: () => void;
 }
 
 /** A temp file holding the complete, synced, validated new content. */
@@ -186,6 +191,7 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
       ({ size, sha256 } = await pump(fh, data, options, tempPath, target));
     }
     throwIfAborted(options.signal, target);
+    options.whileSyncing?.();
     if (options.sync !== false) await fh.datasync();
     open = undefined;
     await fh.close();
