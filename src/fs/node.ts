@@ -140,7 +140,8 @@ export const nodeFileSystem: FileSystem = {
   chmod: (path, mode) => call<void>('chmod', path, (done) => nodeFs.chmod(path, mode, done)),
   utimes: (path, atimeMs, mtimeMs) => call<void>('utimes', path, (done) => nodeFs.utimes(path, atimeMs / 1000, mtimeMs / 1000, done)),
   symlink: (target, path) => call<void>('symlink', path, (done) => nodeFs.symlink(target, path, done as NoParamCallback)),
-  realpath: (path) => call<string>('realpath', path, (done) => nodeFs.realpath(path, done)),
+  // The kernel's realpath (as fs/promises' is), not the callback form's walk in JS that lstats every component.
+  realpath: (path) => call<string>('realpath', path, (done) => nodeFs.realpath.native(path, done)),
   syncDir: async (path) => {
     const dir = handle(await openFd(path, O_RDONLY | O_DIRECTORY), path);
     try {

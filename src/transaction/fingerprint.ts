@@ -18,8 +18,21 @@ export type Fingerprint =
       readonly mtimeMs: number;
       readonly ino: number;
       readonly mode: number;
+      /** The owner seen (absent where the backend knows no owners): the one a replacing file keeps. */
+      readonly owner?: { readonly uid: number; readonly gid: number };
       readonly sha256?: string;
     };
+
+/** The fingerprint of an existing `st`. */
+const ofStat = (st: FileStat): Extract<Fingerprint, { readonly exists: true }> => ({
+  exists: true,
+  kind: st.kind,
+  size: st.size,
+  mtimeMs: st.mtimeMs,
+  ino: st.ino,
+  mode: st.mode,
+  ...(st.uid === undefined || st.gid === undefined ? {} : { owner: { uid: st.uid, gid: st.gid } }),
+});
 
 /** True when `st` is the very file the manifest entry describes (same size, mtime and inode). */
 export const matchesManifest = (st: Pick<FileStat, 'size' | 'mtimeMs' | 'ino'>, m: ManifestEntry | undefined): m is ManifestEntry =>
@@ -37,7 +50,7 @@ export const takeFingerprint = async (fs: FileSystem, abs: string, manifest: Man
     if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { exists: false };
     throw e;
   }
-  const base = { exists: true as const, kind: st.kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode };
+  const base = ofStat(st);
   return matchesManifest(st, manifest) ? { ...base, sha256: manifest.sha256 } : base;
 };
 
@@ -54,7 +67,7 @@ export const fingerprintNow = (fs: FileSystem, abs: string): Fingerprint | undef
     if (hasCode(e, 'ENOENT', 'ENOTDIR')) return { exists: false };
     throw e;
   }
-  return { exists: true, kind: st.kind, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, mode: st.mode };
+  return ofStat(st);
 };
 
 /** `fp` with the manifest's checksum when the manifest vouches for this exact file. */

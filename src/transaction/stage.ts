@@ -85,8 +85,9 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
   const { fs } = ctx.env;
   const temp = op.temp;
   if (temp === undefined) return;
-  // A replaced file keeps its owner (a refused chown is ignored); a rename moves the inode, owner and all.
-  const owner = op.kind !== 'rename' && op.before.exists ? ownerToKeep(await fs.lstat(op.target.abs).catch(() => undefined)) : undefined;
+  // A replaced file keeps its owner as it was when the path was noted (no lstat again: a chown after that is not
+  // followed, as one after the staging never was; a refused chown is ignored); a rename moves the inode, owner and all.
+  const owner = op.kind !== 'rename' && op.before.exists ? ownerToKeep(op.before.owner) : undefined;
   const options: StageOptions = {
     mode: modeOf(op),
     ...(owner === undefined ? {} : { owner }),
