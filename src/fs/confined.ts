@@ -41,6 +41,9 @@ const MAX_LINKS = 40;
  */
 export const MAX_HELD_DIRECTORIES = 8;
 
+/** How many directory handles below the root are kept between calls (one descriptor each), least recently used going. */
+export const MAX_KEPT_DIRECTORIES = 32;
+
 /** A counting semaphore; `take(n)` waits until `n` slots are free together (a rename needs two: no deadlock). */
 const slots = (size: number): ((n: number) => Promise<() => void>) => {
   let free = size;
@@ -107,47 +110,105 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
    */
   const top: DirectoryHandle = { path: c.rootReal, sync: async () => (await rootDir()).sync(), close: async () => undefined };
 
+  /** A held directory: its handle, and what to do once the call is done (close it, or give a kept one back). */
+  type Held = { readonly dir: DirectoryHandle; readonly release: () => Promise<void> };
+  const noRelease = async (): Promise<void> => undefined;
+  const atTop: Held = { dir: top, release: noRelease };
+  const owned = (dir: DirectoryHandle): Held => ({ dir, release: () => dir.close() });
+
   /**
-   * Opens the directory at `parts` below `from` (a held handle; `own`: ours to close), one component at a time without
-   * following a link; a link met leads on only below the root (walked again from the root handle) or into one of
-   * `alsoWithin`. Returns the last handle and whether the caller must close it.
+   * Directory handles kept between calls, by their path below the root (`a/b`), least recently used first. A kept
+   * handle is used again only once an lstat through its parent's handle shows that the name still leads to that very
+   * directory (same device and inode, not a link): that establishes, one component after the other, what the walk's
+   * O_NOFOLLOW opens establish, for one call instead of an open and a close. A directory moved away (inside the root
+   * or out of it) or swapped for a link no longer matches: it is dropped and the name walked afresh.
    */
-  const descend = async (p: string, from: DirectoryHandle, own: boolean, parts: readonly string[], links: number): Promise<{ dir: DirectoryHandle; own: boolean }> => {
-    let dir = from;
-    let mine = own;
-    const drop = async (): Promise<void> => {
-      if (mine) await dir.close();
-    };
-    for (const [i, part] of parts.entries()) {
-      let next: DirectoryHandle;
-      try {
-        next = await openDirectory(path.join(dir.path, part));
-      } catch (e) {
-        if (!hasCode(e, 'ELOOP', 'ENOTDIR')) {
-          await drop();
-          throw e;
-        }
-        // A link, or a file where a directory should be: where does it lead?
-        const real = await fs.realpath(path.join(dir.path, part)).finally(drop);
-        const kind = await fs.lstat(real).then((st) => st.kind, () => undefined);
-        if (kind !== 'directory') throw e;
-        const rest = parts.slice(i + 1);
-        if (links >= MAX_LINKS) throw new TxfsError('ELOOP', `ELOOP: ${p}: too many symbolic links on the way`, { path: p });
-        if (isWithin(c.rootReal, real)) return descend(p, top, false, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1);
-        if (c.alsoWithin.some((d) => isWithin(d, real))) return descend(p, await openDirectory(real), true, rest, links + 1);
-        throw escaped(p, part, real);
-      }
-      await drop();
-      dir = next;
-      mine = true;
-    }
-    return { dir, own: mine };
+  type Kept = { readonly handle: DirectoryHandle; readonly dev: number; readonly ino: number; users: number; stale: boolean };
+  const kept = new Map<string, Kept>();
+  let closing = false;
+  const forget = (key: string, k: Kept): void => {
+    if (kept.get(key) === k) kept.delete(key);
+    k.stale = true;
+    if (k.users === 0) k.handle.close().catch(() => undefined);
   };
-  const walk = (p: string, parts: readonly string[]): Promise<{ dir: DirectoryHandle; own: boolean }> => descend(p, top, false, parts, 0);
+  const giveBack = (k: Kept) => async (): Promise<void> => {
+    k.users--;
+    if (k.stale && k.users === 0) await k.handle.close();
+  };
+  /** The kept handle of `key`, when `part` in the directory `parent` (a held handle's path) still leads to it. */
+  const keptAt = async (key: string, parent: string, part: string): Promise<Held | undefined> => {
+    const k = kept.get(key);
+    if (k === undefined || k.stale) return undefined;
+    k.users++; // not closed meanwhile by another call dropping it
+    const st = await fs.lstat(path.join(parent, part)).catch(() => undefined);
+    if (!k.stale && st !== undefined && st.kind === 'directory' && st.dev === k.dev && st.ino === k.ino) {
+      kept.delete(key);
+      kept.set(key, k);
+      return { dir: k.handle, release: giveBack(k) };
+    }
+    k.users--;
+    forget(key, k);
+    return undefined;
+  };
+  /** `handle`, just opened at `key`, kept for later calls (with its own identity) where there is room; else the caller's. */
+  const keep = async (key: string, handle: DirectoryHandle): Promise<Held> => {
+    // stat through `/proc/self/fd/N` follows to the directory the handle holds: its identity, not the name's.
+    const st = await fs.stat(handle.path).catch(() => undefined);
+    if (st === undefined || closing || kept.has(key)) return owned(handle);
+    if (kept.size >= MAX_KEPT_DIRECTORIES) {
+      const idle = [...kept].find(([, k]) => k.users === 0);
+      if (idle === undefined) return owned(handle);
+      forget(...idle);
+    }
+    const k: Kept = { handle, dev: st.dev, ino: st.ino, users: 1, stale: false };
+    kept.set(key, k);
+    return { dir: handle, release: giveBack(k) };
+  };
+
+  /**
+   * Opens the directory at `parts` below `from` (a held handle), one component at a time without following a link; a
+   * link met leads on only below the root (walked again from the root handle) or into one of `alsoWithin`. `key` is
+   * the path of `from` below the root while no link was followed (handles on such a walk are kept, `kept` above).
+   * Returns the last handle, held.
+   */
+  const descend = async (p: string, from: Held, parts: readonly string[], links: number, key: string | undefined): Promise<Held> => {
+    let cur = from;
+    for (const [i, part] of parts.entries()) {
+      const here = key === undefined ? undefined : key === '' ? part : `${key}/${part}`;
+      const again = here === undefined ? undefined : await keptAt(here, cur.dir.path, part);
+      let next: Held;
+      if (again !== undefined) next = again;
+      else {
+        let opened: DirectoryHandle;
+        try {
+          opened = await openDirectory(path.join(cur.dir.path, part));
+        } catch (e) {
+          if (!hasCode(e, 'ELOOP', 'ENOTDIR')) {
+            await cur.release();
+            throw e;
+          }
+          // A link, or a file where a directory should be: where does it lead?
+          const real = await fs.realpath(path.join(cur.dir.path, part)).finally(cur.release);
+          const kind = await fs.lstat(real).then((st) => st.kind, () => undefined);
+          if (kind !== 'directory') throw e;
+          const rest = parts.slice(i + 1);
+          if (links >= MAX_LINKS) throw new TxfsError('ELOOP', `ELOOP: ${p}: too many symbolic links on the way`, { path: p });
+          if (isWithin(c.rootReal, real)) return descend(p, atTop, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1, undefined);
+          if (c.alsoWithin.some((d) => isWithin(d, real))) return descend(p, owned(await openDirectory(real)), rest, links + 1, undefined);
+          throw escaped(p, part, real);
+        }
+        next = here === undefined ? owned(opened) : await keep(here, opened);
+      }
+      await cur.release();
+      cur = next;
+      key = here;
+    }
+    return cur;
+  };
+  const walk = (p: string, parts: readonly string[]): Promise<Held> => descend(p, atTop, parts, 0, '');
 
   /** A path resolved beneath the root: `path` to call with, `release` once the call is done. */
   type Resolved = { readonly path: string; readonly release: () => Promise<void> };
-  const noRelease = async (): Promise<void> => undefined;
 
   const take = slots(MAX_HELD_DIRECTORIES);
   /** How many directory handles resolving `p` holds: none at the root's own level (its handle is held anyway). */
@@ -163,8 +224,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     if (!isWithin(root, abs)) return { path: p, release: noRelease };
     const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
     const name = dirToo || parts.length === 0 ? undefined : parts.pop();
-    const { dir, own } = await walk(abs, parts);
-    return { path: name === undefined ? dir.path : path.join(dir.path, name), release: own ? () => dir.close() : noRelease };
+    const { dir, release } = await walk(abs, parts);
+    return { path: name === undefined ? dir.path : path.join(dir.path, name), release };
   };
 
   /** Runs `f` on the resolved forms of `paths` (their directories held open meanwhile); paths outside pass through. */
@@ -251,13 +312,13 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
       // The held handle itself is fsynced: no open of its own (the root's is never closed between calls).
       const release = depthOf(p, true) === 0 ? noRelease : await take(1);
       try {
-        const { dir, own } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
+        const { dir, release: done } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
         try {
           await dir.sync();
         } catch (e) {
           throw named(e, dir.path, p);
         } finally {
-          if (own) await dir.close();
+          await done();
         }
       } finally {
         release();
@@ -267,6 +328,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     openDirectory: (p) => (path.resolve(p) === root ? openDirectory(c.rootReal) : at(p, (r) => openDirectory(r))),
   };
   held.set(confined, async () => {
+    closing = true;
+    for (const [key, k] of [...kept]) forget(key, k);
     const h = rootHandle;
     rootHandle = undefined;
     if (h !== undefined) await (await h).close();

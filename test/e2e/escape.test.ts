@@ -129,6 +129,27 @@ describe('a directory swapped for a link after its paths were checked', () => {
     expect(temps(root)).toEqual([]);
   });
 
+  it('a directory the store has used, then moved out of the root and replaced: later writes go to the new one, never to the moved one', async () => {
+    const { root, outside } = setup();
+    const store = await openStore({ root });
+    stores.push(store);
+    // Used once (its handle may be kept for the next call), then moved outside on the same filesystem.
+    await store.writeFile('sub/a.txt', 'first');
+    await store.transaction((tx) => void tx.writeFile('sub/x.txt', 'second'));
+    const moved = path.join(outside, 'sub');
+    fs.renameSync(path.join(root, 'sub'), moved);
+    const before = picture(outside);
+    fs.mkdirSync(path.join(root, 'sub'));
+    await store.writeFile('sub/b.txt', 'third');
+    await store.transaction((tx) => void tx.writeFile('sub/c.txt', 'fourth').mkdir('sub/d'));
+    await expect(store.writeFile('sub/a.txt', 'fifth')).resolves.toMatchObject({ status: 'written' });
+    expect(picture(outside)).toBe(before);
+    expect(fs.readdirSync(path.join(root, 'sub')).sort()).toEqual(['a.txt', 'b.txt', 'c.txt', 'd']);
+    expect(fs.readFileSync(path.join(root, 'sub', 'a.txt'), 'utf8')).toBe('fifth');
+    expect(fs.readdirSync(moved).sort()).toEqual(['a.txt', 'x.txt']);
+    expect(temps(root)).toEqual([]);
+  });
+
   it('under a racer swapping the directory back and forth for a few seconds, nothing lands outside', async () => {
     const { root, outside } = setup();
     const before = picture(outside);
