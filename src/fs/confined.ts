@@ -135,12 +135,30 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     k.users--;
     if (k.stale && k.users === 0) await k.handle.close();
   };
+  /**
+   * lstats of names below held handles in flight: calls that look at the same name at the same time share one. The
+   * look then may have begun a moment before a call asked; what matters is that it ends before that call runs, so the
+   * window between the look and the call stays what a walk's has between its open and the call.
+   */
+  const looking = new Map<string, Promise<FileStat | undefined>>();
+  const lookAt = (at: string): Promise<FileStat | undefined> => {
+    let p = looking.get(at);
+    if (p === undefined) {
+      p = fs.lstat(at).catch(() => undefined);
+      looking.set(at, p);
+      const done = p;
+      void done.finally(() => {
+        if (looking.get(at) === done) looking.delete(at);
+      });
+    }
+    return p;
+  };
   /** The kept handle of `key`, when `part` in the directory `parent` (a held handle's path) still leads to it. */
   const keptAt = async (key: string, parent: string, part: string): Promise<Held | undefined> => {
     const k = kept.get(key);
     if (k === undefined || k.stale) return undefined;
     k.users++; // not closed meanwhile by another call dropping it
-    const st = await fs.lstat(path.join(parent, part)).catch(() => undefined);
+    const st = await lookAt(path.join(parent, part));
     if (!k.stale && st !== undefined && st.kind === 'directory' && st.dev === k.dev && st.ino === k.ino) {
       kept.delete(key);
       kept.set(key, k);

@@ -4,7 +4,7 @@
  * A failure at any step before the rename removes the temp file (and a backup made for it) and leaves the target as it
  * was; what runs after the rename (directory fsync, sidecar, pruning) cannot fail the call: it is reported in `warnings`.
  * Calls on one path in one process run in call order (`pathQueue.ts`); temps are removed should the process exit
- * (`removeOnExit.ts`), and those of dead writers by the next write of the target (`removeDeadTemps.ts`).
+ * (`removeOnExit.ts`), and those of dead writers by a later write of the target (`removeDeadTemps.ts`).
  */
 import { dirname } from 'node:path';
 import type { ConflictDecision } from '../conflict/resolveConflict.js';

@@ -11,7 +11,7 @@
  * its own for the signal: that handler decides whether the process ends, and the temps go at `exit`. signal-exit's
  * handlers (v3 and v4 count themselves on globals) are cleanup handlers like this one, not the program's: with them
  * listening too, the first to run cleans up and raises the signal again, and the next does the same.
- * After SIGKILL nothing runs: the next write of the target removes the temps of dead writers (`removeDeadTemps.ts`).
+ * After SIGKILL nothing runs: a later write of the target removes the temps of dead writers (`removeDeadTemps.ts`).
  */
 import { isMainThread } from 'node:worker_threads';
 import type { FileSystem } from '../fs/fileSystem.js';

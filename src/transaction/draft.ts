@@ -53,6 +53,9 @@ export const emptyDraft = (): Draft => ({ ops: [], notes: new Map(), expectation
  */
 const sharedRealParent = (ctx: StoreContext, abs: string, realDirs: Map<string, Promise<string>>): Promise<string> => {
   const dir = path.dirname(abs);
+  // The root's own canonical form was taken when the store opened: its name cannot change from inside the root (that
+  // takes write access to the directory above it), the assumption the confined walks start from too.
+  if (dir === path.resolve(ctx.root)) return Promise.resolve(ctx.rootReal);
   const known = realDirs.get(dir);
   if (known !== undefined) return known;
   const p = realParentOf(ctx.env.fs, abs);
