@@ -136,29 +136,33 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     if (k.stale && k.users === 0) await k.handle.close();
   };
   /**
-   * lstats of names below held handles in flight: calls that look at the same name at the same time share one. The
+   * lstats of names below held handles in flight: calls that look at the same name below the same handle at the same
+   * time share one (by the handle itself, never by its `/proc/self/fd/N` path: a closed handle's number is reused). The
    * look then may have begun a moment before a call asked; what matters is that it ends before that call runs, so the
    * window between the look and the call stays what a walk's has between its open and the call.
    */
-  const looking = new Map<string, Promise<FileStat | undefined>>();
-  const lookAt = (at: string): Promise<FileStat | undefined> => {
-    let p = looking.get(at);
+  const looking = new WeakMap<DirectoryHandle, Map<string, Promise<FileStat | undefined>>>();
+  const lookAt = (parent: DirectoryHandle, part: string): Promise<FileStat | undefined> => {
+    let below = looking.get(parent);
+    if (below === undefined) looking.set(parent, (below = new Map<string, Promise<FileStat | undefined>>()));
+    const inFlight = below;
+    let p = inFlight.get(part);
     if (p === undefined) {
-      p = fs.lstat(at).catch(() => undefined);
-      looking.set(at, p);
+      p = fs.lstat(path.join(parent.path, part)).catch(() => undefined);
+      inFlight.set(part, p);
       const done = p;
       void done.finally(() => {
-        if (looking.get(at) === done) looking.delete(at);
+        if (inFlight.get(part) === done) inFlight.delete(part);
       });
     }
     return p;
   };
-  /** The kept handle of `key`, when `part` in the directory `parent` (a held handle's path) still leads to it. */
-  const keptAt = async (key: string, parent: string, part: string): Promise<Held | undefined> => {
+  /** The kept handle of `key`, when `part` in the directory `parent` (a held handle) still leads to it. */
+  const keptAt = async (key: string, parent: DirectoryHandle, part: string): Promise<Held | undefined> => {
     const k = kept.get(key);
     if (k === undefined || k.stale) return undefined;
     k.users++; // not closed meanwhile by another call dropping it
-    const st = await lookAt(path.join(parent, part));
+    const st = await lookAt(parent, part);
     if (!k.stale && st !== undefined && st.kind === 'directory' && st.dev === k.dev && st.ino === k.ino) {
       kept.delete(key);
       kept.set(key, k);
@@ -193,7 +197,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     let cur = from;
     for (const [i, part] of parts.entries()) {
       const here = key === undefined ? undefined : key === '' ? part : `${key}/${part}`;
-      const again = here === undefined ? undefined : await keptAt(here, cur.dir.path, part);
+      const again = here === undefined ? undefined : await keptAt(here, cur.dir, part);
       let next: Held;
       if (again !== undefined) next = again;
       else {
