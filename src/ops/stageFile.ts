@@ -109,23 +109,53 @@ const nextChunk = (it: AsyncIterator<Uint8Array>, signal: AbortSignal | undefine
   });
 };
 
+/**
+ * How many bytes of a stream go to the file in one write: the chunks a source yields (64 KiB for a file stream) are
+ * copied into one of two buffers of this size, one filling while the other is written, so a stream costs a thread-pool
+ * round trip per MiB rather than per chunk, and reading the source overlaps writing the file. The copy also means a
+ * source may reuse its chunk's memory once it has yielded it.
+ */
+export const STREAM_BATCH = 1024 * 1024;
+
 /** Writes every chunk of `data`, returning size and hash. */
 const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath: string, target: string): Promise<{ size: number; sha256: string }> => {
   const hash = createHash('sha256');
   let size = 0;
   const it = toChunks(data, options.encoding)[Symbol.asyncIterator]();
+  let filling = Buffer.allocUnsafe(STREAM_BATCH);
+  let spare = Buffer.allocUnsafe(STREAM_BATCH);
+  let filled = 0;
+  // The write of the other buffer in flight; settled before that buffer is filled again, and before any return.
+  let writing: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    await writing;
+    writing = writeAll(fh, filling.subarray(0, filled), tempPath);
+    [filling, spare] = [spare, filling];
+    filled = 0;
+  };
   try {
     for (;;) {
       throwIfAborted(options.signal, target);
       const r = await nextChunk(it, options.signal, target);
       if (r.done === true) break;
-      hash.update(r.value);
-      await writeAll(fh, r.value, tempPath);
-      size += r.value.byteLength;
+      const chunk = r.value;
+      hash.update(chunk);
+      size += chunk.byteLength;
+      for (let at = 0; at < chunk.byteLength; ) {
+        const n = Math.min(STREAM_BATCH - filled, chunk.byteLength - at);
+        filling.set(chunk.subarray(at, at + n), filled);
+        filled += n;
+        at += n;
+        if (filled === STREAM_BATCH) await flush();
+      }
     }
+    if (filled > 0) await flush();
+    await writing;
   } catch (e) {
-    // Release the source (a Node stream is destroyed); do not wait for a source that may hang.
+    // Release the source (a Node stream is destroyed); do not wait for a source that may hang. A write still in
+    // flight settles before the handle is closed.
     void it.return?.().catch(() => undefined);
+    await writing.catch(() => undefined);
     throw e;
   }
   return { size, sha256: hash.digest('hex') };

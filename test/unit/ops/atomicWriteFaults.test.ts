@@ -8,6 +8,7 @@ import { createFaultyFileSystem, type Fault, type FsCallKind } from '../../../sr
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { validators } from '../../../src/integrity/validators.js';
+import { STREAM_BATCH } from '../../../src/ops/stageFile.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../../../src/ops/atomicWrite.js';
 import type { Data, WriteOptions } from '../../../src/types.js';
 
@@ -60,7 +61,8 @@ describe('writeFileAtomic leaves the target byte-identical and no temp file on',
   });
 
   it('ENOSPC on the 3rd write, with a message saying to free space', async () => {
-    const e = await expectNothingLost(target, 'ENOSPC', () => writeFileAtomicWith(faultyWith({ kind: 'write', nth: 3, errno: 'ENOSPC' }), target, slowChunks(6, 70_000)));
+    // A stream is written a batch at a time: six chunks of 0.6 batches make four writes.
+    const e = await expectNothingLost(target, 'ENOSPC', () => writeFileAtomicWith(faultyWith({ kind: 'write', nth: 3, errno: 'ENOSPC' }), target, slowChunks(6, Math.ceil(STREAM_BATCH * 0.6))));
     expect(e.message).toMatch(/free some space/);
   });
 

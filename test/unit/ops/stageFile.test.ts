@@ -7,7 +7,7 @@ import { TxfsError } from '../../../src/errors.js';
 import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { sha256Of } from '../../../src/integrity/sha256.js';
-import { stageFile } from '../../../src/ops/stageFile.js';
+import { STREAM_BATCH, stageFile } from '../../../src/ops/stageFile.js';
 import type { Validator } from '../../../src/types.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
@@ -63,6 +63,27 @@ describe('stageFile', () => {
     }
   });
 
+  it('writes a stream a batch at a time, and copes with a source that reuses its chunk once it has yielded it', async () => {
+    const chunk = Buffer.alloc(300 * 1024);
+    const letters = 'abcdefghijklm';
+    // One buffer, refilled with the next letter after each yield: what was yielded must be what lands.
+    async function* reusing(): AsyncGenerator<Uint8Array> {
+      for (const l of letters) {
+        chunk.fill(l);
+        yield chunk;
+      }
+    }
+    const traced = createFaultyFileSystem(nodeFileSystem);
+    const t = temp();
+    const staged = await stageFile(traced, t, reusing(), { mode: 0o644 });
+    const expected = Buffer.concat([...letters].map((l) => Buffer.alloc(chunk.length, l)));
+    expect(fs.readFileSync(t).equals(expected)).toBe(true);
+    expect(staged).toMatchObject({ size: expected.length, sha256: sha256Of(expected) });
+    // 13 chunks of 300 KiB (3.8 MiB) in batches of STREAM_BATCH: 4 writes, not 13.
+    expect(traced.trace.filter((c) => c.kind === 'write')).toHaveLength(Math.ceil(expected.length / STREAM_BATCH));
+    fs.unlinkSync(t);
+  });
+
   it('loops over short writes until every byte is written', async () => {
     const faulty = createFaultyFileSystem(nodeFileSystem);
     faulty.limitWrites(7);
@@ -104,7 +125,8 @@ describe('stageFile', () => {
   const failures: Array<[string, () => Promise<unknown>, string]> = [
     ['ENOSPC on the 3rd write', () => {
       const f = createFaultyFileSystem(nodeFileSystem, [{ kind: 'write', nth: 3, errno: 'ENOSPC' }]);
-      return stageFile(f, temp(), chunks(Array.from({ length: 5 }, () => 'x'.repeat(70_000))), { mode: 0o644 });
+      // A stream is written a batch at a time: six chunks of 0.6 batches make four writes.
+      return stageFile(f, temp(), chunks(Array.from({ length: 6 }, () => 'x'.repeat(Math.ceil(STREAM_BATCH * 0.6)))), { mode: 0o644 });
     }, 'ENOSPC'],
     ['EIO on datasync', () => {
       const f = createFaultyFileSystem(nodeFileSystem, [{ kind: 'datasync', nth: 1, errno: 'EIO' }]);
