@@ -130,6 +130,8 @@ const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath:
   const flush = async (): Promise<void> => {
     await writing;
     writing = writeAll(fh, filling.subarray(0, filled), tempPath);
+    // Its failure is met at the next flush, or at the end; until then it must not count as unhandled.
+    writing.catch(() => undefined);
     [filling, spare] = [spare, filling];
     filled = 0;
   };
