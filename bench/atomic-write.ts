@@ -8,12 +8,12 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
 import { createFaultyFileSystem } from '../src/testing/faultyFileSystem.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { writeFileAtomic, writeFileAtomicWith } from '../src/ops/atomicWrite.js';
+import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 
 /** Diagnostic only: txfs without the directory fsync the others do not do, to show what that fsync costs. */
@@ -162,22 +162,13 @@ const main = async (): Promise<void> => {
   );
   console.table(ratios);
   console.log(`txfs hot path: ${calls.join(' → ')} (${calls.length} calls, ${calls.length + 2} thread-pool round trips, 2 flushes)`);
-  const out = {
-    bench: 'atomic-write',
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: os.cpus().length,
+  writeResults('atomic-write', {
     config: { rounds: ROUNDS, sequentialOps: SEQ_OPS, concurrentOps: PAR_OPS, width: WIDTH, bytes: data.length },
     opsPerSec: Object.fromEntries(contenders.map(([name]) => [name, { sequential: med(name, 'sequential'), concurrent: med(name, 'concurrent') }])),
     samples: results,
     hotPath: { txfs: calls },
     ratios,
-  };
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'atomic-write.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`written ${path.relative(process.cwd(), file)}`);
+  });
 };
 
 await main();

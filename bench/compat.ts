@@ -10,13 +10,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as atomicallyLib from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
 import * as atomicallyTxfs from '../src/compat/atomically.js';
 import writeFileAtomicTxfs from '../src/compat/writeFileAtomic.js';
 import { nodeSyncFileSystem } from '../src/fs/node.js';
 import { writeFileAtomicSyncWith } from '../src/ops/atomicWriteSync.js';
+import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 
 const noDirSync = { ...nodeSyncFileSystem, syncDir: (): void => undefined };
@@ -123,21 +123,12 @@ const main = async (): Promise<void> => {
   console.table(opsPerSec);
   console.log('txfs drop-in / original (median of per-round ratios; above 1: txfs faster; txfs also fsyncs the directory):');
   console.table(ratios);
-  const out = {
-    bench: 'compat',
-    date: new Date().toISOString(),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()}`,
-    cpus: os.cpus().length,
+  writeResults('compat', {
     config: { rounds: ROUNDS, sequentialOps: SEQ_OPS, concurrentOps: PAR_OPS, width: WIDTH, bytes: data.length },
     opsPerSec,
     samples: results,
     ratios,
-  };
-  const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'compat.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`written ${path.relative(process.cwd(), file)}`);
+  });
 };
 
 await main();

@@ -11,11 +11,11 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { postgresJournal, type PostgresJournal } from '../src/postgres/index.js';
 import { openStore } from '../src/store/openStore.js';
 import type { Store } from '../src/types.js';
 import { findPostgres, removePostgres, startPostgres, sweepOrphans } from '../test/support/postgresServer.js';
+import { writeResults } from './lib/results.js';
 import { median, nowMs } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -113,22 +113,14 @@ const main = async (): Promise<void> => {
     console.log(`postgres: ${ROUNDS} rounds of ${CALLS} calls (median ms per call; PostgreSQL ${os.platform()} local server, fsync and synchronous_commit on)`);
     console.table(Object.fromEntries(Object.entries(medians).map(([k, v]) => [k, { 'ms/call': v, 'PostgreSQL commits per call': commitsPerCall[k] ?? '' }])));
     console.table(ratios);
-    const out = {
-      bench: 'postgres',
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      cpus: os.cpus().length,
+    writeResults('postgres', {
       loadAverage: os.loadavg().map((x) => Number(x.toFixed(2))),
       postgres: path.basename(path.dirname(found.binDir)),
       config: { rounds: ROUNDS, callsPerRound: CALLS, files: FILES, width: WIDTH, hosts: HOSTS, bytes: data.length },
       msPerCall: medians,
       postgresCommitsPerCall: commitsPerCall,
       ratios,
-    };
-    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'postgres.json');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    });
   } finally {
     await removePostgres(server);
     fs.rmSync(root, { recursive: true, force: true });

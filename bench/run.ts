@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resultsDir } from './lib/results.js';
 import { printSummary } from './summary.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,5 +27,5 @@ for (const b of benches) {
   }
 }
 console.log(`\n${benches.length - failed}/${benches.length} benches ran`);
-printSummary(path.join(here, 'results'), startedAt);
+printSummary(resultsDir, startedAt);
 process.exitCode = failed === 0 ? 0 : 1;

@@ -14,6 +14,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStore } from '../src/store/openStore.js';
+import { writeResults } from './lib/results.js';
 import { median } from './lib/stats.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -91,10 +92,7 @@ const main = async (): Promise<void> => {
   console.log(`stream: ${MIB} MiB, ${ROUNDS} rounds, each contender in its own node process after a sync (median MiB/s; peak RSS over the rounds)`);
   console.table(Object.fromEntries(Object.keys(ms).map((k) => [k, { 'MiB/s': mibPerS[k], 'peak RSS MiB': Number((rss[k] ?? 0).toFixed(0)) }])));
   console.table(ratios);
-  const out = { bench: 'stream', date: new Date().toISOString(), node: process.version, platform: `${os.platform()} ${os.release()}`, cpus: os.cpus().length, config: { mib: MIB, rounds: ROUNDS }, mibPerS, peakRssMiB: rss, ratios };
-  const file = path.join(here, 'results', 'stream.json');
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  writeResults('stream', { config: { mib: MIB, rounds: ROUNDS }, mibPerS, peakRssMiB: rss, ratios });
 };
 
 await main();

@@ -12,7 +12,6 @@ import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { writeFile as atomicallyWrite } from 'atomically';
 import writeFileAtomicLib from 'write-file-atomic';
 import { openLmdbJournal, type LmdbJournal } from '../src/journal/lmdb.js';
@@ -21,6 +20,7 @@ import { settleBackground } from '../src/transaction/context.js';
 import type { CommitTuning } from '../src/transaction/tuning.js';
 import { openKey, putTx, txKey, type TxRecord } from '../src/journal/records/txRecord.js';
 import type { Durability, Store } from '../src/types.js';
+import { writeResults } from './lib/results.js';
 import { median, nowMs } from './lib/stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 12);
@@ -249,12 +249,7 @@ const main = async (): Promise<void> => {
     if (AB) console.table(ab);
     console.log(`openStore on a clean journal: median ${median(open).toFixed(2)} ms (target < 10 ms)`);
     console.log(`recovery of ${RECOVER_N} interrupted transactions: ${rec.ms.toFixed(0)} ms wall, report.durationMs ${rec.report.durationMs.toFixed(0)} (target < 2000 ms)`);
-    const out = {
-      bench: 'transaction',
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${os.platform()} ${os.release()}`,
-      cpus: os.cpus().length,
+    writeResults('transaction', {
       config: { rounds: ROUNDS, operationsPerRound: TX_PER_ROUND, files: FILES, width: WIDTH, bytes: data.length, recover: RECOVER_N },
       msPerOperation: medians,
       journalFsyncsPerTransaction: fsyncsPerTx,
@@ -262,10 +257,7 @@ const main = async (): Promise<void> => {
       ...(AB ? { abRatios: ab } : {}),
       openStoreCleanMs: median(open),
       recovery: { transactions: RECOVER_N, wallMs: rec.ms, durationMs: rec.report.durationMs, rolledBack: rec.report.rolledBack.length, rolledForward: rec.report.rolledForward.length, tempFilesRemoved: rec.report.tempFilesRemoved },
-    };
-    const file = path.join(path.dirname(fileURLToPath(import.meta.url)), 'results', 'transaction.json');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+    });
   } finally {
     fs.rmSync(root, { recursive: true, force: true });
   }
