@@ -122,17 +122,18 @@ const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath:
   const hash = createHash('sha256');
   let size = 0;
   const it = toChunks(data, options.encoding)[Symbol.asyncIterator]();
-  let filling = Buffer.allocUnsafe(STREAM_BATCH);
-  let spare = Buffer.allocUnsafe(STREAM_BATCH);
+  // Allocated as needed: a stream of a few bytes takes one buffer, only a stream past a batch takes the second.
+  let filling: Buffer | undefined;
+  let spare: Buffer | undefined;
   let filled = 0;
   // The write of the other buffer in flight; settled before that buffer is filled again, and before any return.
   let writing: Promise<void> = Promise.resolve();
-  const flush = async (): Promise<void> => {
+  const flush = async (full: Buffer): Promise<void> => {
     await writing;
-    writing = writeAll(fh, filling.subarray(0, filled), tempPath);
+    writing = writeAll(fh, full.subarray(0, filled), tempPath);
     // Its failure is met at the next flush, or at the end; until then it must not count as unhandled.
     writing.catch(() => undefined);
-    [filling, spare] = [spare, filling];
+    [filling, spare] = [spare, full];
     filled = 0;
   };
   try {
@@ -144,14 +145,15 @@ const pump = async (fh: FileHandle, data: Data, options: StageOptions, tempPath:
       hash.update(chunk);
       size += chunk.byteLength;
       for (let at = 0; at < chunk.byteLength; ) {
+        const into = (filling ??= Buffer.allocUnsafe(STREAM_BATCH));
         const n = Math.min(STREAM_BATCH - filled, chunk.byteLength - at);
-        filling.set(chunk.subarray(at, at + n), filled);
+        into.set(chunk.subarray(at, at + n), filled);
         filled += n;
         at += n;
-        if (filled === STREAM_BATCH) await flush();
+        if (filled === STREAM_BATCH) await flush(into);
       }
     }
-    if (filled > 0) await flush();
+    if (filled > 0 && filling !== undefined) await flush(filling);
     await writing;
   } catch (e) {
     // Release the source (a Node stream is destroyed); do not wait for a source that may hang. A write still in
