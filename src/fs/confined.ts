@@ -27,7 +27,7 @@ export interface Confinement {
 
 const held = new WeakMap<FileSystem, () => Promise<void>>();
 
-/** Closes the root handle a confined FileSystem holds (later calls reopen it); nothing for any other FileSystem. */
+/** Closes the root handle and the kept directory handles a confined FileSystem holds (later calls open them again); nothing for any other FileSystem. */
 export const releaseConfinement = async (fs: FileSystem): Promise<void> => {
   await held.get(fs)?.();
 };
@@ -125,7 +125,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
    */
   type Kept = { readonly handle: DirectoryHandle; readonly dev: number; readonly ino: number; users: number; stale: boolean };
   const kept = new Map<string, Kept>();
-  let closing = false;
+  /** Counts the releases (`releaseConfinement`): a handle opened before one is not kept after it. */
+  let generation = 0;
   const forget = (key: string, k: Kept): void => {
     if (kept.get(key) === k) kept.delete(key);
     k.stale = true;
@@ -174,9 +175,10 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
   };
   /** `handle`, just opened at `key`, kept for later calls (with its own identity) where there is room; else the caller's. */
   const keep = async (key: string, handle: DirectoryHandle): Promise<Held> => {
+    const since = generation;
     // stat through `/proc/self/fd/N` follows to the directory the handle holds: its identity, not the name's.
     const st = await fs.stat(handle.path).catch(() => undefined);
-    if (st === undefined || closing || kept.has(key)) return owned(handle);
+    if (st === undefined || since !== generation || kept.has(key)) return owned(handle);
     if (kept.size >= MAX_KEPT_DIRECTORIES) {
       const idle = [...kept].find(([, k]) => k.users === 0);
       if (idle === undefined) return owned(handle);
@@ -350,7 +352,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     openDirectory: (p) => (path.resolve(p) === root ? openDirectory(c.rootReal) : at(p, (r) => openDirectory(r))),
   };
   held.set(confined, async () => {
-    closing = true;
+    generation++;
     for (const [key, k] of [...kept]) forget(key, k);
     const h = rootHandle;
     rootHandle = undefined;

@@ -150,6 +150,23 @@ describe('a directory swapped for a link after its paths were checked', () => {
     expect(temps(root)).toEqual([]);
   });
 
+  it('closes the directory handles it kept when the store closes, and keeps them again once reopened', async () => {
+    const { root } = setup();
+    fs.mkdirSync(path.join(root, 'sub', 'deep', 'er'), { recursive: true });
+    const fds = (): number => fs.readdirSync('/proc/self/fd').length;
+    const before = fds();
+    const store = await openStore({ root });
+    for (let i = 0; i < 3; i++) await store.transaction((tx) => void tx.writeFile(`sub/k${i}.txt`, `k${i}`).writeFile(`sub/deep/er/k${i}.txt`, `d${i}`));
+    // Held between calls: at least `sub`, `sub/deep`, `sub/deep/er` and the state directory's.
+    expect(fds()).toBeGreaterThan(before + 3);
+    await store.close();
+    expect(fds()).toBe(before);
+    const again = await openStore({ root });
+    stores.push(again);
+    await again.writeFile('sub/k0.txt', 'again');
+    expect(fs.readFileSync(path.join(root, 'sub', 'k0.txt'), 'utf8')).toBe('again');
+  });
+
   it('under a racer swapping the directory back and forth for a few seconds, nothing lands outside', async () => {
     const { root, outside } = setup();
     const before = picture(outside);
