@@ -53,10 +53,12 @@ export const lmdbError = (e: unknown, dir: string, key?: string): TxfsError => {
 };
 
 const PROBE_BYTES = 64 * 1024;
+/** Probes of this process so far: each has a name of its own (the writes of one failed commit are probed at once). */
+let probes = 0;
 
 /** Whether a write of PROBE_BYTES in `dir` fails for want of space (the probe file is removed either way). */
 const outOfSpace = async (fs: FileSystem, dir: string): Promise<boolean> => {
-  const probe = path.join(dir, `.space-probe-${process.pid}`);
+  const probe = path.join(dir, `.space-probe-${process.pid}-${probes++}`);
   try {
     const fh = await fs.open(probe, 'wx', 0o600);
     try {
