@@ -66,7 +66,8 @@ const variants: ReadonlyArray<readonly [string, CommitTuning]> = AB
       [' (stage, then protect)', { stageWithProtect: false }],
       [' (a retention run per commit)', { coalesceRetention: false }],
       [' (a realpath per path)', { realpathPerDirectory: false }],
-      [' (before: all off)', { overlappingSync: false, stageWithProtect: false, coalesceRetention: false, realpathPerDirectory: false }],
+      [' (finish in a commit of its own)', { rideFinish: false }],
+      [' (before: all off)', { overlappingSync: false, stageWithProtect: false, coalesceRetention: false, realpathPerDirectory: false, rideFinish: false }],
     ]
   : [];
 const tenFileTx: Contender = ({ store, names }) => store.transaction((tx) => void names.forEach((n) => tx.writeFile(n, data)));
@@ -110,6 +111,7 @@ const sequential: Group = {
     ...modes('txfs sequential store.writeFile', sequentialWrite),
     ['sequential atomically', ({ dir, names }) => atomicallyWrite(path.join(dir, names[0] ?? 'f0.dat'), data)],
     ['sequential write-file-atomic', ({ dir, names }) => writeFileAtomicLib(path.join(dir, names[0] ?? 'f0.dat'), data)],
+    ...variants.map(([suffix, tuning]): Entry => [`txfs sequential store.writeFile${suffix}`, sequentialWrite, tuning]),
   ],
 };
 /** A different file each call (20 in turn): what durability 'atomic' is for — the next call need not wait for the last one's finish. */
@@ -120,6 +122,7 @@ const rotating: Group = {
   entries: [
     ...modes('txfs sequential store.writeFile, another file each time', rotatingWrite),
     ['sequential atomically, another file each time', ({ dir, names }) => atomicallyWrite(path.join(dir, names[turn++ % names.length] ?? 'f0.dat'), data)],
+    ...variants.map(([suffix, tuning]): Entry => [`txfs sequential store.writeFile, another file each time${suffix}`, rotatingWrite, tuning]),
   ],
 };
 const hundred: Group = {
@@ -142,12 +145,13 @@ const measure = async (root: string, c: Contender, g: Group, tuning: CommitTunin
   const store = await openStoreWith({ root: dir, durability, ...(process.env.BENCH_NO_GZIP === undefined ? {} : { backups: { compressAfter: 1_000_000 } }) }, { tuning });
   try {
     await c({ dir, store, names });
-    const journal = storeContextOf(store).env.journal as LmdbJournal;
+    const ctx = storeContextOf(store);
+    const journal = (ctx.riding?.inner ?? ctx.env.journal) as LmdbJournal;
     const txn0 = journal.lastTxnId();
     const t0 = nowMs();
     for (let i = 0; i < g.callsPerRound; i++) await c({ dir, store, names });
     const ms = (nowMs() - t0) / g.callsPerRound;
-    await settleBackground(storeContextOf(store));
+    await settleBackground(ctx);
     // Journal fsyncs: every LMDB commit is one under 'full' and 'atomic' (none under 'none': LMDB opened noSync).
     return { ms, journalFsyncsPerTx: durability === 'none' ? 0 : (journal.lastTxnId() - txn0) / (g.callsPerRound * g.txPerCall) };
   } finally {

@@ -33,10 +33,12 @@ export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRec
   await Promise.all(recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)).map((rec) => unlinkIfPresent(ctx.env.fs, path.join(ctx.backupDir, rec.file))));
   const dirs = new Set(recs.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
   await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
-  // No flush: should this be lost, the next prune unlinks again and meets ENOENT.
-  await ctx.env.journal.transact((txn) => {
+  // No flush, nor a commit of its own where it can ride on the next: should this be lost, the next prune (or open)
+  // unlinks again and meets ENOENT.
+  const drop = (txn: JournalTxn): void => {
     for (const rec of recs) txn.remove(pendingKey(rec));
-  });
+  };
+  await (ctx.ride === undefined ? ctx.env.journal.transact(drop) : ctx.ride(drop));
 };
 
 /**

@@ -27,7 +27,7 @@ import { planRetention, type RetentionPolicy } from './retention.js';
 import { backupUsage } from './usage.js';
 import { verifyBackups } from './verifyBackups.js';
 
-const backupContextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir });
+const backupContextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir, ...(ctx.riding === undefined ? {} : { ride: ctx.riding.ride }) });
 
 /** Ids of the store's unfinished transactions, and the backup files they (or unfinished removals) name. */
 const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files: Set<string> }> => {

@@ -39,8 +39,10 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
       }
       return options.encoding === undefined ? bytes : bytes.toString(options.encoding);
     }) as Store['readFile'],
-    verify(paths, options = {}) {
+    async verify(paths, options = {}) {
       ensureOpen();
+      // The manifest as every call that resolved before this one left it (a finish may still be riding).
+      await ctx.deferrals.settleRests();
       return verifyStore(ctx, { paths, onProgress: options.onProgress });
     },
     log(options = {}): AsyncIterable<TxSummary> {
@@ -50,6 +52,7 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
           const rel = options.path === undefined ? undefined : (await resolveStorePath(env.fs, ctx, options.path)).rel;
           // A file's history follows txfs's renames: what happened to it under a former name, before the rename.
           const names = rel === undefined ? undefined : await formerNames(env, rel);
+          await ctx.deferrals.settleRests(); // every call that resolved before this one shows as finished
           const links = await readUndoLinks(env);
           const rows = await env.journal.range(txPrefix);
           let n = 0;
@@ -66,6 +69,7 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
     },
     async status() {
       ensureOpen();
+      await ctx.deferrals.settleRests(); // a call that resolved before this one is no open transaction
       const open = await env.journal.range(openPrefix);
       const openTransactions = await Promise.all(
         open.map(async ({ key }) => {

@@ -9,6 +9,7 @@ import type { Env } from '../env.js';
 import { TxfsError } from '../errors.js';
 import type { FileSystem } from '../fs/fileSystem.js';
 import type { Journal } from '../journal/journal.js';
+import { ridingJournal } from '../journal/riding.js';
 import { finishPendingRemovals } from '../backup/pendingRemoval.js';
 import { confine, releaseConfinement } from '../fs/confined.js';
 import { recoverStore } from '../recovery/recover.js';
@@ -95,8 +96,10 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
   const durability = options.durability ?? 'full';
   // Durability 'none': no file or directory is fsynced anywhere (the LMDB journal does not sync either).
   const disk = durability === 'none' ? unsynced(confined) : confined;
-  const env: Env = { fs: disk, journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? journal.processes ?? osProcesses(fs) };
   const tuning = internals.tuning ?? {};
+  // On a journal of its own, the store's finish records ride on the next commit (`journal/riding.ts`).
+  const riding = owned && (tuning.rideFinish ?? defaultTuning.rideFinish) ? ridingJournal(journal, { waitMs: tuning.rideWaitMs ?? defaultTuning.rideWaitMs }) : undefined;
+  const env: Env = { fs: disk, journal: riding ?? journal, now, newId: internals.newId ?? (() => newTxId(now())), processes: options.processes ?? journal.processes ?? osProcesses(fs) };
   const correct = tunedSteps({ ...commitSteps, rollBack: rollBackRecord }, tuning);
   const ctx: StoreContext = {
     env, root, rootReal, stateDir, stateDirReal, backupDir,
@@ -109,7 +112,8 @@ export const openStoreWith = async (options: StoreOptions, internals: StoreInter
     recoverNow: undefined,
     background: owned ? new Set() : undefined,
     durability,
-    deferrals: createDeferrals({ inBackground: owned }),
+    deferrals: createDeferrals({ inBackground: owned, ...(riding === undefined ? {} : { draining: riding.draining }) }),
+    riding,
     ...(internals.tuning === undefined ? {} : { tuning: internals.tuning }),
   };
   let recovery: RecoveryReport = { rolledForward: [], rolledBack: [], tempFilesRemoved: 0, staleLocksBroken: 0, problems: [], durationMs: 0 };

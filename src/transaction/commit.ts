@@ -9,13 +9,13 @@ import { throwIfAborted } from '../ops/abort.js';
 import type { TxOptions, TxResult } from '../types.js';
 import type { StoreContext } from './context.js';
 import type { Draft } from './draft.js';
-import { backupRecordOf } from './finish.js';
+import { backupRecordOf, manifestWrites } from './finish.js';
 import { acquireAfterRecovery } from './intend.js';
-import { lockOwner, releaseLocks } from './locks.js';
+import { lockOwner, releaseLocks, waitedFor } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
 import { checkShapes, planOps } from './begin.js';
 import { allOrFirstError } from './stage.js';
-import type { TxRecord, TxState } from '../journal/records/txRecord.js';
+import { transientBackups, type TxRecord, type TxState } from '../journal/records/txRecord.js';
 
 const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): TxResult<void> => ({
   id: rec.id,
@@ -29,17 +29,25 @@ const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): 
 });
 
 /**
- * Steps 8 and 9 of a transaction committed under durability 'atomic', after its call resolved. A failure leaves the
- * record `committing` and the locks held for recovery (run before this store's next commit), as in `commitDraft`.
+ * What of a transaction runs after its call resolved: steps 8 and 9 under durability 'atomic'; step 9 alone (`made`:
+ * step 8's stats) when its journal write rides on the next commit. A failure leaves the record `committing` and the
+ * locks held for recovery (run before this store's next commit), as in `commitDraft`.
  */
-const finishLater = async (ctx: StoreContext, committing: TxRecord, ops: readonly PlannedOp[], held: readonly string[]): Promise<void> => {
+const finishLater = async (
+  ctx: StoreContext,
+  committing: TxRecord,
+  ops: readonly PlannedOp[],
+  held: readonly string[],
+  made?: Awaited<ReturnType<StoreContext['steps']['makeDurable']>>,
+): Promise<void> => {
   const { steps, env } = ctx;
   try {
-    const stats = await steps.makeDurable(ctx, ops);
-    await steps.finish(ctx, committing, stats, held);
+    const stats = made ?? (await steps.makeDurable(ctx, ops));
+    await steps.finish(ctx, committing, stats, held, made !== undefined);
   } catch (e) {
     if (hasCode(e, 'ECRASH')) throw e;
-    ctx.logger?.error({ err: e, txId: committing.id }, 'making a committed transaction durable failed; recovery will finish it');
+    const what = made === undefined ? 'making a committed transaction durable' : 'finishing a committed transaction';
+    ctx.logger?.error({ err: e, txId: committing.id }, `${what} failed; recovery will finish it`);
     ctx.stuck.add(committing.id);
   } finally {
     if (ctx.deferrals.inBackground) env.processes.markDone(committing.id);
@@ -79,9 +87,9 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       ctx.stuck.add(id);
     }
   };
-  // Under durability 'atomic' an earlier transaction may still hold a lock this one needs: finish it first.
+  // An earlier transaction whose finish is still to run (`deferrals.ts`) may hold a lock this one needs: finish it first.
   const paths = ops.flatMap((op) => (op.source === undefined ? [op.target.rel] : [op.target.rel, op.source.rel]));
-  if (ctx.deferrals.touches(paths)) await ctx.deferrals.settle();
+  await ctx.deferrals.settleLocks(paths);
   env.processes.markRunning(id);
   let deferred = false;
   try {
@@ -130,6 +138,15 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       throw e;
     }
     settled = true;
+    if (ctx.riding !== undefined && transientBackups(committing).length === 0 && !(await waitedFor(env, id, held))) {
+      // 9. Finish after the call resolved: its journal write rides on the next commit (`journal/riding.ts`), and a
+      // later call on one of these paths waits for it (`deferrals.ts`). Not when backups kept only for a roll-back
+      // are to go (`backup: false`): the call resolves once they are gone. Nor when another transaction waits for one
+      // of its locks: riding, they would pass straight to this process's next transaction, and the waiter starve.
+      ctx.deferrals.add(id, paths, () => finishLater(ctx, committing, ops, held, stats), new Map(manifestWrites(committing, stats)));
+      deferred = true;
+      return resultOf(ctx, { ...committing, state: 'committed' }, ops);
+    }
     try {
       return resultOf(ctx, await steps.finish(ctx, committing, stats, held), ops); // 9. Finish: committed, manifest, index, locks released
     } catch (e) {

@@ -3,6 +3,7 @@
  * and how the protocol is configured.
  */
 import type { Env } from '../env.js';
+import type { RidingJournal } from '../journal/riding.js';
 import type { BackupPolicy, Durability, Logger } from '../types.js';
 import type { Deferrals } from './deferrals.js';
 import type { CommitSteps } from './steps.js';
@@ -41,8 +42,17 @@ export interface StoreContext {
   readonly background: Set<Promise<void>> | undefined;
   /** What a resolved commit promises after a power cut (`StoreOptions.durability`). */
   readonly durability: Durability;
-  /** Under durability 'atomic': the committed transactions whose directory fsyncs and finish are still to run. */
+  /**
+   * The committed transactions whose finish (step 9) is still to run: under durability 'atomic' with their directory
+   * fsyncs; on a journal of the store's own, every transaction's, its journal write riding on the next commit.
+   */
   readonly deferrals: Deferrals;
+  /**
+   * The store's journal (`env.journal` is this one) when the finish of a transaction rides on the next commit
+   * (`journal/riding.ts`): on a journal the store opened itself. Undefined on an injected journal (a simulated world
+   * stays deterministic; several hosts see a lock released as soon as its transaction ends), where step 9 is inline.
+   */
+  readonly riding: RidingJournal | undefined;
   /** Benchmark switches of the commit protocol (absent: the defaults). */
   readonly tuning?: CommitTuning;
 }

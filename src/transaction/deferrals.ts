@@ -1,10 +1,17 @@
 /**
+ * The rest of a transaction that runs after `commit()` resolved.
+ *
  * Durability 'atomic' (API.md "Durability", SQLite's `synchronous=NORMAL`): a transaction's step 8 (the renames'
  * directories fsynced) and step 9 (its journal record finished, its locks released) run after `commit()` resolved.
  * Until they have run the record stays `committing` — durable since step 6 — so a power cut leaves it to recovery,
  * which rolls it wholly forward, or wholly back when a rename was lost. Every later commit point waits for them, so
  * the transactions that survive a power cut are always the earlier ones: the ones lost are the most recent.
+ *
+ * On a journal of the store's own, in every mode: step 9, whose journal write rides on the next commit
+ * (`journal/riding.ts`). Recovery redoes it when it is lost; a later call on one of its paths waits for it.
  */
+
+import type { ManifestEntry } from '../journal/records/txRecord.js';
 
 /** The transactions whose steps 8 and 9 are still to run. */
 export interface Deferrals {
@@ -13,8 +20,18 @@ export interface Deferrals {
    * settles, inside a later call of the same store: its transaction then counts as running no longer than its call.
    */
   readonly inBackground: boolean;
-  /** Queues the rest of transaction `txId`, which holds the locks of `paths`. */
-  readonly add: (txId: string, paths: readonly string[], rest: () => Promise<void>) => void;
+  /**
+   * Queues the rest of transaction `txId`, which holds the locks of `paths`. `finishing`: the rest is step 9 alone,
+   * and has handed its journal write over to ride on the next commit by the time `add` returns — that write releases
+   * the locks before any journal write asked for later takes one, so nobody waits for it to take a lock
+   * (`settleLocks`); what it writes to the manifest, path by path, is `finishing` (`manifestOf`).
+   */
+  readonly add: (txId: string, paths: readonly string[], rest: () => Promise<void>, finishing?: ReadonlyMap<string, ManifestEntry | undefined>) => void;
+  /**
+   * The manifest entry of `rel` as the newest queued finishing transaction that writes it will leave it (`entry`
+   * undefined: removed); undefined when none does (the journal's entry is then current as far as they go).
+   */
+  readonly manifestOf: (rel: string) => { readonly entry: ManifestEntry | undefined } | undefined;
   /**
    * Runs `next` once transaction `txId`'s rest has run (its after-commit housekeeping: retention sees its backup
    * indexed); false when `txId` is not queued (any more): then it is the caller's to run.
@@ -22,15 +39,33 @@ export interface Deferrals {
   readonly after: (txId: string, next: () => Promise<void>) => boolean;
   /** True when a queued transaction holds the lock of one of `paths`. */
   readonly touches: (paths: readonly string[]) => boolean;
-  /** Resolves once every queued transaction's rest has run (rejects with the first failure the rests did not handle). */
+  /**
+   * Resolves once no queued transaction holds the lock of one of `paths` (of any path, without `paths`): their rests
+   * have run (what runs after them, `after`, may still be running). Rejects with the first failure those rests did not
+   * handle.
+   */
+  readonly settleRests: (paths?: readonly string[]) => Promise<void>;
+  /**
+   * `settleRests(paths)`, but for the transactions that would still hold one of those locks when a journal write asked
+   * for now runs: a finishing one (see `add`) does not.
+   */
+  readonly settleLocks: (paths: readonly string[]) => Promise<void>;
+  /**
+   * Resolves once every queued transaction's rest has run, and what runs after it (`after`); rejects with the first
+   * failure they did not handle.
+   */
   readonly settle: () => Promise<void>;
 }
 
 /** One queued transaction. */
 interface Queued {
   readonly paths: ReadonlySet<string>;
-  /** Started (in the background) or still to start (inline). */
+  /** Started (in the background) or still to start (inline): the rest, then what runs after it. */
   running: Promise<void> | undefined;
+  /** The rest alone, once started. */
+  restRun: Promise<void> | undefined;
+  /** Step 9 alone, its journal write riding: what it writes to the manifest (see `Deferrals.add`). */
+  readonly finishing: ReadonlyMap<string, ManifestEntry | undefined> | undefined;
   readonly rest: () => Promise<void>;
   /** Run after `rest`, in order; they handle their own failures. Undefined once they have been taken. */
   nexts: Array<() => Promise<void>> | undefined;
@@ -41,12 +76,24 @@ interface Queued {
  * journal); otherwise it runs when someone settles (a simulated world: deterministic, and a crash can fall between
  * a resolved commit and its directory fsyncs).
  */
-export const createDeferrals = ({ inBackground }: { readonly inBackground: boolean }): Deferrals => {
+export const createDeferrals = ({
+  inBackground,
+  draining = (wait) => wait(),
+}: {
+  readonly inBackground: boolean;
+  /** Runs a wait for the rests, so that what they hold back for a later commit goes now (`RidingJournal.draining`). */
+  readonly draining?: (wait: () => Promise<void>) => Promise<void>;
+}): Deferrals => {
   const queued = new Map<string, Queued>();
+  /** Started and not yet through what runs after its rest (a queued entry goes once its rest has run). */
+  const active = new Set<Promise<void>>();
   const start = (txId: string, q: Queued): Promise<void> => {
+    if (q.running !== undefined) return q.running;
+    const rest = q.rest();
+    q.restRun = rest;
     const run = async (): Promise<void> => {
       try {
-        await q.rest();
+        await rest;
       } finally {
         const nexts = q.nexts ?? [];
         q.nexts = undefined;
@@ -54,15 +101,32 @@ export const createDeferrals = ({ inBackground }: { readonly inBackground: boole
         for (const next of nexts) await next();
       }
     };
-    q.running ??= run();
-    return q.running;
+    const running = run();
+    q.running = running;
+    active.add(running);
+    // Whoever waits for it sees its failure (`settle`, `settleRests`); nobody else has to.
+    running.catch(() => undefined).finally(() => active.delete(running));
+    return running;
   };
+  const touching = (paths?: readonly string[]): Array<[string, Queued]> =>
+    [...queued.entries()].filter(([, q]) => paths === undefined || paths.some((p) => q.paths.has(p)));
+  const waitForRests = (of: () => Array<[string, Queued]>): Promise<void> =>
+    of().length === 0
+      ? Promise.resolve()
+      : draining(async () => {
+          for (let qs = of(); qs.length > 0; qs = of()) {
+            await Promise.all(qs.map(([id, q]) => {
+              void start(id, q);
+              return q.restRun ?? Promise.resolve();
+            }));
+          }
+        });
   return {
     inBackground,
-    add: (txId, paths, rest) => {
-      const q: Queued = { paths: new Set(paths), running: undefined, rest, nexts: [] };
+    add: (txId, paths, rest, finishing) => {
+      const q: Queued = { paths: new Set(paths), running: undefined, restRun: undefined, finishing, rest, nexts: [] };
       queued.set(txId, q);
-      if (inBackground) void start(txId, q).catch(() => undefined);
+      if (inBackground) void start(txId, q);
     },
     after: (txId, next) => {
       const nexts = queued.get(txId)?.nexts;
@@ -70,9 +134,20 @@ export const createDeferrals = ({ inBackground }: { readonly inBackground: boole
       nexts.push(next);
       return true;
     },
-    touches: (paths) => [...queued.values()].some((q) => paths.some((p) => q.paths.has(p))),
+    touches: (paths) => touching(paths).length > 0,
+    manifestOf: (rel) => {
+      let found: { readonly entry: ManifestEntry | undefined } | undefined;
+      // In the order they were queued: the newest one that writes `rel` has the last word.
+      for (const q of queued.values()) if (q.finishing?.has(rel) === true) found = { entry: q.finishing.get(rel) };
+      return found;
+    },
+    settleRests: (paths) => waitForRests(() => touching(paths)),
+    settleLocks: (paths) => waitForRests(() => touching(paths).filter(([, q]) => q.finishing === undefined)),
     settle: async () => {
-      while (queued.size > 0) await Promise.all([...queued.entries()].map(([id, q]) => start(id, q)));
+      if (queued.size === 0 && active.size === 0) return;
+      await draining(async () => {
+        while (queued.size > 0 || active.size > 0) await Promise.all([...[...queued.entries()].map(([id, q]) => start(id, q)), ...active]);
+      });
     },
   };
 };

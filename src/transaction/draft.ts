@@ -68,8 +68,11 @@ const sharedRealParent = (ctx: StoreContext, abs: string, realDirs: Map<string, 
 
 /** The manifest entry of `rel`, or undefined when the store never wrote it. Throws `EJOURNAL`. */
 export const readManifest = async (ctx: StoreContext, rel: string): Promise<ManifestEntry | undefined> => {
-  // A transaction that wrote `rel` and resolved under durability 'atomic' may not have written its manifest entry yet.
-  if (ctx.deferrals.touches([rel])) await ctx.deferrals.settle();
+  // A transaction that wrote `rel` and resolved may not have written its manifest entry yet (`deferrals.ts`): what its
+  // finish will write, when that is known; else wait for it.
+  const finishing = ctx.deferrals.manifestOf(rel);
+  if (finishing !== undefined) return finishing.entry;
+  await ctx.deferrals.settleRests([rel]);
   const raw = await ctx.env.journal.get(manifestKey(rel));
   return raw === undefined ? undefined : decodeManifest(manifestKey(rel), raw);
 };

@@ -12,7 +12,7 @@ import { hasCode } from '../errors.js';
 import type { FileStat } from '../fs/fileSystem.js';
 import { unlinkIfPresent } from '../fs/unlinkIfPresent.js';
 import type { JournalTxn } from '../journal/journal.js';
-import { keepsBackup, manifestKey, openKey, putManifest, putTx, transientBackups, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
+import { keepsBackup, manifestKey, openKey, putManifest, putTx, transientBackups, type ManifestEntry, type OpRecord, type TxRecord } from '../journal/records/txRecord.js';
 import type { StoreContext } from './context.js';
 import { releaseIn } from './locks.js';
 import { allOrFirstError, backupAbs } from './stage.js';
@@ -44,6 +44,23 @@ export const backupRecordOf = (rec: TxRecord, op: OpRecord, index: number): Back
         ...(op.backupDamaged === true ? { damaged: true } : {}),
       };
 
+/**
+ * What committing `rec` writes to the manifest, in order: a path's new entry, or undefined where its entry goes.
+ * `stats`: the new files' stats (see `CommitWriteOptions`).
+ */
+export const manifestWrites = (rec: TxRecord, stats: ReadonlyMap<string, FileStat> = new Map()): Array<readonly [string, ManifestEntry | undefined]> =>
+  rec.ops.flatMap((op): Array<readonly [string, ManifestEntry | undefined]> => {
+    if (op.skipped === true) return [];
+    const st = stats.get(op.target);
+    return [
+      ...(op.staged === undefined
+        ? []
+        : [[op.target, { v: 1, sha256: op.staged.sha256, size: op.staged.size, txId: rec.id, ...(st === undefined ? {} : { mtimeMs: st.mtimeMs, ino: st.ino }) }] as const]),
+      ...(op.kind === 'delete' ? [[op.target, undefined] as const] : []),
+      ...(op.kind === 'rename' && op.source !== undefined ? [[op.source, undefined] as const] : []),
+    ];
+  });
+
 /** What a commit's journal writes are given beside the record. */
 export interface CommitWriteOptions {
   /** The new files' stats (mtime, inode), kept in the manifest so that a later fingerprint can trust it. */
@@ -61,14 +78,12 @@ export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map()
   // Read before this transaction's own entries are written: the copies that were current until now.
   const copies = supersedeCurrent(rec, (rel) => currentCopiesIn(txn, rel));
   putTx(txn, rec, { keepOpen });
+  for (const [rel, entry] of manifestWrites(rec, stats)) {
+    if (entry === undefined) txn.remove(manifestKey(rel));
+    else putManifest(txn, rel, entry);
+  }
   for (const [i, op] of rec.ops.entries()) {
     if (op.skipped === true) continue;
-    if (op.staged !== undefined) {
-      const st = stats.get(op.target);
-      putManifest(txn, op.target, { v: 1, sha256: op.staged.sha256, size: op.staged.size, txId: rec.id, ...(st === undefined ? {} : { mtimeMs: st.mtimeMs, ino: st.ino }) });
-    }
-    if (op.kind === 'delete') txn.remove(manifestKey(op.target));
-    if (op.kind === 'rename' && op.source !== undefined) txn.remove(manifestKey(op.source));
     const b = backupRecordOf(rec, op, i);
     if (b !== undefined) indexBackup(txn, b);
   }
@@ -84,20 +99,22 @@ export const commitWrites = (txn: JournalTxn, rec: TxRecord, { stats = new Map()
 /**
  * Step 9: marks `rec` committed with its manifest and backup-index entries in one journal transaction (no flush:
  * recovery would redo it) that also releases its `locks`, then removes the transient backups. Idempotent.
+ * `ride` (on a journal of the store's own): that transaction rides on the next commit (`ctx.riding`).
  * @throws TxfsError EJOURNAL, or an OS error removing a transient backup (the record stays open for recovery).
  */
 export const finishCommitted = async (
   ctx: StoreContext,
   rec: TxRecord,
-  { stats = new Map(), locks = [] }: { readonly stats?: ReadonlyMap<string, FileStat>; readonly locks?: readonly string[] } = {},
+  { stats = new Map(), locks = [], ride = false }: { readonly stats?: ReadonlyMap<string, FileStat>; readonly locks?: readonly string[]; readonly ride?: boolean } = {},
 ): Promise<TxRecord> => {
   const done: TxRecord = { ...rec, state: 'committed', finishedAt: ctx.env.now() };
   const transient = transientBackups(rec).map((b) => backupAbs(ctx, b));
-  const superseded = await ctx.env.journal.transact((txn) => {
+  const write = (txn: JournalTxn): BackupRecord[] => {
     const dropped = commitWrites(txn, done, { stats, keepOpen: transient.length > 0 });
     releaseIn(txn, rec.id, locks);
     return dropped;
-  });
+  };
+  const superseded = await (ride && ctx.riding !== undefined ? ctx.riding.ride(write) : ctx.env.journal.transact(write));
   if (transient.length > 0) {
     await removeDurably(ctx, transient);
     await ctx.env.journal.transact((txn) => txn.remove(openKey(rec.id)));

@@ -100,7 +100,18 @@ const takeIn = (txn: JournalTxn, paths: readonly string[], record: LockRecord): 
     return lock === undefined || lock.txId === record.txId ? [] : [{ path, lock }];
   });
   if (held.length === 0) for (const path of paths) txn.put(lockKey(path), encodeLock(path, record));
+  // Someone waits for these: their holder is told so (`LockRecord.contended`).
+  for (const { path, lock } of held) if (lock.contended !== true) txn.put(lockKey(path), encodeLock(path, { ...lock, contended: true }));
   return held;
+};
+
+/** Whether another transaction waits for one of the locks `txId` holds on `paths` (`LockRecord.contended`). */
+export const waitedFor = async (env: Env, txId: string, paths: readonly string[]): Promise<boolean> => {
+  const locks = await Promise.all(paths.map(async (p) => {
+    const raw = await env.journal.get(lockKey(p));
+    return raw === undefined ? undefined : decodeLock(lockKey(p), raw);
+  }));
+  return locks.some((l) => l?.txId === txId && l.contended === true);
 };
 
 /**

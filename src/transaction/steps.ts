@@ -38,7 +38,8 @@ export interface CommitSteps {
   /** 8. Durable: each parent directory fsynced once; the new files' stats for the manifest. */
   readonly makeDurable: (ctx: StoreContext, ops: readonly PlannedOp[]) => Promise<Map<string, FileStat>>;
   /** 9. Finish: committed + manifest + backup index + locks released, in one journal transaction. */
-  readonly finish: (ctx: StoreContext, rec: TxRecord, stats: ReadonlyMap<string, FileStat>, locks: readonly string[]) => Promise<TxRecord>;
+  /** `ride`: its journal write rides on the next commit (`ctx.riding`, `journal/riding.ts`) instead of being one of its own. */
+  readonly finish: (ctx: StoreContext, rec: TxRecord, stats: ReadonlyMap<string, FileStat>, locks: readonly string[], ride?: boolean) => Promise<TxRecord>;
   /** Undoes a transaction that failed before its commit point, from its journal record. */
   readonly rollBack: (ctx: StoreContext, rec: TxRecord) => Promise<void>;
 }
@@ -65,11 +66,12 @@ export const commitSteps: Omit<CommitSteps, 'rollBack'> = {
   check: checkOps,
   writeCommitPoint: async (ctx, rec) => {
     // Transactions that resolved earlier under durability 'atomic' are durable before this one's commit point is.
-    await ctx.deferrals.settle();
+    // (A finish that only rides on a later commit, in the other modes, is no reason to wait.)
+    if (ctx.durability === 'atomic') await ctx.deferrals.settleRests();
     await writeCommitRecord(ctx, rec);
   },
   flushCommitPoint: (ctx) => ctx.env.journal.flush(),
   apply: applyOps,
   makeDurable: (ctx, ops) => makeDurable(ctx, ops, { sync: true }),
-  finish: (ctx, rec, stats, locks) => finishCommitted(ctx, rec, { stats, locks }),
+  finish: (ctx, rec, stats, locks, ride) => finishCommitted(ctx, rec, { stats, locks, ride: ride === true }),
 };

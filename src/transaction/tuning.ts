@@ -2,6 +2,7 @@
  * Performance switches of the commit protocol, for benchmarks that compare both settings in one run. Each setting
  * keeps the protocol correct (the crash suite runs with the defaults); never needed outside benchmarks and tests.
  */
+import { RIDE_MS } from '../journal/riding.js';
 import { protectOps, stageOps } from './stage.js';
 import type { CommitSteps } from './steps.js';
 
@@ -21,10 +22,17 @@ export interface CommitTuning {
    * it is a symbolic link (default true); false: one realpath per path. Equally strict either way.
    */
   readonly realpathPerDirectory?: boolean;
+  /**
+   * On a journal of the store's own, step 9's journal write rides on the next commit (default true: `journal/riding.ts`);
+   * false: it is a commit of its own, awaited before the call resolves.
+   */
+  readonly rideFinish?: boolean;
+  /** How long a write that rides waits for a commit to ride on, at most (ms; default `RIDE_MS`). */
+  readonly rideWaitMs?: number;
 }
 
 /** The defaults. */
-export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true, realpathPerDirectory: true };
+export const defaultTuning: Required<CommitTuning> = { overlappingSync: false, stageWithProtect: true, coalesceRetention: true, realpathPerDirectory: true, rideFinish: true, rideWaitMs: RIDE_MS };
 
 /** The step table `tuning` asks for: with `stageWithProtect: false`, step 3 also takes the backups and step 4 is empty. */
 export const tunedSteps = (steps: CommitSteps, tuning: CommitTuning): CommitSteps =>

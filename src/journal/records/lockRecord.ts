@@ -16,8 +16,16 @@ export const LockRecord = t.intersection([
     /** When the lock was taken, epoch milliseconds. */
     since: t.number,
   }),
-  /** On a journal shared by several hosts (`txfs/postgres`): the holder's host id and the lease it held. */
-  t.partial({ host: t.string, lease: t.string }),
+  t.partial({
+    /** On a journal shared by several hosts (`txfs/postgres`): the holder's host id and the lease it held. */
+    host: t.string,
+    lease: t.string,
+    /**
+     * Set by a transaction that found the lock held and waits for it. Its holder then releases it in a journal commit of
+     * its own, not riding on its next one (`journal/riding.ts`): the waiter gets its turn between two of the holder's.
+     */
+    contended: t.literal(true),
+  }),
 ]);
 /** A lock as stored in the journal. */
 export type LockRecord = t.TypeOf<typeof LockRecord>;
