@@ -69,7 +69,8 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
     },
     async status() {
       ensureOpen();
-      await ctx.deferrals.settleRests(); // a call that resolved before this one is no open transaction
+      // What every call that resolved before this one left: no open transaction of its own, its housekeeping done.
+      await settleBackground(ctx);
       const open = await env.journal.range(openPrefix);
       const openTransactions = await Promise.all(
         open.map(async ({ key }) => {
@@ -78,7 +79,6 @@ export const storeInspection = (ctx: StoreContext, ensureOpen: () => void): Stor
         }),
       );
       const locks = (await listLocks(env)).map((l) => ({ path: l.path, holder: describeHolder(l), since: new Date(l.since), stale: l.stale }));
-      await settleBackground(ctx);
       const usage = await backupUsage({ env });
       return {
         root: ctx.root,
