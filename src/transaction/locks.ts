@@ -105,13 +105,33 @@ const takeIn = (txn: JournalTxn, paths: readonly string[], record: LockRecord): 
   return held;
 };
 
-/** Whether another transaction waits for one of the locks `txId` holds on `paths` (`LockRecord.contended`). */
+/**
+ * How long a path whose lock was found waited for counts as waited for (ms). Longer than a waiter's longest pause
+ * between two looks (`acquireLocks`: 50 ms): a waiter marks the lock of the transaction it finds, and the holder's
+ * next transactions on that path, taken between two of its looks, are not marked yet.
+ */
+export const WAITED_FOR_MS = 200;
+/** Per store (its environment): path → until when (monotonic ms) it counts as waited for. */
+const waitedUntil = new WeakMap<Env, Map<string, number>>();
+
+/**
+ * Whether another transaction waits, or waited a moment ago (`WAITED_FOR_MS`), for one of the locks `txId` holds on
+ * `paths` (`LockRecord.contended`).
+ */
 export const waitedFor = async (env: Env, txId: string, paths: readonly string[]): Promise<boolean> => {
   const locks = await Promise.all(paths.map(async (p) => {
     const raw = await env.journal.get(lockKey(p));
     return raw === undefined ? undefined : decodeLock(lockKey(p), raw);
   }));
-  return locks.some((l) => l?.txId === txId && l.contended === true);
+  const now = performance.now();
+  const until = waitedUntil.get(env) ?? new Map<string, number>();
+  waitedUntil.set(env, until);
+  for (const [p, t] of until) if (t <= now) until.delete(p);
+  paths.forEach((p, i) => {
+    const l = locks[i];
+    if (l?.txId === txId && l.contended === true) until.set(p, now + WAITED_FOR_MS);
+  });
+  return paths.some((p) => until.has(p));
 };
 
 /**
