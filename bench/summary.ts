@@ -41,13 +41,12 @@ const rowsOf = (r: ReadonlyMap<string, Json>): Row[] => {
     { what: '1 GiB stream, writeFileAtomic vs pipeline()+fsync', measured: num(at(st, 'ratios', 'writeFileAtomicVsPipeline')), target: '≥ 0.9' },
     { what: '1 GiB stream, store transaction vs pipeline()+fsync', measured: num(at(st, 'ratios', 'storeTransactionVsPipeline')), target: '≥ 0.9' },
     { what: 'tx.copy 1 GiB (source the store wrote) vs copyFile+fsync', measured: num(at(st, 'ratios', 'txCopyVsCopyFile')), target: '≥ 0.8' },
-    { what: 'tx.copy 1 GiB (source new to the store: hashed) vs copyFile+fsync', measured: num(at(st, 'ratios', 'txCopyNewSourceVsCopyFile')), target: '(reported)' },
+    { what: 'tx.copy 1 GiB (source new to the store: hashed beside the copy) vs copyFile+fsync', measured: num(at(st, 'ratios', 'txCopyNewSourceVsCopyFile')), target: '≥ 0.8' },
     {
-      what: 'peak RSS of the 1 GiB runs, MiB (max over writeFileAtomic, store, tx.copy)',
-      measured: num(Math.max(...['writeFileAtomic', 'store transaction', 'tx.copy'].map((k) => Number(at(st, 'peakRssMiB', k) ?? Number.NaN)))),
+      what: 'peak RSS of the 1 GiB runs, MiB (max over writeFileAtomic, store, both tx.copy)',
+      measured: num(Math.max(...['writeFileAtomic', 'store transaction', 'tx.copy', 'tx.copy, source new to the store'].map((k) => Number(at(st, 'peakRssMiB', k) ?? Number.NaN)))),
       target: '< 100',
     },
-    { what: 'peak RSS of tx.copy 1 GiB, source new to the store (hashed), MiB', measured: num(at(st, 'peakRssMiB', 'tx.copy, source new to the store')), target: '(reported)' },
     ...['10-file transaction', '16 concurrent 1-file transactions', '16 concurrent 1-file transactions on 3 stores'].map(
       (k): Row => ({ what: `PostgreSQL journal / LMDB, time: ${k}`, measured: num(at(r.get('postgres'), 'ratios', `${k}: PostgreSQL / LMDB (time)`)), target: '(reported)' }),
     ),

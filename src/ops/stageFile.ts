@@ -5,9 +5,9 @@
 import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { TxfsError, fromOsError, hasCode } from '../errors.js';
-import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
+import type { FileHandle, FileStat, FileSystem } from '../fs/fileSystem.js';
 import { runValidators } from '../integrity/runValidators.js';
-import { hashFile } from '../integrity/sha256.js';
+import { hashFile, hashOpenFile } from '../integrity/sha256.js';
 import type { Data, Validator } from '../types.js';
 import { abortedError, throwIfAborted } from './abort.js';
 import { chownRefusals, needsModeFix } from './fileMode.js';
@@ -248,21 +248,67 @@ export interface KnownSource {
   readonly stillSo: () => Promise<boolean>;
 }
 
+/** A copy's source opened to be read beside the copy: the file it was as it was opened, and its SHA-256 to come. */
+interface SourceRead {
+  readonly was: FileStat;
+  /** Never rejects: undefined when the read failed (the copy is then read instead). */
+  readonly sha256: Promise<string | undefined>;
+}
+
+/** From this size up, a copy's source is read beside the copy, not the copy after it. */
+export const READ_BESIDE_MIN = 1024 * 1024;
+
+/** True when `now` is still the regular file `was`: same inode, size and mtime. */
+const sameFile = (now: FileStat | undefined, was: FileStat): boolean =>
+  now !== undefined && now.kind === 'file' && now.ino === was.ino && now.dev === was.dev && now.size === was.size && now.mtimeMs === was.mtimeMs;
+
+/**
+ * Opens `source` and starts hashing it through that handle (closed once read); undefined when it cannot be opened as a
+ * regular file (the copy then says why).
+ */
+const readSource = async (fs: FileSystem, source: string): Promise<SourceRead | undefined> => {
+  const fh = await fs.open(source, 'r').catch(() => undefined);
+  if (fh === undefined) return undefined;
+  const was = await fh.stat().catch(() => undefined);
+  if (was?.kind !== 'file') {
+    await fh.close().catch(() => undefined);
+    return undefined;
+  }
+  const sha256 = hashOpenFile(fh).then(
+    (h) => h,
+    () => undefined,
+  );
+  return { was, sha256: sha256.finally(() => fh.close().catch(() => undefined)) };
+};
+
 /**
  * Stages a copy of the file `source` into a new temp file `tempPath` in the kernel (copy_file_range, a reflink clone
  * where the filesystem can: `copyFile` with `exclusive` and `clone`), never through a JS read/write loop; then gives
  * it `mode` and `owner` and fdatasyncs it, as `stageFile` does. Its SHA-256 is `known`'s when the source is still the
- * file that describes (nothing is read), else read from the page cache while the fdatasync runs. Validators read the
- * staged file. On any failure the temp file is gone before the error surfaces. A copy that has begun runs to its end
- * before `options.signal` is looked at again.
+ * file that describes (nothing is read). A source nothing vouches for is read from the page cache and hashed while
+ * the kernel copies it and the copy's fdatasync runs, when it was at least `READ_BESIDE_MIN` bytes as noted
+ * (`sourceSize`). It is opened before the copy starts, so that a rename over it during the copy is seen: that hash is
+ * the copy's when the path still names the file opened (inode, size, mtime) once both are done and the copy has its
+ * size. Otherwise the copy itself is read and hashed, beside its fdatasync. Validators read the staged file. On any
+ * failure the temp file is gone before the error surfaces. A copy that has begun runs to its end before
+ * `options.signal` is looked at again.
  * @throws TxfsError ESOURCE (the source cannot be read), EVALIDATION, EABORTED, EEXIST, ENOSPC, EIO, EACCES, EROFS …
  */
-export const stageCopy = async (fs: FileSystem, source: string, tempPath: string, options: StageOptions & { readonly known?: KnownSource }): Promise<StagedFile> => {
+export const stageCopy = async (
+  fs: FileSystem,
+  source: string,
+  tempPath: string,
+  options: StageOptions & { readonly known?: KnownSource; readonly sourceSize?: number },
+): Promise<StagedFile> => {
   const target = options.target ?? tempPath;
   throwIfAborted(options.signal, target);
+  const validators = options.validate ?? [];
+  // Reading the source (a CPU core hashing) beside the copy (the kernel, another core).
+  const beside = options.known === undefined && validators.length === 0 && (options.sourceSize ?? 0) >= READ_BESIDE_MIN ? await readSource(fs, source) : undefined;
   try {
     await fs.copyFile(source, tempPath, { exclusive: true, clone: true });
   } catch (e) {
+    await beside?.sha256;
     await discard(fs, undefined, tempPath);
     // The source cannot be read (gone, a directory, refused): the source's error; anything else is the temp's.
     const readable = await fs.open(source, 'r').then((h) => h.close().then(() => true), () => false);
@@ -276,7 +322,6 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
     // The copy has its source's mode: a chmod only when another is asked for, or a chown cleared setuid / setgid.
     const st = await fh.stat();
     if ((st.mode & 0o7777) !== (options.mode & 0o7777) || (options.owner !== undefined && (options.mode & 0o6000) !== 0)) await fs.chmod(tempPath, options.mode & 0o7777);
-    const validators = options.validate ?? [];
     let content: { readonly sha256: string; readonly size: number };
     if (validators.length > 0) {
       const bytes = await fs.readFile(tempPath);
@@ -287,9 +332,15 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
       const known = options.known;
       const size = st.size;
       const vouched = known !== undefined && known.size === size && (await known.stillSo()) ? known.sha256 : undefined;
+      const hashing = async (): Promise<string> => {
+        if (vouched !== undefined) return vouched;
+        const read = await beside?.sha256;
+        if (read !== undefined && beside?.was.size === size && sameFile(await fs.lstat(source).catch(() => undefined), beside.was)) return read;
+        return hashFile(fs, tempPath);
+      };
       // Reading (CPU) and writing back (the disk) at the same time; both settle before a failure is handled (the
       // handle is closed and the temp removed only then).
-      const [hashed, synced] = await Promise.allSettled([vouched ?? hashFile(fs, tempPath), options.sync === false ? undefined : fh.datasync()]);
+      const [hashed, synced] = await Promise.allSettled([hashing(), options.sync === false ? undefined : fh.datasync()]);
       if (synced.status === 'rejected') throw synced.reason;
       if (hashed.status === 'rejected') throw hashed.reason;
       content = { sha256: hashed.value, size };
@@ -299,6 +350,7 @@ export const stageCopy = async (fs: FileSystem, source: string, tempPath: string
     await fh.close();
     return { tempPath, ...content };
   } catch (e) {
+    await beside?.sha256;
     await discard(fs, open, tempPath);
     throw fromSource.has(e as object) ? e : namingTarget(fromOsError(e, tempPath), target, tempPath);
   }

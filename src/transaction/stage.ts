@@ -101,7 +101,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
     const s = await stageFile(fs, temp, op.data, options);
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'copy' && op.source !== undefined) {
-    // In the kernel (a clone where the filesystem can), hashed from the page cache afterwards.
+    // In the kernel (a clone where the filesystem can), hashed from the page cache beside the copy or after it.
     const source = op.source.abs;
     const was = op.sourceBefore;
     // A source the manifest vouches for (or that was hashed when noted) needs no reading, if it is still that file.
@@ -109,7 +109,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
       was?.exists === true && was.sha256 !== undefined
         ? { sha256: was.sha256, size: was.size, stillSo: async () => sameFileAs(await fs.lstat(source).catch(() => undefined), was) }
         : undefined;
-    const s = await stageCopy(fs, source, temp, { ...options, ...(known === undefined ? {} : { known }) });
+    const s = await stageCopy(fs, source, temp, { ...options, ...(known === undefined ? {} : { known }), ...(was?.exists === true ? { sourceSize: was.size } : {}) });
     op.staged = { sha256: s.sha256, size: s.size };
   } else if (op.kind === 'rename' && op.source !== undefined) {
     // A second name for the same inode: O(1), and the file keeps its identity, mode and mtime.

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TxfsError } from '../../../src/errors.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import { hashFile, sha256Of } from '../../../src/integrity/sha256.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
@@ -31,5 +32,28 @@ describe('sha256', () => {
     const e = await hashFile(nodeFileSystem, dir).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(TxfsError);
     expect((e as TxfsError).code).toBe('EISDIR');
+  });
+
+  it('hashes files of every size around its buffers (64 KiB first, then 1 MiB) in as many reads as that takes', async () => {
+    const K = 64 * 1024;
+    const M = 1024 * 1024;
+    for (const [size, reads] of [[0, 1], [1, 2], [K - 1, 2], [K, 2], [K + 1, 3], [K + M, 3], [K + M + 5, 4], [K + 3 * M + 2, 6]] as const) {
+      const p = path.join(dir, `s-${size}.bin`);
+      const content = Buffer.alloc(size);
+      for (let i = 0; i < size; i++) content[i] = (i * 7 + (i >> 16)) & 0xff;
+      fs.writeFileSync(p, content);
+      const faulty = createFaultyFileSystem(nodeFileSystem);
+      expect(await hashFile(faulty, p)).toBe(sha256Of(content));
+      expect(faulty.trace.filter((c) => c.kind === 'read').length).toBe(reads);
+      expect(faulty.trace.map((c) => c.kind).at(-1)).toBe('close');
+    }
+  });
+
+  it('a read that fails part way rejects with its errno, and the file is closed', async () => {
+    const p = path.join(dir, 'fails.bin');
+    fs.writeFileSync(p, Buffer.alloc(3 * 1024 * 1024, 1));
+    const faulty = createFaultyFileSystem(nodeFileSystem, [{ kind: 'read', nth: 3, errno: 'EIO' }]);
+    await expect(hashFile(faulty, p)).rejects.toMatchObject({ code: 'EIO', path: p });
+    expect(faulty.trace.map((c) => c.kind).at(-1)).toBe('close');
   });
 });

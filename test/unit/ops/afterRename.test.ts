@@ -36,13 +36,23 @@ afterEach(() => {
 });
 
 /** A disk whose reads return other bytes than were written (a corrupting controller): only reading can tell. */
-const corruptingReads = (): FileSystem => ({
-  ...nodeFileSystem,
-  readStream: async function* () {
-    yield Buffer.from('not what was written');
-  },
-  readFile: async () => Buffer.from('not what was written'),
-});
+const corruptingReads = (): FileSystem => {
+  const lie = Buffer.from('not what was written');
+  return {
+    ...nodeFileSystem,
+    readStream: async function* () {
+      yield lie;
+    },
+    readFile: async () => lie,
+    // A file opened to be read yields the lie, then its end.
+    open: async (p, flags, mode) => {
+      const fh = await nodeFileSystem.open(p, flags, mode);
+      if (flags !== 'r') return fh;
+      let given = false;
+      return { ...fh, read: async (buffer, offset) => (given ? 0 : ((given = true), lie.copy(buffer, offset))) };
+    },
+  };
+};
 
 describe("verify: 'readback' checks the temp before the rename", () => {
   it('fails with EINTEGRITY naming the file and leaves the target, its directory and its backups as they were', async () => {

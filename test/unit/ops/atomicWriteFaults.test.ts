@@ -146,14 +146,24 @@ describe('writeFileAtomic leaves the target byte-identical and no temp file on',
 
   it('a readback that does not match (EINTEGRITY)', async () => {
     const base = createFaultyFileSystem(nodeFileSystem);
-    const lying: FileSystem = { ...base, readStream: async function* () { yield Buffer.from('something else'); } };
+    // The temp read back (opened read-only) yields other bytes than were written.
+    const lie = Buffer.from('something else');
+    const lying: FileSystem = {
+      ...base,
+      open: async (p, flags, mode) => {
+        const fh = await base.open(p, flags, mode);
+        if (flags !== 'r') return fh;
+        let given = false;
+        return { ...fh, read: async (buffer, offset) => (given ? 0 : ((given = true), lie.copy(buffer, offset))) };
+      },
+    };
     const e = await writeFileAtomicWith(lying, target, 'new', { verify: 'readback' }).catch((x: unknown) => x);
     expect(e).toMatchObject({ code: 'EINTEGRITY', path: target });
   });
 });
 
 describe('writeFileAtomic under a random failing call', () => {
-  const kindsToFail: FsCallKind[] = ['lstat', 'open', 'write', 'datasync', 'close', 'link', 'rename', 'syncDir', 'readStream', 'stat', 'readdir', 'unlink', 'chmod'];
+  const kindsToFail: FsCallKind[] = ['lstat', 'open', 'write', 'datasync', 'close', 'link', 'rename', 'syncDir', 'read', 'stat', 'readdir', 'unlink', 'chmod'];
 
   it('always leaves the target holding the old content when it rejects, the new one when it resolves, and no temp file', async () => {
     const options = fc.record({
