@@ -252,13 +252,19 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     return { path: name === undefined ? dir.path : path.join(dir.path, name), release };
   };
 
-  /** Runs `f` on the resolved forms of `paths` (their directories held open meanwhile); paths outside pass through. */
+  /**
+   * Runs `f` on the resolved forms of `paths` (their directories held open meanwhile); paths outside pass through. The
+   * paths are resolved at the same time: two in one directory (a rename beside its target) share its look.
+   */
   const atAll = async <A>(paths: readonly string[], f: (resolved: readonly string[]) => Promise<A>, dirToo = false): Promise<A> => {
     const need = paths.reduce((n, p) => n + depthOf(p, dirToo), 0);
     const release = need === 0 ? noRelease : await take(need);
     const held: Resolved[] = [];
     try {
-      for (const p of paths) held.push(await resolve(p, { dirToo }));
+      const resolving = await Promise.allSettled(paths.map((p) => resolve(p, { dirToo })));
+      for (const r of resolving) if (r.status === 'fulfilled') held.push(r.value);
+      const failed = resolving.find((r) => r.status === 'rejected');
+      if (failed !== undefined) throw failed.reason;
       return await f(held.map((r) => r.path)).catch((e: unknown) => {
         let out = e;
         for (const [i, r] of held.entries()) out = named(out, r.path, paths[i] as string);
