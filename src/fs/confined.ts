@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { DirectoryHandle, FileStat, FileSystem } from './fileSystem.js';
 import { isWithin } from './isWithin.js';
+import { slots } from './slots.js';
 
 /** Where the confinement holds. */
 export interface Confinement {
@@ -43,27 +44,6 @@ export const MAX_HELD_DIRECTORIES = 8;
 
 /** How many directory handles below the root are kept between calls (one descriptor each), least recently used going. */
 export const MAX_KEPT_DIRECTORIES = 32;
-
-/** A counting semaphore; `take(n)` waits until `n` slots are free together (a rename needs two: no deadlock). */
-const slots = (size: number): ((n: number) => Promise<() => void>) => {
-  let free = size;
-  const waiting: Array<{ n: number; go: () => void }> = [];
-  const wake = (): void => {
-    while (waiting.length > 0 && (waiting[0]?.n ?? 0) <= free) {
-      const w = waiting.shift() as { n: number; go: () => void };
-      free -= w.n;
-      w.go();
-    }
-  };
-  return async (n) => {
-    if (waiting.length === 0 && n <= free) free -= n;
-    else await new Promise<void>((go) => waiting.push({ n, go }));
-    return () => {
-      free += n;
-      wake();
-    };
-  };
-};
 
 /** `e` with every mention of `resolved` (a `/proc/self/fd/N/…` path) put back as the caller's `given` path. */
 const named = (e: unknown, resolved: string, given: string): unknown => {
@@ -229,7 +209,42 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     }
     return cur;
   };
-  const walk = (p: string, parts: readonly string[]): Promise<Held> => descend(p, atTop, parts, 0, '');
+  /**
+   * The kept handle at the end of `parts` (two or more components below the root) when every directory on the way is
+   * kept and its name still leads to it, all of them looked at at the same time: one round trip however deep. Each
+   * look shows what `keptAt`'s shows, that one name in one directory (held) leads to the next; their order adds
+   * nothing, since every look ends before the call runs. Undefined when one is not kept or does not match: the walk
+   * then goes step by step, and drops what no longer matches.
+   */
+  const keptAll = async (parts: readonly string[]): Promise<Held | undefined> => {
+    if (parts.length < 2) return undefined;
+    const chain: Array<{ readonly key: string; readonly k: Kept }> = [];
+    let key = '';
+    for (const part of parts) {
+      key = key === '' ? part : `${key}/${part}`;
+      const k = kept.get(key);
+      if (k === undefined || k.stale) return undefined;
+      chain.push({ key, k });
+    }
+    for (const { k } of chain) k.users++; // none closed meanwhile by another call dropping it
+    const seen = await Promise.all(parts.map((part, i) => lookAt(i === 0 ? top : (chain[i - 1] as (typeof chain)[number]).k.handle, part)));
+    const matches = chain.every(({ k }, i) => {
+      const st = seen[i];
+      return !k.stale && st !== undefined && st.kind === 'directory' && st.dev === k.dev && st.ino === k.ino;
+    });
+    const last = chain.at(-1) as (typeof chain)[number];
+    for (const { k } of chain.slice(0, -1)) await giveBack(k)();
+    if (!matches) {
+      await giveBack(last.k)();
+      return undefined;
+    }
+    for (const { key: at, k } of chain) {
+      kept.delete(at);
+      kept.set(at, k);
+    }
+    return { dir: last.k.handle, release: giveBack(last.k) };
+  };
+  const walk = async (p: string, parts: readonly string[]): Promise<Held> => (await keptAll(parts)) ?? descend(p, atTop, parts, 0, '');
 
   /** A path resolved beneath the root: `path` to call with, `release` once the call is done. */
   type Resolved = { readonly path: string; readonly release: () => Promise<void> };

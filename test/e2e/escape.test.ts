@@ -150,6 +150,34 @@ describe('a directory swapped for a link after its paths were checked', () => {
     expect(temps(root)).toEqual([]);
   });
 
+  it('three directories deep, all kept: one moved out of the root and replaced, or swapped for a link, takes no later write', async () => {
+    const { root, outside } = setup();
+    fs.mkdirSync(path.join(root, 'sub', 'deep', 'er'), { recursive: true });
+    const store = await openStore({ root });
+    stores.push(store);
+    // Used twice: every directory on the way is kept, and the second call finds them all (looked at at once).
+    await store.writeFile('sub/deep/er/a.txt', 'first');
+    await store.writeFile('sub/deep/er/a.txt', 'second');
+    // The middle one moved outside on the same filesystem, a new one made in its place.
+    const moved = path.join(outside, 'deep');
+    fs.renameSync(path.join(root, 'sub', 'deep'), moved);
+    fs.mkdirSync(path.join(root, 'sub', 'deep', 'er'), { recursive: true });
+    const before = picture(outside);
+    await store.writeFile('sub/deep/er/b.txt', 'third');
+    await store.transaction((tx) => void tx.writeFile('sub/deep/er/c.txt', 'fourth'));
+    expect(picture(outside)).toBe(before);
+    expect(fs.readdirSync(path.join(root, 'sub', 'deep', 'er')).sort()).toEqual(['b.txt', 'c.txt']);
+    // Kept again, then the top one swapped for a link to a look-alike outside.
+    await store.writeFile('sub/deep/er/d.txt', 'fifth');
+    swap(root, outside);
+    const swapped = picture(outside);
+    await expect(store.writeFile('sub/deep/er/e.txt', 'sixth')).rejects.toMatchObject({ code: 'EOUTSIDE' });
+    expect(picture(outside)).toBe(swapped);
+    unswap(root);
+    expect(fs.readdirSync(path.join(root, 'sub', 'deep', 'er')).sort()).toEqual(['b.txt', 'c.txt', 'd.txt']);
+    expect(temps(root)).toEqual([]);
+  });
+
   it('closes the directory handles it kept when the store closes, and keeps them again once reopened', async () => {
     const { root } = setup();
     fs.mkdirSync(path.join(root, 'sub', 'deep', 'er'), { recursive: true });
