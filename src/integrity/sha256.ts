@@ -1,12 +1,12 @@
 /**
  * SHA-256 of bytes and of files, as lowercase hex.
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShot } from 'node:crypto';
 import { fromOsError } from '../errors.js';
 import type { FileHandle, FileSystem } from '../fs/fileSystem.js';
 
 /** SHA-256 of `bytes` (a string is hashed as UTF-8), lowercase hex. */
-export const sha256Of = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
+export const sha256Of = (bytes: Uint8Array | string): string => oneShot('sha256', bytes, 'hex');
 
 /** The first read's size: a small file costs a small buffer. */
 const FIRST_READ = 64 * 1024;

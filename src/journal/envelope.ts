@@ -3,7 +3,7 @@
  * body as JSON text. A value read back is decoded, never trusted: a wrong version, a checksum mismatch
  * (bit rot, a torn or foreign write, a value moved to another key) or a body the codec rejects is `EJOURNAL`.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { isLeft } from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
 import { PathReporter } from 'io-ts/lib/PathReporter.js';
@@ -21,7 +21,8 @@ export interface RecordEnvelope {
 
 const Envelope = t.type({ v: t.number, sum: t.string, body: t.string });
 
-const checksum = (key: string, body: string): string => createHash('sha256').update(`${key}\n${body}`).digest('hex');
+// One-shot (no Hash object): this runs for every journal record read and written.
+const checksum = (key: string, body: string): string => hash('sha256', `${key}\n${body}`, 'hex');
 
 const journalError = (key: string, what: string, cause?: unknown): TxfsError =>
   new TxfsError('EJOURNAL', `EJOURNAL: journal record "${key}" ${what}; the journal is damaged or was written by another program`, {
