@@ -11,8 +11,10 @@ export interface BackupContext {
   /** Absolute path of the backup directory; index records name files relative to it. */
   readonly backupDir: string;
   /**
-   * On a journal of the store's own: its `ride` (`journal/riding.ts`), for journal writes that need no flush of their
-   * own (a pending removal's record dropped once its file is gone). Absent: they are commits of their own.
+   * On a journal of the store's own: its `ride` (`journal/riding.ts`), for journal writes that need no commit of their
+   * own: a pending removal's record dropped once its file is gone (no flush at all), and the swap of a backup's index
+   * entry for that record (flushed once its commit has come; the file is unlinked only then). Absent: they are
+   * commits of their own.
    */
   readonly ride?: RidingJournal['ride'];
 }

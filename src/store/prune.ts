@@ -6,6 +6,7 @@
  * names a missing file, and no removed backup is left behind as litter.
  */
 import { decodeRecordIfPresent } from '../journal/envelope.js';
+import type { JournalTxn } from '../journal/journal.js';
 import type { BackupContext } from '../backup/backupContext.js';
 import { listAllBackupRecords, storedBytes } from '../backup/backupIndex.js';
 import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
@@ -31,7 +32,7 @@ export interface PruneResult {
  */
 export const removeBackups = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<BackupRecord[]> => {
   if (recs.length === 0) return [];
-  const taken = await ctx.env.journal.transact((txn) => {
+  const swap = (txn: JournalTxn): BackupRecord[] => {
     const out: BackupRecord[] = [];
     for (const rec of recs) {
       const key = backupKey(rec.path, rec.id);
@@ -42,7 +43,10 @@ export const removeBackups = async (ctx: BackupContext, recs: readonly BackupRec
       out.push(current);
     }
     return out;
-  });
+  };
+  // Riding on the next commit where it can (a transaction's intent, most often), instead of a commit of its own that
+  // the next intent would wait behind; nothing is unlinked before that commit is durable.
+  const taken = await (ctx.ride === undefined ? ctx.env.journal.transact(swap) : ctx.ride(swap));
   await ctx.env.journal.flush();
   await unlinkPending(ctx, taken);
   return taken;
