@@ -122,7 +122,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
     let stats: Awaited<ReturnType<typeof steps.makeDurable>>;
     try {
       await steps.flushCommitPoint(ctx); // 6. … durable before the first rename
-      await steps.apply(ctx, ops); // 7. Apply, in the caller's order
+      await steps.apply(ctx, ops); // 7. Apply (unrelated paths at once, as the caller's order leaves them)
       if (ctx.durability === 'atomic') {
         // Steps 8 and 9 after the call resolved (`deferrals.ts`); the transaction counts as running until then.
         ctx.deferrals.add(id, paths, () => finishLater(ctx, committing, ops, held));
