@@ -75,4 +75,24 @@ describe('confinement: kept handles several deep', () => {
       await releaseConfinement(confined);
     }
   });
+
+  it('a rename within one kept directory resolves both its paths at once, sharing their looks', async () => {
+    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-')));
+    dirs.push(root);
+    fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
+    const c = counting();
+    const confined = confine(c.fs, { root, rootReal: root, alsoWithin: [] });
+    try {
+      const at = (name: string): string => path.join(root, 'a', 'b', 'c', name);
+      fs.writeFileSync(at('x'), 'x');
+      await confined.lstat(at('x')); // walks, keeping a, a/b and a/b/c
+      c.reset();
+      await confined.rename(at('x'), at('y'));
+      // Three directories looked at once for both paths (one after the other: six).
+      expect(c.lstats()).toBe(3);
+      expect(fs.readFileSync(at('y'), 'utf8')).toBe('x');
+    } finally {
+      await releaseConfinement(confined);
+    }
+  });
 });
