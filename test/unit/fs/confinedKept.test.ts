@@ -41,13 +41,18 @@ const counting = (): { fs: FileSystem; lstats: () => number; most: () => number;
   };
 };
 
+/** A root holding a/b/c, confined over the counting adapter. */
+const keptRoot = (): { root: string; c: ReturnType<typeof counting>; confined: FileSystem } => {
+  const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-')));
+  dirs.push(root);
+  fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
+  const c = counting();
+  return { root, c, confined: confine(c.fs, { root, rootReal: root, alsoWithin: [] }) };
+};
+
 describe('confinement: kept handles several deep', () => {
   it('looks at every kept directory on the way at once, and walks afresh past one that was replaced', async () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-')));
-    dirs.push(root);
-    fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
-    const c = counting();
-    const confined = confine(c.fs, { root, rootReal: root, alsoWithin: [] });
+    const { root, c, confined } = keptRoot();
     try {
       const file = path.join(root, 'a', 'b', 'c', 'f.txt');
       const write = async (text: string): Promise<void> => {
@@ -77,11 +82,7 @@ describe('confinement: kept handles several deep', () => {
   });
 
   it('a rename within one kept directory resolves both its paths at once, sharing their looks', async () => {
-    const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-')));
-    dirs.push(root);
-    fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
-    const c = counting();
-    const confined = confine(c.fs, { root, rootReal: root, alsoWithin: [] });
+    const { root, c, confined } = keptRoot();
     try {
       const at = (name: string): string => path.join(root, 'a', 'b', 'c', name);
       fs.writeFileSync(at('x'), 'x');
