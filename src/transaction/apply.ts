@@ -8,7 +8,7 @@ import type { FileStat } from '../fs/fileSystem.js';
 import { syncDirBatched } from '../ops/syncDirBatched.js';
 import type { StoreContext } from './context.js';
 import type { PlannedOp } from './plannedOp.js';
-import { budget, eachWithin, MAX_FILES_AT_ONCE } from './fileBudget.js';
+import { eachWithin, transactionBudget } from './fileBudget.js';
 import { allOrFirstError } from './stage.js';
 
 /** The paths an applied operation changes: its target, and the source a rename takes away. */
@@ -56,7 +56,8 @@ export const independentRuns = (ops: readonly PlannedOp[]): PlannedOp[][] => {
  */
 export const applyOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): Promise<void> => {
   const { fs } = ctx.env;
-  const slots = budget(MAX_FILES_AT_ONCE);
+  // The budget staging and protecting used: all of it free again by now.
+  const slots = transactionBudget(ops);
   for (const run of independentRuns(ops)) {
     await eachWithin(slots, run, async (op) => {
       if (op.temp !== undefined) await fs.rename(op.temp, op.target.abs);
