@@ -38,8 +38,9 @@ const runOnce = (how: string, target: string, source: string): { ms: number; max
 
 /**
  * Contender `how`, run twice in a row (the target removed after each): the mean time, the larger peak RSS. On a disk
- * where one large write after another alternates between slow and fast (seen here: the same contender five times,
- * 2.4, 1.3, 2.1, 1.4, 2.9 s), two in a row take one of each, whatever came before.
+ * where large writes come slow and fast (seen here: the same contender five times, 2.4, 1.3, 2.1, 1.4, 2.9 s), two in
+ * a row mostly take one of each. Not always: the slow ones follow no strict alternation (with a cache drop before each
+ * run, rounds of five were slow at their 1st and 4th run whatever ran there), so these rows still move between runs.
  */
 const runOne = (how: string, target: string, source: string): { ms: number; maxRssMiB: number } => {
   const a = runOnce(how, target, source);

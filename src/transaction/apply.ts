@@ -70,11 +70,7 @@ export const applyOps = async (ctx: StoreContext, ops: readonly PlannedOp[]): Pr
 /** The directories whose entries the applied operations changed (each once). */
 export const touchedDirs = (ops: readonly PlannedOp[]): string[] => {
   const dirs = new Set<string>();
-  for (const op of ops) {
-    if (op.skipped) continue;
-    dirs.add(path.dirname(op.target.abs));
-    if (op.source !== undefined && op.kind === 'rename') dirs.add(path.dirname(op.source.abs));
-  }
+  for (const op of ops) if (!op.skipped) for (const p of changedBy(op)) dirs.add(path.dirname(p));
   return [...dirs];
 };
 
