@@ -13,7 +13,7 @@
 import * as path from 'node:path';
 import { TxfsError, hasCode } from '../errors.js';
 import type { DirectoryHandle, FileStat, FileSystem } from './fileSystem.js';
-import { isWithin } from './isWithin.js';
+import { isWithin, partsBelow, resolvedPath } from './isWithin.js';
 import { slots } from './slots.js';
 
 /** Where the confinement holds. */
@@ -197,7 +197,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
           if (kind !== 'directory') throw e;
           const rest = parts.slice(i + 1);
           if (links >= MAX_LINKS) throw new TxfsError('ELOOP', `ELOOP: ${p}: too many symbolic links on the way`, { path: p });
-          if (isWithin(c.rootReal, real)) return descend(p, atTop, [...path.relative(c.rootReal, real).split(path.sep).filter((x) => x !== ''), ...rest], links + 1, undefined);
+          const inRoot = partsBelow(c.rootReal, real);
+          if (inRoot !== undefined) return descend(p, atTop, [...inRoot, ...rest], links + 1, undefined);
           if (c.alsoWithin.some((d) => isWithin(d, real))) return descend(p, owned(await openDirectory(real)), rest, links + 1, undefined);
           throw escaped(p, part, real);
         }
@@ -251,17 +252,14 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
 
   const take = slots(MAX_HELD_DIRECTORIES);
   /** How many directory handles resolving `p` holds: none at the root's own level (its handle is held anyway). */
-  const depthOf = (p: string, dirToo: boolean): number => {
-    const abs = path.resolve(p);
-    if (!isWithin(root, abs) || abs === root) return 0;
-    return path.relative(root, abs).split(path.sep).length > (dirToo ? 0 : 1) ? 1 : 0;
-  };
+  const depthOf = (p: string, dirToo: boolean): number => ((partsBelow(root, resolvedPath(p))?.length ?? 0) > (dirToo ? 0 : 1) ? 1 : 0);
 
   /** `p` resolved beneath the root: its directory walked (`dirToo`: the last component as well) and held open. */
   const resolve = async (p: string, { dirToo = false }: { readonly dirToo?: boolean } = {}): Promise<Resolved> => {
-    const abs = path.resolve(p);
-    if (!isWithin(root, abs)) return { path: p, release: noRelease };
-    const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
+    const abs = resolvedPath(p);
+    const below = partsBelow(root, abs);
+    if (below === undefined) return { path: p, release: noRelease };
+    const parts = [...below];
     const name = dirToo || parts.length === 0 ? undefined : parts.pop();
     const { dir, release } = await walk(abs, parts);
     return { path: name === undefined ? dir.path : path.join(dir.path, name), release };
@@ -325,7 +323,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     mkdir: async (p, options = {}) => {
       if (options.recursive !== true) return at(p, (r) => fs.mkdir(r, options));
       // One directory at a time beneath the root, each made where the walk stands (never through a link).
-      const abs = path.resolve(p);
+      const abs = resolvedPath(p);
       if (!isWithin(root, abs)) return fs.mkdir(p, options);
       const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
       for (let i = 1; i <= parts.length; i++) {
@@ -352,7 +350,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     symlink: (target, p) => at(p, (r) => fs.symlink(target, r)),
     realpath: (p) => fs.realpath(p),
     syncDir: async (p) => {
-      const abs = path.resolve(p);
+      const abs = resolvedPath(p);
       if (!isWithin(root, abs)) return fs.syncDir(p);
       // The held handle itself is fsynced: no open of its own (the root's is never closed between calls).
       const release = depthOf(p, true) === 0 ? noRelease : await take(1);
@@ -370,7 +368,7 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
       }
     },
     // A handle of its own (closed by the caller), opened where the walk stands.
-    openDirectory: (p) => (path.resolve(p) === root ? openDirectory(c.rootReal) : at(p, (r) => openDirectory(r))),
+    openDirectory: (p) => (resolvedPath(p) === root ? openDirectory(c.rootReal) : at(p, (r) => openDirectory(r))),
   };
   held.set(confined, async () => {
     generation++;
