@@ -9,12 +9,11 @@
  */
 import * as path from 'node:path';
 
-/** A component that `path.resolve` would drop or fold: `.` or `..`, followed by `/` or the end. */
-const dotComponent = /\/\.\.?(?:\/|$)/;
+/** What `path.resolve` would fold: an empty component (`//`), a `.` or `..` one (followed by `/` or the end), a trailing `/`. */
+const unresolved = /\/(?:\/|\.\.?(?:\/|$)|$)/;
 
 /** True when `p` is spelled as `path.resolve(p)` spells it (POSIX only; elsewhere always false). */
-const isResolved = (p: string): boolean =>
-  path.sep === '/' && p.startsWith('/') && (p === '/' || (!p.endsWith('/') && !p.includes('//') && !dotComponent.test(p)));
+const isResolved = (p: string): boolean => path.sep === '/' && p.startsWith('/') && (p === '/' || !unresolved.test(p));
 
 /** `p` made absolute and normal, as `path.resolve(p)` gives it (returned as it is when it is already). */
 export const resolvedPath = (p: string): string => (isResolved(p) ? p : path.resolve(p));
