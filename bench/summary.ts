@@ -50,6 +50,9 @@ const rowsOf = (r: ReadonlyMap<string, Json>): Row[] => {
     ...['10-file transaction', '16 concurrent 1-file transactions', '16 concurrent 1-file transactions on 3 stores'].map(
       (k): Row => ({ what: `PostgreSQL journal / LMDB, time: ${k}`, measured: num(at(r.get('postgres'), 'ratios', `${k}: PostgreSQL / LMDB (time)`)), target: '(reported)' }),
     ),
+    ...['16 concurrent: loop busy per file, txfs / atomically', 'sequential: loop busy per file, txfs (none) / atomically'].map(
+      (k): Row => ({ what: `event-loop busy time per file written, ${k.replace(': loop busy per file,', ':')} (> 1: txfs does more work)`, measured: num(at(r.get('event-loop'), 'ratios', k)), target: '(reported)' }),
+    ),
     { what: 'openStore on a clean journal, ms', measured: num(at(tx, 'openStoreCleanMs')), target: '< 10' },
     { what: 'recovery of 1,000 interrupted transactions, ms', measured: num(at(tx, 'recovery', 'wallMs')), target: '< 2000' },
   ];

@@ -1,0 +1,135 @@
+/**
+ * Where a store write's time goes: the event loop's busy time per write (performance.eventLoopUtilization) beside the
+ * wall time, for store writes and for `atomically`, contenders alternating within each round; and what one thread-pool
+ * round trip costs on this machine, back to back and after the pool's threads went idle for a millisecond.
+ * A write whose busy time is close to its wall time is bound by the main thread's work, not by the disk: then fewer
+ * fsyncs buy nothing, and only less work per write does.
+ * Prints medians and ratios; writes bench/results/event-loop.json.
+ * Run: npm run bench (all benches) or npx tsx bench/eventLoop.ts (BENCH_ROUNDS, BENCH_CALLS)
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFile as atomicallyWrite } from 'atomically';
+import { openStore } from '../src/store/openStore.js';
+import type { Durability, Store } from '../src/types.js';
+import { writeResults } from './lib/results.js';
+import { median, nowMs } from './lib/stats.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
+const CALLS = Number(process.env.BENCH_CALLS ?? 30);
+const WIDTH = 16;
+const data = Buffer.alloc(4096, 'x');
+
+interface Ctx {
+  readonly dir: string;
+  readonly store: Store;
+  readonly names: readonly string[];
+}
+/** A contender: its name, how many files one call writes, the call, and the store it needs (txfs only). */
+interface Contender {
+  readonly name: string;
+  readonly width: number;
+  readonly call: (c: Ctx) => Promise<unknown>;
+  readonly durability?: Durability;
+}
+const concurrentStore = (name: string, durability: Durability, backup = true): Contender => ({
+  name,
+  width: WIDTH,
+  durability,
+  call: ({ store, names }) => Promise.all(names.map((n) => store.writeFile(n, data, backup ? {} : { backup: false }))),
+});
+const contenders: readonly Contender[] = [
+  concurrentStore('txfs 16 concurrent store writes', 'full'),
+  concurrentStore('txfs 16 concurrent store writes (none)', 'none'),
+  concurrentStore('txfs 16 concurrent store writes (none, backup: false)', 'none', false),
+  { name: '16 concurrent atomically', width: WIDTH, call: ({ dir, names }) => Promise.all(names.map((n) => atomicallyWrite(path.join(dir, n), data))) },
+  { name: 'txfs sequential store.writeFile (none)', width: 1, durability: 'none', call: ({ store, names }) => store.writeFile(names[0] ?? 'f0.dat', data) },
+  { name: 'sequential atomically', width: 1, call: ({ dir, names }) => atomicallyWrite(path.join(dir, names[0] ?? 'f0.dat'), data) },
+];
+
+/** One contender, `CALLS` calls in a fresh directory: wall ms and event-loop busy µs per file written. */
+const measure = async (c: Contender): Promise<{ wallMs: number; busyUs: number }> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-loop-'));
+  const names = Array.from({ length: c.width }, (_, i) => `f${i}.dat`);
+  for (const n of names) fs.writeFileSync(path.join(dir, n), data);
+  const store = await openStore({ root: dir, durability: c.durability ?? 'full' });
+  try {
+    const ctx = { dir, store, names };
+    for (let i = 0; i < 5; i++) await c.call(ctx); // warm: backups exist, retention has work, code is compiled
+    const loop0 = performance.eventLoopUtilization();
+    const t0 = nowMs();
+    for (let i = 0; i < CALLS; i++) await c.call(ctx);
+    const wall = nowMs() - t0;
+    const loop = performance.eventLoopUtilization(loop0);
+    const files = CALLS * c.width;
+    return { wallMs: wall / files, busyUs: (loop.active * 1000) / files };
+  } finally {
+    await store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
+/** lstat round trips on the thread pool, `n` of them, each after `pauseMs` of idleness: µs to issue one, µs until its callback. */
+const roundTrips = async (n: number, pauseMs: number): Promise<{ issueUs: number; roundTripUs: number }> => {
+  const file = path.join(os.tmpdir(), `txfs-loop-${process.pid}`);
+  fs.writeFileSync(file, 'x');
+  try {
+    const issue: number[] = [];
+    const trip: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (pauseMs > 0) await sleep(pauseMs);
+      const t0 = nowMs();
+      await new Promise<void>((resolve, reject) => {
+        fs.lstat(file, (e) => (e === null ? resolve() : reject(e)));
+        issue.push((nowMs() - t0) * 1000);
+      });
+      trip.push((nowMs() - t0) * 1000);
+    }
+    return { issueUs: median(issue), roundTripUs: median(trip) };
+  } finally {
+    fs.rmSync(file, { force: true });
+  }
+};
+
+const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+const busy = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+for (let r = 0; r < ROUNDS; r++) {
+  // Alternating: odd rounds run the contenders in reverse order, so no contender always follows the same one.
+  for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) {
+    const m = await measure(c);
+    wall.get(c.name)?.push(m.wallMs);
+    busy.get(c.name)?.push(m.busyUs);
+  }
+}
+const med = (m: Map<string, number[]>, k: string): number => median(m.get(k) ?? []);
+const table = Object.fromEntries(
+  contenders.map((c) => {
+    const w = med(wall, c.name);
+    const b = med(busy, c.name);
+    return [c.name, { 'ms per file': Number(w.toFixed(3)), 'loop busy µs per file': Math.round(b), 'busy share of wall': Number((b / 1000 / w).toFixed(2)) }];
+  }),
+);
+console.log(`event-loop busy time per file written (${ROUNDS} rounds of ${CALLS} calls, medians)`);
+console.table(table);
+
+const hot = await roundTrips(2000, 0);
+const idle = await roundTrips(500, 1);
+console.log(`thread-pool round trip (lstat), back to back: issue ${hot.issueUs.toFixed(1)} µs, round trip ${hot.roundTripUs.toFixed(1)} µs`);
+console.log(`thread-pool round trip (lstat), after 1 ms idle: issue ${idle.issueUs.toFixed(1)} µs, round trip ${idle.roundTripUs.toFixed(1)} µs`);
+
+const busyRatio = (a: string, b: string): number => Number((med(busy, a) / med(busy, b)).toFixed(2));
+const ratios = {
+  '16 concurrent: loop busy per file, txfs / atomically': busyRatio('txfs 16 concurrent store writes', '16 concurrent atomically'),
+  '16 concurrent: loop busy per file, txfs (none) / atomically': busyRatio('txfs 16 concurrent store writes (none)', '16 concurrent atomically'),
+  '16 concurrent: loop busy per file, txfs (none, backup: false) / atomically': busyRatio('txfs 16 concurrent store writes (none, backup: false)', '16 concurrent atomically'),
+  'sequential: loop busy per file, txfs (none) / atomically': busyRatio('txfs sequential store.writeFile (none)', 'sequential atomically'),
+};
+console.table(ratios);
+writeResults('event-loop', {
+  config: { rounds: ROUNDS, calls: CALLS, width: WIDTH, bytes: data.length },
+  perFile: table,
+  threadPoolRoundTripUs: { backToBack: hot, afterOneMsIdle: idle },
+  ratios,
+});
