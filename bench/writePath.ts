@@ -59,45 +59,44 @@ const inWorker = (p: string): Promise<void> =>
   });
 
 type Variant = (dir: string, f: string, tmp: string) => Promise<void>;
+/** The temp created, written and fdatasynced: its descriptor, still open. */
+const staged = async (tmp: string): Promise<number> => {
+  const fd = await open(tmp, 'w');
+  await write(fd);
+  await datasync(fd);
+  return fd;
+};
+/** The directory's fsync on its open descriptor, which then closes (not waited for, as txfs does). */
+const syncDir = async (d: number): Promise<void> => {
+  await fsync(d);
+  void close(d);
+};
 const variants: ReadonlyArray<readonly [string, Variant]> = [
   [
     'plain: 8 serial steps',
     async (dir, f, tmp) => {
       await lstat(f);
-      const fd = await open(tmp, 'w');
-      await write(fd);
-      await datasync(fd);
-      await close(fd);
+      await close(await staged(tmp));
       await rename(tmp, f);
-      const d = await open(dir, 'r');
-      await fsync(d);
-      void close(d);
+      await syncDir(await open(dir, 'r'));
     },
   ],
   [
     'temp closed beside the rename',
     async (dir, f, tmp) => {
       await lstat(f);
-      const fd = await open(tmp, 'w');
-      await write(fd);
-      await datasync(fd);
+      const fd = await staged(tmp);
       await Promise.all([close(fd), rename(tmp, f)]);
-      const d = await open(dir, 'r');
-      await fsync(d);
-      void close(d);
+      await syncDir(await open(dir, 'r'));
     },
   ],
   [
     'directory opened at the start',
     async (dir, f, tmp) => {
       const [, d] = await Promise.all([lstat(f), open(dir, 'r')]);
-      const fd = await open(tmp, 'w');
-      await write(fd);
-      await datasync(fd);
-      await close(fd);
+      await close(await staged(tmp));
       await rename(tmp, f);
-      await fsync(d);
-      void close(d);
+      await syncDir(d);
     },
   ],
   [
@@ -106,9 +105,7 @@ const variants: ReadonlyArray<readonly [string, Variant]> = [
       await lstat(f);
       await inWorker(tmp);
       await rename(tmp, f);
-      const d = await open(dir, 'r');
-      await fsync(d);
-      void close(d);
+      await syncDir(await open(dir, 'r'));
     },
   ],
 ];
