@@ -140,11 +140,15 @@ const measureOn = async (base: string): Promise<Record<string, { msPerWrite: num
 
 const places = [os.tmpdir(), ...(fs.existsSync('/dev/shm') ? ['/dev/shm'] : [])];
 const results: Record<string, unknown> = {};
-for (const place of places) {
-  const r = await measureOn(place);
-  console.log(`durable 4 KiB atomic replace in ${place} (${ROUNDS} rounds of ${WRITES}, medians)`);
-  console.table(r);
-  results[place === os.tmpdir() ? 'tmpdir' : place] = r;
+try {
+  for (const place of places) {
+    const r = await measureOn(place);
+    console.log(`durable 4 KiB atomic replace in ${place} (${ROUNDS} rounds of ${WRITES}, medians)`);
+    console.table(r);
+    results[place === os.tmpdir() ? 'tmpdir' : place] = r;
+  }
+} finally {
+  // A failed round must not leave the worker keeping the process alive.
+  await writer.terminate();
 }
-await writer.terminate();
 writeResults('write-path', { config: { rounds: ROUNDS, writes: WRITES, bytes: data.length }, places: results });

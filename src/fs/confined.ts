@@ -324,8 +324,8 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
       if (options.recursive !== true) return at(p, (r) => fs.mkdir(r, options));
       // One directory at a time beneath the root, each made where the walk stands (never through a link).
       const abs = resolvedPath(p);
-      if (!isWithin(root, abs)) return fs.mkdir(p, options);
-      const parts = abs === root ? [] : path.relative(root, abs).split(path.sep);
+      const parts = partsBelow(root, abs);
+      if (parts === undefined) return fs.mkdir(p, options);
       for (let i = 1; i <= parts.length; i++) {
         const sub = path.join(root, ...parts.slice(0, i));
         await at(sub, (r) => fs.mkdir(r, { ...(options.mode === undefined ? {} : { mode: options.mode }) })).catch((e: unknown) => {
