@@ -351,11 +351,12 @@ export const confine = (fs: FileSystem, c: Confinement): FileSystem => {
     realpath: (p) => fs.realpath(p),
     syncDir: async (p) => {
       const abs = resolvedPath(p);
-      if (!isWithin(root, abs)) return fs.syncDir(p);
+      const parts = partsBelow(root, abs);
+      if (parts === undefined) return fs.syncDir(p);
       // The held handle itself is fsynced: no open of its own (the root's is never closed between calls).
-      const release = depthOf(p, true) === 0 ? noRelease : await take(1);
+      const release = parts.length === 0 ? noRelease : await take(1);
       try {
-        const { dir, release: done } = await walk(abs, abs === root ? [] : path.relative(root, abs).split(path.sep));
+        const { dir, release: done } = await walk(abs, parts);
         try {
           await dir.sync();
         } catch (e) {
