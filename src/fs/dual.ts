@@ -50,13 +50,26 @@ export const runSync = <A>(fs: SyncFileSystem, step: Dual<A>): A => {
 };
 
 /**
- * Runs a dual step on the asynchronous file system.
+ * Runs a dual step on the asynchronous file system. `lstatAtOnce`: its lstats run with `fs.lstatSync` where the file
+ * system has one (one metadata call, cheaper than a thread-pool round trip), the other calls as promises.
  * @throws whatever the step throws (the file system's TxfsError when the step does not handle it).
  */
-export const runAsync = async <A>(fs: FileSystem, step: Dual<A>): Promise<A> => {
+export const runAsync = async <A>(fs: FileSystem, step: Dual<A>, options: { readonly lstatAtOnce?: boolean } = {}): Promise<A> => {
+  const lstatSync = options.lstatAtOnce === true ? fs.lstatSync?.bind(fs) : undefined;
   let next = step.next();
   while (next.done !== true) {
     const call = next.value;
+    if (lstatSync !== undefined && call.op === 'lstat') {
+      let st;
+      try {
+        st = lstatSync(...call.args);
+      } catch (e) {
+        next = step.throw(e);
+        continue;
+      }
+      next = step.next(st);
+      continue;
+    }
     const outcome = await new Promise((resolve) => resolve(perform(fs, call))).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),

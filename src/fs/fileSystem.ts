@@ -85,7 +85,8 @@ export interface FileSystem {
   lstat(path: string): Promise<FileStat>;
   /**
    * lstat, synchronously. Optional: a backend that has it lets a transaction fingerprint a target at the very moment an
-   * operation is added (a change right after the call is then seen at the commit point).
+   * operation is added (a change right after the call is then seen at the commit point), and writeFileAtomic look at its
+   * target without a thread-pool round trip.
    */
   lstatSync?(path: string): FileStat;
   /** rename(2): atomically replaces `to` when it exists. */

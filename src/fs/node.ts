@@ -1,5 +1,8 @@
 /**
  * The `FileSystem` of the real disk, on `node:fs`'s callback calls (and its *Sync calls for `SyncFileSystem`). Errors are mapped to `TxfsError` here, in one place.
+ * The few calls that are microseconds of work — creating a temp file, its small writes and close, opening and closing a
+ * directory to fsync it — run at once on the event loop instead (`handle`): on a small machine each thread-pool round
+ * trip they would take costs more than the call. Every fsync, and every write larger than `SMALL_WRITE_BYTES`, goes to the pool.
  */
 import {
   constants, createReadStream, lstatSync, unlinkSync, type NoParamCallback, type Stats,
@@ -49,6 +52,25 @@ const call = <A>(syscall: string, path: string, f: (done: Done<A>) => void): Pro
     }
   });
 
+/** Runs `f`, turning whatever it throws into a TxfsError naming `path` and the syscall (the synchronous `wrap`). */
+const wrapSync = <A>(syscall: string, path: string, f: () => A): A => {
+  try {
+    return f();
+  } catch (e) {
+    throw fromOsError(e, path, syscall);
+  }
+};
+
+/**
+ * The largest write on a temp file made here that runs at once on the event loop (bytes). A copy of that much into the
+ * page cache takes microseconds; a thread-pool round trip costs tens to hundreds of them on a small machine (measured
+ * with `npx tsx bench/eventLoop.ts`). Every larger write goes to the thread pool: the event loop never waits for one.
+ */
+export const SMALL_WRITE_BYTES = 16 * 1024;
+
+/** `f` run now, on the event loop, as a promise of its result (its error a TxfsError naming `path` and the syscall). */
+const atOnce = <A>(syscall: string, path: string, f: () => A): Promise<A> => new Promise<A>((resolve) => resolve(wrapSync(syscall, path, f)));
+
 /** EBADF for a call on a handle already closed: its descriptor number may belong to another file by now. */
 const closedError = (path: string, syscall: string): TxfsError =>
   new TxfsError('EBADF', `EBADF: the file handle was closed (${syscall} ${path})`, { path, syscall });
@@ -56,12 +78,18 @@ const closedError = (path: string, syscall: string): TxfsError =>
 /**
  * An open file on its descriptor. Once closed, every call is EBADF without touching the descriptor (the number may
  * have been reused by then), and a second close does nothing.
+ * `created`: a file this process has just created (a temp, `'wx'`) or a directory opened to be fsynced. Its writes of
+ * at most `SMALL_WRITE_BYTES` and its close run at once on the event loop rather than on the thread pool: each is a few
+ * microseconds of work that would otherwise cost a round trip. Its fsyncs, like every other call, go to the pool.
  */
-const handle = (fd: number, path: string): FileHandle => {
+const handle = (fd: number, path: string, created = false): FileHandle => {
   let closed = false;
   const onFd = <A>(syscall: string, f: (done: Done<A>) => void): Promise<A> => (closed ? Promise.reject(closedError(path, syscall)) : call(syscall, path, f));
   return {
-    write: (buffer, offset, length, position) => onFd<number>('write', (done) => nodeFs.write(fd, buffer, offset, length, position, done)),
+    write: (buffer, offset, length, position) =>
+      created && !closed && length <= SMALL_WRITE_BYTES
+        ? atOnce('write', path, () => writeSync(fd, buffer, offset, length, position))
+        : onFd<number>('write', (done) => nodeFs.write(fd, buffer, offset, length, position, done)),
     read: (buffer, offset, length, position) => onFd<number>('read', (done) => nodeFs.read(fd, buffer, offset, length, position, done)),
     sync: () => onFd<void>('fsync', (done) => nodeFs.fsync(fd, done)),
     datasync: () => onFd<void>('fdatasync', (done) => nodeFs.fdatasync(fd, done)),
@@ -71,7 +99,7 @@ const handle = (fd: number, path: string): FileHandle => {
     close: () => {
       if (closed) return Promise.resolve();
       closed = true;
-      return call<void>('close', path, (done) => nodeFs.close(fd, done));
+      return created ? atOnce('close', path, () => closeSync(fd)) : call<void>('close', path, (done) => nodeFs.close(fd, done));
     },
   };
 };
@@ -109,7 +137,9 @@ const openDirectory = async (path: string): Promise<DirectoryHandle> => {
 /** The node adapter: `node:fs`'s callback calls behind the `FileSystem` interface. */
 export const nodeFileSystem: FileSystem = {
   platform: process.platform,
-  open: async (path, flags, mode) => handle(await openFd(path, flagBits[flags], mode), path),
+  // A new file ('wx': a temp, never an existing file's name) is created at once on the event loop: one metadata call.
+  open: async (path, flags, mode) =>
+    flags === 'wx' ? handle(await atOnce('open', path, () => openSync(path, flagBits.wx, mode)), path, true) : handle(await openFd(path, flagBits[flags], mode), path),
   readFile: (path) => call<Buffer>('read', path, (done) => nodeFs.readFile(path, done)),
   readStream,
   stat: async (path) => toStat(await call<Stats>('stat', path, (done) => nodeFs.stat(path, done))),
@@ -142,26 +172,18 @@ export const nodeFileSystem: FileSystem = {
   symlink: (target, path) => call<void>('symlink', path, (done) => nodeFs.symlink(target, path, done as NoParamCallback)),
   // The kernel's realpath (as fs/promises' is), not the callback form's walk in JS that lstats every component.
   realpath: (path) => call<string>('realpath', path, (done) => nodeFs.realpath.native(path, done)),
+  // Opened and closed at once on the event loop (a directory's descriptor holds nothing to flush); the fsync on the pool.
   syncDir: async (path) => {
-    const dir = handle(await openFd(path, O_RDONLY | O_DIRECTORY), path);
+    const dir = handle(await atOnce('open', path, () => openSync(path, O_RDONLY | O_DIRECTORY)), path, true);
     try {
       await dir.sync();
     } finally {
-      // Not waited for: a directory's descriptor holds nothing to flush, and the caller's wait is the fsync's alone.
-      dir.close().catch(() => undefined);
+      await dir.close().catch(() => undefined);
     }
   },
   ...(procFd ? { openDirectory } : {}),
 };
 
-/** Runs `f`, turning whatever it throws into a TxfsError naming `path` and the syscall (the synchronous `wrap`). */
-const wrapSync = <A>(syscall: string, path: string, f: () => A): A => {
-  try {
-    return f();
-  } catch (e) {
-    throw fromOsError(e, path, syscall);
-  }
-};
 
 const syncHandle = (fd: number, path: string): SyncFileHandle => ({
   write: (buffer, offset, length, position) => wrapSync('write', path, () => writeSync(fd, buffer, offset, length, position)),

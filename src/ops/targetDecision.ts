@@ -44,10 +44,11 @@ export function* lookAtSteps(path: string): Dual<{ target: string; st: FileStat 
 }
 
 /**
- * What is at `path` (symlinks followed to the file they name), or undefined when nothing is (`lookAtSteps` on `fs`).
+ * What is at `path` (symlinks followed to the file they name), or undefined when nothing is (`lookAtSteps` on `fs`,
+ * its lstats at once where `fs` can: the first call of every write, and a round trip it need not wait for).
  * @throws TxfsError ENOENT (a link to a missing file), EISDIR or EINVAL (not a file), EACCES, EIO … from lstat.
  */
-export const lookAt = (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => runAsync(fs, lookAtSteps(path));
+export const lookAt = (fs: FileSystem, path: string): Promise<{ target: string; st: FileStat | undefined }> => runAsync(fs, lookAtSteps(path), { lstatAtOnce: true });
 
 /** What a conflict callback is told about the new content: known without reading anything only for in-memory data. */
 export const incomingOf = (data: Data, options: WriteOptions): Conflict['incoming'] => {

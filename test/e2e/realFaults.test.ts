@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TxfsError, writeFileAtomic } from '../../src/index.js';
 import { isTempName } from '../../src/ops/tempName.js';
+import { SMALL_WRITE_BYTES } from '../../src/fs/node.js';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-'));
 const undo: Array<() => void> = [];
@@ -67,6 +68,28 @@ describe('real faults leave the target as it was', () => {
     // The space of the failed temp file is given back: a small write still fits.
     await writeFileAtomic(target, '{"new":true}');
     expect(fs.readFileSync(target, 'utf8')).toBe('{"new":true}');
+  });
+
+  it('ENOSPC from a small write (one done at once on the event loop) on a nearly full tmpfs: the target as it was, no temp', async ({ skip }) => {
+    const m = mountTmpfs('nearlyfull', '64k');
+    if ('why' in m) return skip(`cannot mount a tmpfs here (${m.why})`);
+    const target = path.join(m.dir, 'small.json');
+    fs.writeFileSync(target, '{"old":true}');
+    // Fill the rest, a page at a time, until the disk refuses one: less than a page is left.
+    const fd = fs.openSync(path.join(m.dir, 'filler'), 'w');
+    try {
+      for (;;) fs.writeSync(fd, Buffer.alloc(4096, 'f'));
+    } catch (e) {
+      expect((e as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    } finally {
+      fs.closeSync(fd);
+    }
+    const e = await failureOf(writeFileAtomic(target, Buffer.alloc(SMALL_WRITE_BYTES, 's')));
+    expect(e.code).toBe('ENOSPC');
+    expect(e.syscall).toBe('write');
+    expect(e.message).toMatch(/free some space/);
+    expect(fs.readFileSync(target, 'utf8')).toBe('{"old":true}');
+    expect(temps(m.dir)).toEqual([]);
   });
 
   it('EROFS on a tmpfs remounted read-only, with a message about the read-only filesystem', async ({ skip }) => {

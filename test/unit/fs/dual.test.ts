@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
+import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { io, mapDual, orElse, runAsync, runSync, type Dual } from '../../../src/fs/dual.js';
 import { nodeFileSystem, nodeSyncFileSystem } from '../../../src/fs/node.js';
 import { ensureDirSteps } from '../../../src/ops/ensureDir.js';
@@ -73,5 +74,25 @@ describe('dual steps', () => {
     fs.writeFileSync(at('five'), '12345');
     expect(runSync(nodeSyncFileSystem, sizeOr(at('five')))).toBe(5);
     expect(await runAsync(nodeFileSystem, sizeOr(at('nothing')))).toBe('absent');
+  });
+
+  it('with lstatAtOnce, lstats run through lstatSync (its error thrown into the step), the other calls as promises; without it, every call is a promise', async () => {
+    layout();
+    const calls: string[] = [];
+    const counted: FileSystem = {
+      ...nodeFileSystem,
+      lstat: (p) => (calls.push('lstat'), nodeFileSystem.lstat(p)),
+      lstatSync: (p) => (calls.push('lstatSync'), nodeSyncFileSystem.lstat(p)),
+      realpath: (p) => (calls.push('realpath'), nodeFileSystem.realpath(p)),
+    };
+    // A link: lstat of the link, realpath, lstat of the file it names.
+    expect((await runAsync(counted, lookAtSteps(at('link')), { lstatAtOnce: true })).target).toBe(at('file'));
+    expect(calls.splice(0)).toEqual(['lstatSync', 'realpath', 'lstatSync']);
+    // ENOENT from lstatSync reaches the step's own catch: a missing path is "nothing there".
+    expect((await runAsync(counted, lookAtSteps(at('none')), { lstatAtOnce: true })).st).toBeUndefined();
+    expect(calls.splice(0)).toEqual(['lstatSync']);
+    await expect(runAsync(counted, lookAtSteps(at('dir')), { lstatAtOnce: true })).rejects.toMatchObject({ code: 'EISDIR' });
+    expect((await runAsync(counted, lookAtSteps(at('link')))).target).toBe(at('file'));
+    expect(calls.splice(0)).toEqual(['lstatSync', 'lstat', 'realpath', 'lstat']);
   });
 });
