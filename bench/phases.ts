@@ -77,8 +77,7 @@ const measure = async (durability: Durability): Promise<{ total: Tally; phases: 
       inner.set('(inside transact callbacks)', t);
     }
   };
-  const transact = timed(inner, journalDepth, 'journal transact', j.transact.bind(j));
-  const journal = { ...j, transact: <T>(fn: (txn: JournalTxn) => T): Promise<T> => transact(inCallback(fn)) as Promise<T>, get: timed(inner, journalDepth, 'journal get', j.get.bind(j)), range: timed(inner, journalDepth, 'journal range', j.range.bind(j)), flush: timed(inner, journalDepth, 'journal flush', j.flush.bind(j)) };
+  const journal = { ...j, transact: <T>(fn: (txn: JournalTxn) => T): Promise<T> => timed(inner, journalDepth, 'journal transact', (f: (txn: JournalTxn) => T) => j.transact(f))(inCallback(fn)), get: timed(inner, journalDepth, 'journal get', j.get.bind(j)), range: timed(inner, journalDepth, 'journal range', j.range.bind(j)), flush: timed(inner, journalDepth, 'journal flush', j.flush.bind(j)) };
   const hook = ctx.afterCommit;
   const mutable = ctx as { -readonly [K in keyof typeof ctx]: (typeof ctx)[K] };
   mutable.env = { ...ctx.env, journal };
