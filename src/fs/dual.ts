@@ -59,18 +59,7 @@ export const runAsync = async <A>(fs: FileSystem, step: Dual<A>, options: { read
   let next = step.next();
   while (next.done !== true) {
     const call = next.value;
-    if (lstatSync !== undefined && call.op === 'lstat') {
-      let st;
-      try {
-        st = lstatSync(...call.args);
-      } catch (e) {
-        next = step.throw(e);
-        continue;
-      }
-      next = step.next(st);
-      continue;
-    }
-    const outcome = await new Promise((resolve) => resolve(perform(fs, call))).then(
+    const outcome = await new Promise((resolve) => resolve(lstatSync !== undefined && call.op === 'lstat' ? lstatSync(...call.args) : perform(fs, call))).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );

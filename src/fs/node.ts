@@ -184,7 +184,6 @@ export const nodeFileSystem: FileSystem = {
   ...(procFd ? { openDirectory } : {}),
 };
 
-
 const syncHandle = (fd: number, path: string): SyncFileHandle => ({
   write: (buffer, offset, length, position) => wrapSync('write', path, () => writeSync(fd, buffer, offset, length, position)),
   datasync: () => wrapSync('fdatasync', path, () => fdatasyncSync(fd)),
