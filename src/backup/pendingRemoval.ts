@@ -18,8 +18,25 @@ export const recordPendingRemoval = (txn: JournalTxn, rec: BackupRecord): void =
 };
 
 /**
- * Unlinks the files of `recs`, makes the unlinks durable, then drops their pending-removal records — in that
- * order, so that a record is never gone while its file could still come back after a crash.
+ * Unlinks the files of `unlink`, makes the unlinks durable, then drops the pending-removal records of `drop` — in
+ * that order, so that a record is never gone while its file could still come back after a crash.
+ */
+const unlinkThenDrop = async (ctx: BackupContext, unlink: readonly BackupRecord[], drop: readonly BackupRecord[]): Promise<void> => {
+  await Promise.all(unlink.map((rec) => unlinkIfPresent(ctx.env.fs, path.join(ctx.backupDir, rec.file))));
+  const dirs = new Set(drop.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
+  await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
+  // No flush, nor a commit of its own where it can ride on the next: should this be lost, the next prune (or open)
+  // unlinks again and meets ENOENT.
+  const remove = (txn: JournalTxn): void => {
+    for (const rec of drop) txn.remove(pendingKey(rec));
+  };
+  await (ctx.ride === undefined ? ctx.env.journal.transact(remove) : ctx.ride(remove));
+};
+
+/**
+ * Unlinks the files of `recs`, makes the unlinks durable, then drops their pending-removal records, for records
+ * of any origin (a crash, a compression, a superseded kept copy): only the files that a record still names and no
+ * index entry names are unlinked.
  * @throws TxfsError EIO/EACCES … while unlinking or syncing; EJOURNAL.
  */
 export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
@@ -30,15 +47,21 @@ export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRec
   for (const rel of new Set(recs.map((rec) => rec.path))) for (const r of await listBackupRecords(ctx.env, rel)) indexed.add(r.file);
   // Only what the journal names is removed: a record already dropped (its operation completed) protects nothing.
   const named = await Promise.all(recs.map(async (rec) => (await ctx.env.journal.get(pendingKey(rec))) !== undefined));
-  await Promise.all(recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)).map((rec) => unlinkIfPresent(ctx.env.fs, path.join(ctx.backupDir, rec.file))));
-  const dirs = new Set(recs.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
-  await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
-  // No flush, nor a commit of its own where it can ride on the next: should this be lost, the next prune (or open)
-  // unlinks again and meets ENOENT.
-  const drop = (txn: JournalTxn): void => {
-    for (const rec of recs) txn.remove(pendingKey(rec));
-  };
-  await (ctx.ride === undefined ? ctx.env.journal.transact(drop) : ctx.ride(drop));
+  await unlinkThenDrop(ctx, recs.filter((rec, i) => named[i] === true && !indexed.has(rec.file)), recs);
+};
+
+/**
+ * Removes the files of backups that the caller's journal transaction has just taken out of the index, swapping
+ * each entry for its pending-removal record (`removeBackups`), then drops those records. Neither of
+ * `unlinkPending`'s lookups is needed for them: nothing indexes a file again once it has left the index (a backup's
+ * file is named after its id, a compression indexes a new `.gz` name and never re-indexes a removed backup), so no
+ * index entry can name one; and a record dropped meanwhile by another process finishing the same removal only
+ * means its file is gone already (ENOENT, ignored).
+ * @throws TxfsError EIO/EACCES … while unlinking or syncing; EJOURNAL.
+ */
+export const unlinkSwapped = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
+  if (recs.length === 0) return;
+  await unlinkThenDrop(ctx, recs, recs);
 };
 
 /**

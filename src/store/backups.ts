@@ -29,12 +29,14 @@ import { verifyBackups } from './verifyBackups.js';
 
 const backupContextOf = (ctx: StoreContext): BackupContext => ({ env: ctx.env, backupDir: ctx.backupDir, ...(ctx.riding === undefined ? {} : { ride: ctx.riding.ride }) });
 
-/** Ids of the store's unfinished transactions, and the backup files they (or unfinished removals) name. */
-const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files: Set<string> }> => {
+/** Ids of the store's unfinished transactions (their open markers: no record decoded). */
+const runningTxIds = async (ctx: StoreContext): Promise<Set<string>> => new Set((await ctx.env.journal.range(openPrefix)).map((e) => e.key.slice(openPrefix.length)));
+
+/** The backup files that the store's unfinished transactions, or unfinished removals, name. */
+const inFlightFiles = async (ctx: StoreContext): Promise<Set<string>> => {
   const { journal } = ctx.env;
-  const txIds = new Set((await journal.range(openPrefix)).map((e) => e.key.slice(openPrefix.length)));
   const files = new Set<string>();
-  for (const id of txIds) {
+  for (const id of await runningTxIds(ctx)) {
     const raw = await journal.get(txKey(id));
     if (raw === undefined) continue;
     for (const op of decodeTx(txKey(id), raw).ops) {
@@ -43,7 +45,7 @@ const inFlight = async (ctx: StoreContext): Promise<{ txIds: Set<string>; files:
     }
   }
   for (const e of await journal.range(pendingRemovalPrefix)) files.add(decodeRecord(e.key, e.value, BackupRecord).file);
-  return { txIds, files };
+  return files;
 };
 
 const retentionPolicy = (ctx: StoreContext, inUse: ReadonlySet<string>, given?: BackupPolicy): RetentionPolicy => ({ ...(ctx.backupPolicy ?? {}), ...(given ?? {}), inUse });
@@ -153,12 +155,10 @@ export const createBackups = (ctx: StoreContext, begin: Store['begin']): Backups
     return restoreRecord(ctx, begin, rec, to, `restore ${shown} from backup ${rec.id}`);
   },
   async verify(options = {}) {
-    const files = async (): Promise<ReadonlySet<string>> => (await inFlight(ctx)).files;
-    return verifyBackups(backupContextOf(ctx), { inFlight: files, ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
+    return verifyBackups(backupContextOf(ctx), { inFlight: () => inFlightFiles(ctx), ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }) });
   },
   async prune() {
-    const { txIds } = await inFlight(ctx);
-    const r = await pruneBackups(backupContextOf(ctx), retentionPolicy(ctx, txIds));
+    const r = await pruneBackups(backupContextOf(ctx), retentionPolicy(ctx, await runningTxIds(ctx)));
     return { removed: r.removed, freedBytes: r.freedBytes };
   },
   usage: () => backupUsage(backupContextOf(ctx)),
@@ -176,7 +176,7 @@ export const retentionAfterCommit = (ctx: StoreContext): AfterCommitHook => {
       // A file whose call gave a policy of its own has it applied now (the store's for the rest, and for later commits).
       for (const [rel, given] of policies ?? []) {
         const mine = await listBackupRecords(ctx.env, rel);
-        if (mine.length > 0) await applyRetention(ctx, mine, (await inFlight(ctx)).txIds, given);
+        if (mine.length > 0) await applyRetention(ctx, mine, await runningTxIds(ctx), given);
       }
       const global = ctx.backupPolicy?.maxBytes !== undefined;
       if (global) await finishPendingRemovals(backupContextOf(ctx));
@@ -184,8 +184,7 @@ export const retentionAfterCommit = (ctx: StoreContext): AfterCommitHook => {
       // Transactions in flight can only shrink a plan: look them up only when there is something to do.
       const rough = planRetention(records, retentionPolicy(ctx, new Set()), ctx.env.now());
       if (rough.remove.length === 0 && rough.compress.length === 0) return;
-      const { txIds } = await inFlight(ctx);
-      await applyRetention(ctx, records, txIds);
+      await applyRetention(ctx, records, await runningTxIds(ctx));
     };
     const next = queue.then(run, run);
     queue = next.catch(() => undefined);

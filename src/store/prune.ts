@@ -11,7 +11,7 @@ import type { BackupContext } from '../backup/backupContext.js';
 import { listAllBackupRecords, storedBytes } from '../backup/backupIndex.js';
 import { BackupRecord, backupKey } from '../journal/records/backupRecord.js';
 import { compressBackups } from './compress.js';
-import { finishPendingRemovals, recordPendingRemoval, unlinkPending } from '../backup/pendingRemoval.js';
+import { finishPendingRemovals, recordPendingRemoval, unlinkSwapped } from '../backup/pendingRemoval.js';
 import { planRetention, type RetentionPolicy } from './retention.js';
 
 export { finishPendingRemovals } from '../backup/pendingRemoval.js';
@@ -48,7 +48,7 @@ export const removeBackups = async (ctx: BackupContext, recs: readonly BackupRec
   // the next intent would wait behind; nothing is unlinked before that commit is durable.
   const taken = await (ctx.ride === undefined ? ctx.env.journal.transact(swap) : ctx.ride(swap));
   await ctx.env.journal.flush();
-  await unlinkPending(ctx, taken);
+  await unlinkSwapped(ctx, taken);
   return taken;
 };
 

@@ -83,6 +83,31 @@ describe('pruneBackups', () => {
     expect(flushedAt[0]).toBeLessThanOrEqual(unlink);
   });
 
+  it('completes a removal that another process finished between the index step and the unlink, and unlinks only what it took out of the index', async () => {
+    const old = await fx.addBackup('a.txt', 'old');
+    const middle = await fx.addBackup('a.txt', 'middle');
+    const newest = await fx.addBackup('a.txt', 'new');
+    const oldAbs = path.join(fx.backupDir, old.file);
+    // Right after the swap is made durable, another process finishes the removal of `old`: its file and its record go.
+    const journal = {
+      ...fx.journal,
+      flush: async () => {
+        await fx.journal.flush();
+        const pending = await fx.journal.range(pendingRemovalPrefix);
+        if (pending.some((e) => e.key.endsWith(old.id))) {
+          fs.rmSync(oldAbs, { force: true });
+          await fx.journal.transact((txn) => txn.remove(`${pendingRemovalPrefix}${old.id}`));
+        }
+      },
+    };
+    const result = await pruneBackups({ ...fx.ctx, env: { ...fx.ctx.env, journal } }, { keep: 1, compressAfter: 9 });
+    expect(result.removed).toBe(2);
+    expect(listFiles(fx.backupDir)).toEqual([newest.file]);
+    expect(fs.existsSync(path.join(fx.backupDir, middle.file))).toBe(false);
+    expect(await fx.journal.range(pendingRemovalPrefix)).toEqual([]);
+    expect(await verifyBackups(fx.ctx)).toMatchObject({ checked: 1, ok: 1, problems: [] });
+  });
+
   it('drops backups older than maxAgeDays, keeping the newest of each file', async () => {
     await fx.addBackup('a.txt', 'ancient');
     await fx.addBackup('gone.txt', 'deleted long ago');
