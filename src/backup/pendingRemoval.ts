@@ -22,6 +22,7 @@ export const recordPendingRemoval = (txn: JournalTxn, rec: BackupRecord): void =
  * that order, so that a record is never gone while its file could still come back after a crash.
  */
 const unlinkThenDrop = async (ctx: BackupContext, unlink: readonly BackupRecord[], drop: readonly BackupRecord[]): Promise<void> => {
+  if (drop.length === 0) return;
   await Promise.all(unlink.map((rec) => unlinkIfPresent(ctx.env.fs, path.join(ctx.backupDir, rec.file))));
   const dirs = new Set(drop.map((rec) => path.dirname(path.join(ctx.backupDir, rec.file))));
   await Promise.all([...dirs].map((d) => ctx.env.fs.syncDir(d).catch((e: unknown) => (hasCode(e, 'ENOENT') ? undefined : Promise.reject(e as Error)))));
@@ -59,10 +60,7 @@ export const unlinkPending = async (ctx: BackupContext, recs: readonly BackupRec
  * means its file is gone already (ENOENT, ignored).
  * @throws TxfsError EIO/EACCES … while unlinking or syncing; EJOURNAL.
  */
-export const unlinkSwapped = async (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => {
-  if (recs.length === 0) return;
-  await unlinkThenDrop(ctx, recs, recs);
-};
+export const unlinkSwapped = (ctx: BackupContext, recs: readonly BackupRecord[]): Promise<void> => unlinkThenDrop(ctx, recs, recs);
 
 /**
  * Completes removals that a crash interrupted (backups already out of the index, compression temps).
