@@ -1,6 +1,7 @@
 /**
  * Kept directory handles of the confinement, several deep: a call below them looks at every name on the way at the same
- * time (one round trip however deep), and what no longer matches is walked afresh, step by step.
+ * time (one round trip however deep; none where the adapter can lstat at once), and what no longer matches is walked
+ * afresh, step by step.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,20 +16,36 @@ afterEach(() => {
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
-/** The node adapter, counting its lstats and the most of them in flight at once. */
-const counting = (): { fs: FileSystem; lstats: () => number; most: () => number; reset: () => void } => {
+/**
+ * The node adapter, counting its lstats (`lstats`: those on the thread pool; `atOnce`: its `lstatSync`) and the most
+ * of them in flight at once. `sync: false`: without `lstatSync`, as an adapter that cannot look at once.
+ */
+const counting = ({ sync = false }: { readonly sync?: boolean } = {}): { fs: FileSystem; lstats: () => number; atOnce: () => number; most: () => number; reset: () => void } => {
   let n = 0;
+  let now = 0;
   let inFlight = 0;
   let most = 0;
+  const pooled = Object.fromEntries(Object.entries(nodeFileSystem).filter(([k]) => k !== 'lstatSync')) as unknown as FileSystem;
+  const lstatSync = nodeFileSystem.lstatSync?.bind(nodeFileSystem);
   return {
     lstats: () => n,
+    atOnce: () => now,
     most: () => most,
     reset: () => {
       n = 0;
+      now = 0;
       most = 0;
     },
     fs: {
-      ...nodeFileSystem,
+      ...pooled,
+      ...(sync && lstatSync !== undefined
+        ? {
+            lstatSync: (p: string) => {
+              now++;
+              return lstatSync(p);
+            },
+          }
+        : {}),
       lstat: async (p) => {
         n++;
         inFlight++;
@@ -41,12 +58,12 @@ const counting = (): { fs: FileSystem; lstats: () => number; most: () => number;
   };
 };
 
-/** A root holding a/b/c, confined over the counting adapter. */
-const keptRoot = (): { root: string; c: ReturnType<typeof counting>; confined: FileSystem } => {
+/** A root holding a/b/c, confined over the counting adapter (`sync`: with its `lstatSync`). */
+const keptRoot = (sync = false): { root: string; c: ReturnType<typeof counting>; confined: FileSystem } => {
   const root = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-')));
   dirs.push(root);
   fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
-  const c = counting();
+  const c = counting({ sync });
   return { root, c, confined: confine(c.fs, { root, rootReal: root, alsoWithin: [] }) };
 };
 
@@ -92,6 +109,48 @@ describe('confinement: kept handles several deep', () => {
       // Three directories looked at once for both paths (one after the other: six).
       expect(c.lstats()).toBe(3);
       expect(fs.readFileSync(at('y'), 'utf8')).toBe('x');
+    } finally {
+      await releaseConfinement(confined);
+    }
+  });
+
+  it('with an adapter that can lstat at once, every look (and a lstat below the root) runs at once, and a replaced directory is still walked afresh', async () => {
+    const { root, c, confined } = keptRoot(true);
+    try {
+      const file = path.join(root, 'a', 'b', 'c', 'f.txt');
+      const write = async (text: string): Promise<void> => {
+        const fh = await confined.open(file, 'w');
+        await fh.write(Buffer.from(text), 0, text.length, 0);
+        await fh.close();
+      };
+      await write('one'); // walks, keeping a, a/b and a/b/c
+      c.reset();
+      await write('two');
+      // One look per directory on the way, none of them on the thread pool.
+      expect(c.atOnce()).toBe(3);
+      expect(c.lstats()).toBe(0);
+      c.reset();
+      expect((await confined.lstat(file)).size).toBe(3);
+      // The three looks on the way and the file's own lstat.
+      expect(c.atOnce()).toBe(4);
+      expect(c.lstats()).toBe(0);
+      // The middle one replaced by a link to a directory outside the root: the look does not match, and the walk
+      // meets the link and refuses to follow it out of the root.
+      const outside = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-kept-out-')));
+      dirs.push(outside);
+      fs.mkdirSync(path.join(outside, 'c'));
+      fs.renameSync(path.join(root, 'a', 'b'), path.join(root, 'b.old'));
+      fs.symlinkSync(outside, path.join(root, 'a', 'b'));
+      await expect(write('three')).rejects.toMatchObject({ code: 'EOUTSIDE' });
+      expect(fs.readdirSync(path.join(outside, 'c'))).toEqual([]);
+      await expect(confined.lstat(file)).rejects.toMatchObject({ code: 'EOUTSIDE' });
+      expect(fs.readFileSync(path.join(root, 'b.old', 'c', 'f.txt'), 'utf8')).toBe('two');
+      // A new directory there instead: the write lands in it.
+      fs.unlinkSync(path.join(root, 'a', 'b'));
+      fs.mkdirSync(path.join(root, 'a', 'b', 'c'), { recursive: true });
+      await write('four');
+      expect(fs.readFileSync(file, 'utf8')).toBe('four');
+      expect(fs.readFileSync(path.join(root, 'b.old', 'c', 'f.txt'), 'utf8')).toBe('two');
     } finally {
       await releaseConfinement(confined);
     }
