@@ -67,16 +67,19 @@ const keptRoot = (sync = false): { root: string; c: ReturnType<typeof counting>;
   return { root, c, confined: confine(c.fs, { root, rootReal: root, alsoWithin: [] }) };
 };
 
+/** Writes `text` to `file` through `confined`, as a write of a store does: open, write, close. */
+const writer = (confined: FileSystem, file: string) => async (text: string): Promise<void> => {
+  const fh = await confined.open(file, 'w');
+  await fh.write(Buffer.from(text), 0, text.length, 0);
+  await fh.close();
+};
+
 describe('confinement: kept handles several deep', () => {
   it('looks at every kept directory on the way at once, and walks afresh past one that was replaced', async () => {
     const { root, c, confined } = keptRoot();
     try {
       const file = path.join(root, 'a', 'b', 'c', 'f.txt');
-      const write = async (text: string): Promise<void> => {
-        const fh = await confined.open(file, 'w');
-        await fh.write(Buffer.from(text), 0, text.length, 0);
-        await fh.close();
-      };
+      const write = writer(confined, file);
       await write('one'); // walks, keeping a, a/b and a/b/c
       c.reset();
       await write('two');
@@ -118,11 +121,7 @@ describe('confinement: kept handles several deep', () => {
     const { root, c, confined } = keptRoot(true);
     try {
       const file = path.join(root, 'a', 'b', 'c', 'f.txt');
-      const write = async (text: string): Promise<void> => {
-        const fh = await confined.open(file, 'w');
-        await fh.write(Buffer.from(text), 0, text.length, 0);
-        await fh.close();
-      };
+      const write = writer(confined, file);
       await write('one'); // walks, keeping a, a/b and a/b/c
       c.reset();
       await write('two');
