@@ -91,6 +91,11 @@ export interface FileSystem {
   lstatSync?(path: string): FileStat;
   /** rename(2): atomically replaces `to` when it exists. */
   rename(from: string, to: string): Promise<void>;
+  /**
+   * rename, synchronously; throws like `rename`. Optional: a backend that has it lets writeFileAtomic put a small file
+   * in place without a thread-pool round trip (`renamesAtOnce` says when: never where freeing the replaced file could take long).
+   */
+  renameSync?(from: string, to: string): void;
   /** link(2): a second name for the same inode; fails with EEXIST when `to` exists. */
   link(existing: string, to: string): Promise<void>;
   unlink(path: string): Promise<void>;

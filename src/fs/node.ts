@@ -152,6 +152,7 @@ export const nodeFileSystem: FileSystem = {
     }
   },
   rename: (from, to) => call<void>('rename', from, (done) => nodeFs.rename(from, to, done)),
+  renameSync: (from, to) => wrapSync('rename', from, () => renameSync(from, to)),
   link: (existing, to) => call<void>('link', existing, (done) => nodeFs.link(existing, to, done)),
   unlink: (path) => call<void>('unlink', path, (done) => nodeFs.unlink(path, done)),
   unlinkSync: (path) => {

@@ -109,9 +109,10 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
       throwIfAborted(options.signal, abs);
       // Anything but 'overwrite' must never clobber a file that appeared since the decision: install exclusively and decide again.
       let exclusive = decision !== 'overwrite' || (st === undefined && (options.onExists ?? 'overwrite') !== 'overwrite');
+      let over = replaced;
       for (let attempt = 0; ; attempt++) {
         try {
-          await installFile(fs, staged.tempPath, dest, exclusive);
+          await installFile(fs, staged.tempPath, dest, exclusive, over);
           break;
         } catch (e) {
           // The rename names the temp: the error is about putting `dest` in place.
@@ -124,6 +125,7 @@ const writeInTurn = async (fs: FileSystem, abs: string, data: Data, options: Wri
           }
           ({ decision, dest } = await decide(fs, target, again.st, options, now, incoming));
           exclusive = decision !== 'overwrite';
+          over = again.st;
           if (decision === 'skip') {
             await fs.unlink(staged.tempPath);
             return { path: target, status: 'skipped', sha256: await hashFile(fs, target), size: again.st.size };

@@ -23,10 +23,18 @@ export const renameRetryDelay = (platform: string | undefined, error: unknown, a
 };
 
 /**
- * `fs.rename(from, to)`, retried on Windows while the error is transient (see `renameRetryDelay`).
+ * `fs.rename(from, to)`, retried on Windows while the error is transient (see `renameRetryDelay`). `atOnce`: with
+ * `fs.renameSync` where the backend has one, on the event loop (never on Windows, whose retries wait without blocking).
  * @throws TxfsError of the last attempt: EPERM, EACCES, EBUSY (after the budget on Windows), ENOENT, EXDEV, EIO …
  */
-export const renameWithRetry = async (fs: Pick<FileSystem, 'rename' | 'platform'>, from: string, to: string): Promise<void> => {
+export const renameWithRetry = async (
+  fs: Pick<FileSystem, 'rename' | 'renameSync' | 'platform'>,
+  from: string,
+  to: string,
+  { atOnce = false }: { readonly atOnce?: boolean } = {},
+): Promise<void> => {
+  const renameSync = atOnce && fs.platform !== 'win32' ? fs.renameSync?.bind(fs) : undefined;
+  if (renameSync !== undefined) return renameSync(from, to);
   for (let attempt = 0, waited = 0; ; attempt++) {
     try {
       return await fs.rename(from, to);
