@@ -216,17 +216,23 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
     // A chown clears setuid and setgid: the mode is set after it.
     if (needsModeFix(options.mode, options.owner)) await fs.chmod(tempPath, options.mode & 0o7777);
     let size: number;
-    let sha256: string;
+    let digest: () => string;
     if (bytes !== undefined) {
-      await writeAll(fh, bytes, tempPath);
-      size = bytes.byteLength;
-      sha256 = createHash('sha256').update(bytes).digest('hex');
+      const written = bytes;
+      await writeAll(fh, written, tempPath);
+      size = written.byteLength;
+      // Hashed while the fdatasync runs on the thread pool (below); a stream is hashed as it is written.
+      digest = () => createHash('sha256').update(written).digest('hex');
     } else {
-      ({ size, sha256 } = await pump(fh, data, options, tempPath, target));
+      const streamed = await pump(fh, data, options, tempPath, target);
+      size = streamed.size;
+      digest = () => streamed.sha256;
     }
     throwIfAborted(options.signal, target);
     options.whileSyncing?.();
-    if (options.sync !== false) await fh.datasync();
+    const syncing = options.sync !== false ? fh.datasync() : undefined;
+    const sha256 = digest();
+    await syncing;
     open = undefined;
     await fh.close();
     if (bytes === undefined && validators.length > 0) await runValidators(validators, await fs.readFile(tempPath), validation);
