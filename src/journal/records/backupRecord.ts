@@ -55,11 +55,31 @@ export const encodeBackup = (key: string, rec: BackupRecord): RecordEnvelope => 
 /** Decodes a pending-removal record read at `key`. Throws `EJOURNAL`. */
 export const decodePendingRemoval = (key: string, raw: unknown): BackupRecord => decodeRecord(key, raw, BackupRecord);
 
+/** How many decoded index entries `decodeBackup` remembers (the oldest remembered goes first). */
+export const MAX_REMEMBERED_BACKUPS = 4096;
+
+/**
+ * Index entries decoded lately, by key, with the envelope each came from. An entry read back unchanged (the same
+ * version, checksum and body under the same key) decodes to the same record: it is not checked and decoded again.
+ * Retention lists a file's backups after every commit, and all but the newest are unchanged since the last listing.
+ * Only entries that decoded are remembered; each record is frozen, since every later caller gets the same object.
+ */
+const remembered = new Map<string, { readonly v: unknown; readonly sum: unknown; readonly body: unknown; readonly rec: BackupRecord }>();
+
+/** The fields an envelope read back has, as they came (undefined for what is not an object). */
+const envelopeOf = (raw: unknown): { readonly v?: unknown; readonly sum?: unknown; readonly body?: unknown } => (typeof raw === 'object' && raw !== null ? raw : {});
+
 /** Decodes one index entry; `EJOURNAL` when it does not decode or sits under a key that is not its own. */
 export const decodeBackup = (key: string, raw: unknown): BackupRecord => {
+  const { v, sum, body } = envelopeOf(raw);
+  const known = remembered.get(key);
+  if (known !== undefined && typeof body === 'string' && known.v === v && known.sum === sum && known.body === body) return known.rec;
   const rec = decodeRecord(key, raw, BackupRecord);
   if (backupKey(rec.path, rec.id) !== key) {
     throw new TxfsError('EJOURNAL', `EJOURNAL: backup record of ${rec.path} (${rec.id}) is stored under the foreign key ${key}`, { key, path: rec.path });
   }
+  remembered.delete(key);
+  if (remembered.size >= MAX_REMEMBERED_BACKUPS) remembered.delete(remembered.keys().next().value as string);
+  remembered.set(key, { v, sum, body, rec: Object.freeze(rec) });
   return rec;
 };
