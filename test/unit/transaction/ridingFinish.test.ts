@@ -81,8 +81,11 @@ describe('the finish riding on the next commit', () => {
     // up the file while the previous prune still holds its swap waits for it. (2.2 per write here; with the swap a
     // commit of its own it was 3.1.)
     expect(riding.commits).toBeLessThanOrEqual(2.5 * N);
-    // Alone, the finish and the swap are commits of their own (3.6 to 3.95 per write here, as lmdb-js batches them).
-    expect(alone.commits - riding.commits).toBeGreaterThanOrEqual(N);
+    // Alone, the finish and the swap are commits of their own, less what lmdb-js puts into one commit when they are
+    // issued in the same turn as another write: 3.0 to 3.4 per write here (3.6 to 3.95 while retention did more
+    // journal work per removal, and so met the next write less often). Riding saves about one commit per write; the
+    // bound leaves room for that batching, and still fails when nothing rides (the difference is then 0).
+    expect(alone.commits - riding.commits).toBeGreaterThanOrEqual(0.5 * N);
     expect(riding.backups).toBe(1);
     expect(alone.backups).toBe(1);
     expect(riding.content).toBe(`content ${N - 1}`);
