@@ -57,8 +57,16 @@ const posix = <D extends { readonly platform?: string }>(d: D): D => {
   return rest as D;
 };
 
+/** `fs` without its `renameSync`: a rename at once would not be tried again (and a retry must not block the thread). */
+const retriedRenames = (fs: FileSystem): FileSystem => {
+  const rest = { ...fs };
+  delete rest.renameSync;
+  return rest;
+};
+
 /**
- * `fs` with `open`, a handle's `write`, `rename` and `readFile` tried again under `policy`; every other call as it is.
+ * `fs` with `open`, a handle's `write`, `rename` and `readFile` tried again under `policy`; every other call as it is,
+ * but for `renameSync`, which it has not (every rename goes through the retried one).
  * It names no platform: the policy is the one retry of its renames, on Windows too (the write's own win32 retry of
  * EPERM, EACCES and EBUSY would multiply it, and `timeout: 0` means no retry there either, as with atomically).
  * @throws nothing itself; its calls reject as `fs`'s do once the policy gives up.
@@ -66,7 +74,7 @@ const posix = <D extends { readonly platform?: string }>(d: D): D => {
 export const retryingFileSystem = (fs: FileSystem, policy: RetryPolicy): FileSystem => {
   const handle = (h: FileHandle): FileHandle => ({ ...h, write: (b, o, l, p) => retry(policy, () => h.write(b, o, l, p)) });
   return {
-    ...posix(fs),
+    ...posix(retriedRenames(fs)),
     open: async (path, flags, mode) => handle(await retry(policy, () => fs.open(path, flags, mode))),
     rename: (from, to) => retry(policy, () => fs.rename(from, to)),
     readFile: (path) => retry(policy, () => fs.readFile(path)),

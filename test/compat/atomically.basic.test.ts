@@ -13,6 +13,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { readFile, readFileSync, writeFile, writeFileSync } from '../../src/compat/atomically.js';
 import { atomicallyOn } from '../../src/compat/atomicallyOn.js';
+import { errnoError, fromOsError } from '../../src/errors.js';
 import { nodeFileSystem, nodeSyncFileSystem } from '../../src/fs/node.js';
 import { createFaultyFileSystem, type Fault } from '../../src/testing/faultyFileSystem.js';
 import { caseDirs } from '../unit/ops/caseDirs.js';
@@ -131,6 +132,23 @@ describe('unstable async tests (open, write and rename failing with EMFILE, ENFI
     const u = unstable(flaky);
     await expect(u.writeFile(at('good'), 'test', { timeout: 0 })).rejects.toMatchObject({ code: 'EMFILE' });
     await expect(unstable(flaky).readFile(at('good'), { timeout: -1 })).rejects.toMatchObject({ code: 'ENFILE' });
+    expect(tempsIn(cases.dir)).toEqual([]);
+  });
+
+  it('a rename on a backend that could rename at once is still retried: every rename goes through the retried one', async () => {
+    let renames = 0;
+    let atOnce = 0;
+    const busyOnce: typeof nodeFileSystem = {
+      ...nodeFileSystem,
+      rename: (from, to) => (++renames === 1 ? Promise.reject(fromOsError(errnoError('EBUSY', 'rename', from), from, 'rename')) : nodeFileSystem.rename(from, to)),
+      renameSync: (from) => {
+        atOnce++;
+        throw fromOsError(errnoError('EBUSY', 'rename', from), from, 'rename');
+      },
+    };
+    await atomicallyOn({ fs: busyOnce, syncFs: nodeSyncFileSystem }).writeFile(at('good'), 'test');
+    expect(fs.readFileSync(at('good'), 'utf8')).toBe('test');
+    expect([renames, atOnce]).toEqual([2, 0]);
     expect(tempsIn(cases.dir)).toEqual([]);
   });
 
