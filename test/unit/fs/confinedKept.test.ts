@@ -74,15 +74,24 @@ const writer = (confined: FileSystem, file: string) => async (text: string): Pro
   await fh.close();
 };
 
+/**
+ * `a/b/c/f.txt` written through `confined` twice: the first write walks, keeping a, a/b and a/b/c; the counts are
+ * reset before the second, so that they show what a call below kept handles costs.
+ */
+const writtenTwice = async ({ root, c, confined }: ReturnType<typeof keptRoot>): Promise<{ file: string; write: (text: string) => Promise<void> }> => {
+  const file = path.join(root, 'a', 'b', 'c', 'f.txt');
+  const write = writer(confined, file);
+  await write('one');
+  c.reset();
+  await write('two');
+  return { file, write };
+};
+
 describe('confinement: kept handles several deep', () => {
   it('looks at every kept directory on the way at once, and walks afresh past one that was replaced', async () => {
     const { root, c, confined } = keptRoot();
     try {
-      const file = path.join(root, 'a', 'b', 'c', 'f.txt');
-      const write = writer(confined, file);
-      await write('one'); // walks, keeping a, a/b and a/b/c
-      c.reset();
-      await write('two');
+      const { file, write } = await writtenTwice({ root, c, confined });
       // One look per directory on the way, all three in flight together.
       expect(c.lstats()).toBe(3);
       expect(c.most()).toBe(3);
@@ -120,11 +129,7 @@ describe('confinement: kept handles several deep', () => {
   it('with an adapter that can lstat at once, every look (and a lstat below the root) runs at once, and a replaced directory is still walked afresh', async () => {
     const { root, c, confined } = keptRoot(true);
     try {
-      const file = path.join(root, 'a', 'b', 'c', 'f.txt');
-      const write = writer(confined, file);
-      await write('one'); // walks, keeping a, a/b and a/b/c
-      c.reset();
-      await write('two');
+      const { file, write } = await writtenTwice({ root, c, confined });
       // One look per directory on the way, none of them on the thread pool.
       expect(c.atOnce()).toBe(3);
       expect(c.lstats()).toBe(0);
