@@ -3,7 +3,11 @@
  * wall time, for store writes and for `atomically`, contenders alternating within each round; and what one thread-pool
  * round trip costs on this machine, back to back and after the pool's threads went idle for a millisecond.
  * A write whose busy time is close to its wall time is bound by the main thread's work, not by the disk: then fewer
- * fsyncs buy nothing, and only less work per write does.
+ * fsyncs buy nothing, and only less work per write does. On Linux, also the CPU time per file of the main thread (and
+ * how much of it the kernel's) and of the whole process; and what creating a file costs on the event loop on this
+ * filesystem, before the contenders run and after (each of their writes creates a temp and frees an old version's
+ * inode, as any steady stream of writes does; on some filesystems a create then costs more, ext4 without a journal
+ * passing over recently freed inodes; run this bench alone on a quiet machine for a "before" figure of its own).
  * Prints medians and ratios; writes bench/results/event-loop.json.
  * Run: npm run bench (all benches) or npx tsx bench/eventLoop.ts (BENCH_ROUNDS, BENCH_CALLS)
  */
@@ -16,6 +20,7 @@ import { openStore } from '../src/store/openStore.js';
 import type { Durability, Store } from '../src/types.js';
 import { writeResults } from './lib/results.js';
 import { median, nowMs } from './lib/stats.js';
+import { cpuSample, cpuSince, type CpuSample } from './lib/threadCpu.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const CALLS = Number(process.env.BENCH_CALLS ?? 30);
@@ -49,8 +54,8 @@ const contenders: readonly Contender[] = [
   { name: 'sequential atomically', width: 1, call: ({ dir, names }) => atomicallyWrite(path.join(dir, names[0] ?? 'f0.dat'), data) },
 ];
 
-/** One contender, `CALLS` calls in a fresh directory: wall ms and event-loop busy µs per file written. */
-const measure = async (c: Contender): Promise<{ wallMs: number; busyUs: number }> => {
+/** One contender, `CALLS` calls in a fresh directory: wall ms and event-loop busy µs per file written, CPU time used. */
+const measure = async (c: Contender): Promise<{ wallMs: number; busyUs: number; files: number; cpu: CpuSample | undefined }> => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-loop-'));
   const names = Array.from({ length: c.width }, (_, i) => `f${i}.dat`);
   for (const n of names) fs.writeFileSync(path.join(dir, n), data);
@@ -59,12 +64,14 @@ const measure = async (c: Contender): Promise<{ wallMs: number; busyUs: number }
     const ctx = { dir, store, names };
     for (let i = 0; i < 5; i++) await c.call(ctx); // warm: backups exist, retention has work, code is compiled
     const loop0 = performance.eventLoopUtilization();
+    const cpu0 = cpuSample();
     const t0 = nowMs();
     for (let i = 0; i < CALLS; i++) await c.call(ctx);
     const wall = nowMs() - t0;
+    const cpu1 = cpuSample();
     const loop = performance.eventLoopUtilization(loop0);
     const files = CALLS * c.width;
-    return { wallMs: wall / files, busyUs: (loop.active * 1000) / files };
+    return { wallMs: wall / files, busyUs: (loop.active * 1000) / files, files, cpu: cpu0 === undefined || cpu1 === undefined ? undefined : cpuSince(cpu0, cpu1) };
   } finally {
     await store.close();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -93,14 +100,46 @@ const roundTrips = async (n: number, pauseMs: number): Promise<{ issueUs: number
   }
 };
 
+/**
+ * µs per file create (an `O_CREAT | O_EXCL` open and its close, on the event loop as txfs makes its temps), the median
+ * of `n`, in `dir`; the files are removed afterwards.
+ */
+const createCost = (dir: string, n: number): number => {
+  const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+  const us: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = nowMs();
+    fs.closeSync(fs.openSync(path.join(dir, `probe-${i}`), O_WRONLY | O_CREAT | O_EXCL, 0o600));
+    us.push((nowMs() - t0) * 1000);
+  }
+  for (let i = 0; i < n; i++) fs.unlinkSync(path.join(dir, `probe-${i}`));
+  return median(us);
+};
+/** `createCost` in a new directory of the temp dir. */
+const createCostNow = (): number => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-create-'));
+  try {
+    return createCost(dir, 500);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+const createBeforeUs = createCostNow();
+
 const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 const busy = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+/** CPU time summed over every round (the kernel's share comes in clock ticks: only a sum over many calls tells it). */
+const cpu = new Map<string, { files: number; mainUs: number; mainKernelUs: number; processUs: number }>();
 for (let r = 0; r < ROUNDS; r++) {
   // Alternating: odd rounds run the contenders in reverse order, so no contender always follows the same one.
   for (const c of r % 2 === 0 ? contenders : [...contenders].reverse()) {
     const m = await measure(c);
     wall.get(c.name)?.push(m.wallMs);
     busy.get(c.name)?.push(m.busyUs);
+    if (m.cpu !== undefined) {
+      const t = cpu.get(c.name) ?? { files: 0, mainUs: 0, mainKernelUs: 0, processUs: 0 };
+      cpu.set(c.name, { files: t.files + m.files, mainUs: t.mainUs + m.cpu.mainUs, mainKernelUs: t.mainKernelUs + m.cpu.mainKernelUs, processUs: t.processUs + m.cpu.processUs });
+    }
   }
 }
 const med = (m: Map<string, number[]>, k: string): number => median(m.get(k) ?? []);
@@ -108,16 +147,27 @@ const table = Object.fromEntries(
   contenders.map((c) => {
     const w = med(wall, c.name);
     const b = med(busy, c.name);
-    return [c.name, { 'ms per file': Number(w.toFixed(3)), 'loop busy µs per file': Math.round(b), 'busy share of wall': Number((b / 1000 / w).toFixed(2)) }];
+    const t = cpu.get(c.name);
+    const threads =
+      t === undefined
+        ? {}
+        : {
+            'main thread CPU µs per file': Math.round(t.mainUs / t.files),
+            "kernel's share of it": Number((t.mainKernelUs / t.mainUs).toFixed(2)),
+            'all threads CPU µs per file': Math.round(t.processUs / t.files),
+          };
+    return [c.name, { 'ms per file': Number(w.toFixed(3)), 'loop busy µs per file': Math.round(b), 'busy share of wall': Number((b / 1000 / w).toFixed(2)), ...threads }];
   }),
 );
 console.log(`event-loop busy time per file written (${ROUNDS} rounds of ${CALLS} calls, medians)`);
 console.table(table);
 
+const createAfterUs = createCostNow();
 const hot = await roundTrips(2000, 0);
 const idle = await roundTrips(500, 1);
 console.log(`thread-pool round trip (lstat), back to back: issue ${hot.issueUs.toFixed(1)} µs, round trip ${hot.roundTripUs.toFixed(1)} µs`);
 console.log(`thread-pool round trip (lstat), after 1 ms idle: issue ${idle.issueUs.toFixed(1)} µs, round trip ${idle.roundTripUs.toFixed(1)} µs`);
+console.log(`file create + close on the event loop (median of 500, in a new directory): ${createBeforeUs.toFixed(1)} µs before the contenders ran, ${createAfterUs.toFixed(1)} µs after`);
 
 const busyRatio = (a: string, b: string): number => Number((med(busy, a) / med(busy, b)).toFixed(2));
 const ratios = {
@@ -131,5 +181,6 @@ writeResults('event-loop', {
   config: { rounds: ROUNDS, calls: CALLS, width: WIDTH, bytes: data.length },
   perFile: table,
   threadPoolRoundTripUs: { backToBack: hot, afterOneMsIdle: idle },
+  fileCreateUs: { beforeContenders: createBeforeUs, afterContenders: createAfterUs },
   ratios,
 });
