@@ -6,7 +6,7 @@
  */
 import {
   constants, createReadStream, lstatSync, unlinkSync, type NoParamCallback, type Stats,
-  chmodSync, closeSync, fchownSync, fdatasyncSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync,
+  chmodSync, closeSync, fchownSync, fdatasyncSync, fstatSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync,
 } from 'node:fs';
 import * as nodeFs from 'node:fs';
 import { TxfsError, fromOsError } from '../errors.js';
@@ -79,8 +79,9 @@ const closedError = (path: string, syscall: string): TxfsError =>
  * An open file on its descriptor. Once closed, every call is EBADF without touching the descriptor (the number may
  * have been reused by then), and a second close does nothing.
  * `created`: a file this process has just created (a temp, `'wx'`) or a directory opened to be fsynced. Its writes of
- * at most `SMALL_WRITE_BYTES` and its close run at once on the event loop rather than on the thread pool: each is a few
- * microseconds of work that would otherwise cost a round trip. Its fsyncs, like every other call, go to the pool.
+ * at most `SMALL_WRITE_BYTES`, its fstat and its close run at once on the event loop rather than on the thread pool:
+ * each is a few microseconds of work that would otherwise cost a round trip. Its fsyncs, like every other call, go to
+ * the pool.
  */
 const handle = (fd: number, path: string, created = false): FileHandle => {
   let closed = false;
@@ -93,7 +94,9 @@ const handle = (fd: number, path: string, created = false): FileHandle => {
     read: (buffer, offset, length, position) => onFd<number>('read', (done) => nodeFs.read(fd, buffer, offset, length, position, done)),
     sync: () => onFd<void>('fsync', (done) => nodeFs.fsync(fd, done)),
     datasync: () => onFd<void>('fdatasync', (done) => nodeFs.fdatasync(fd, done)),
-    stat: async () => toStat(await onFd<Stats>('fstat', (done) => nodeFs.fstat(fd, done))),
+    // An fstat reads the open inode: no name to look up, no directory lock to wait for.
+    stat: async () =>
+      created && !closed ? atOnce('fstat', path, () => toStat(fstatSync(fd))) : toStat(await onFd<Stats>('fstat', (done) => nodeFs.fstat(fd, done))),
     truncate: (length) => onFd<void>('ftruncate', (done) => nodeFs.ftruncate(fd, length, done as NoParamCallback)),
     chown: (uid, gid) => onFd<void>('fchown', (done) => nodeFs.fchown(fd, uid, gid, done)),
     close: () => {

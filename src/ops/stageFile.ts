@@ -23,6 +23,12 @@ export interface StageOptions {
   readonly signal?: AbortSignal;
   /** fdatasync the temp file before returning; default true. */
   readonly sync?: boolean;
+  /**
+   * Also return the temp's own stat (`StagedFile.stat`), taken through its handle once everything is written and
+   * synced, before it is closed: the file a rename then puts in place, whose mtime and inode a rename leaves as they
+   * are. Default false (an atomic write keeps no manifest).
+   */
+  readonly withStat?: boolean;
   /** Run on the staged content; all must pass. */
   readonly validate?: readonly Validator[];
   /**
@@ -56,6 +62,8 @@ export interface StagedFile {
   readonly size: number;
   /** SHA-256 of the content, lowercase hex, computed while writing. */
   readonly sha256: string;
+  /** The temp's own stat as it was closed (`StageOptions.withStat`). */
+  readonly stat?: FileStat;
 }
 
 /** Errors of the data source (the stream being written, a copy's source file): they name what failed there. */
@@ -233,11 +241,12 @@ export const stageFile = async (fs: FileSystem, tempPath: string, data: Data, op
     const syncing = options.sync !== false ? fh.datasync() : undefined;
     const sha256 = digest();
     await syncing;
+    const stat = options.withStat === true ? await fh.stat() : undefined;
     open = undefined;
     await fh.close();
     if (bytes === undefined && validators.length > 0) await runValidators(validators, await fs.readFile(tempPath), validation);
     throwIfAborted(options.signal, target);
-    return { tempPath, size, sha256 };
+    return { tempPath, size, sha256, ...(stat === undefined ? {} : { stat }) };
   } catch (e) {
     if (options.keepOnFailure === true) await open?.close().catch(() => undefined);
     else await discard(fs, open, tempPath);
@@ -352,9 +361,10 @@ export const stageCopy = async (
       content = { sha256: hashed.value, size };
     }
     throwIfAborted(options.signal, target);
+    const stat = options.withStat === true ? await fh.stat() : undefined;
     open = undefined;
     await fh.close();
-    return { tempPath, ...content };
+    return { tempPath, ...content, ...(stat === undefined ? {} : { stat }) };
   } catch (e) {
     await beside?.sha256;
     await discard(fs, open, tempPath);

@@ -75,8 +75,9 @@ export const touchedDirs = (ops: readonly PlannedOp[]): string[] => {
 };
 
 /**
- * Step 8: fsyncs each directory whose entries changed, once, in parallel (unless `options.sync` is false), and stats
- * each new file for the manifest. An fsync error is never retried: it is thrown (the transaction stays `committing`).
+ * Step 8: fsyncs each directory whose entries changed, once, in parallel (unless `options.sync` is false), and gives
+ * the manifest the stat of each new file: its temp's, as staged (`PlannedOp.stagedStat`; a rename's second name, which
+ * has none, is lstat'ed in place). An fsync error is never retried: it is thrown (the transaction stays `committing`).
  * @throws TxfsError EIO … from the directory fsync or the stat.
  */
 export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], { sync }: { readonly sync: boolean }): Promise<Map<string, FileStat>> => {
@@ -85,7 +86,7 @@ export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], 
   const statJobs = ops
     .filter((op) => !op.skipped && op.temp !== undefined)
     .map(async (op) => {
-      stats.set(op.target.rel, await fs.lstat(op.target.abs));
+      stats.set(op.target.rel, op.stagedStat ?? (await fs.lstat(op.target.abs)));
     });
   // Concurrent transactions in one directory share its fsyncs (group commit); a failed one fails each of them.
   const syncJobs = sync ? touchedDirs(ops).map((d) => syncDirBatched(fs, d)) : [];

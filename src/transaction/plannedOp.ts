@@ -2,6 +2,7 @@
  * An operation of a transaction as the commit protocol carries it from step to step, and its journal form.
  */
 import * as path from 'node:path';
+import type { FileStat } from '../fs/fileSystem.js';
 import type { ConflictPolicy, Data, OpOptions, TxFileResult } from '../types.js';
 import type { Fingerprint } from './fingerprint.js';
 import type { StorePath } from './paths.js';
@@ -33,6 +34,12 @@ export interface PlannedOp {
   sourceBackup?: string;
   keepBackup: boolean;
   staged?: Content;
+  /**
+   * The staged temp's own stat as it was closed (in memory only, not journalled): the file step 7's rename puts in
+   * place, its mtime and inode left as they are by the rename. Step 8 keeps it in the manifest, rather than what an
+   * lstat of the target finds there afterwards, which another process may have replaced meanwhile.
+   */
+  stagedStat?: FileStat | undefined;
   backupContent?: Content | undefined;
   backupAt?: number;
   /** The backup was taken of a target that did not hold what its manifest entry says the store wrote. */

@@ -92,6 +92,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
     mode: modeOf(op),
     ...(owner === undefined ? {} : { owner }),
     sync,
+    withStat: true,
     target: op.target.rel,
     validate: validatorsOf(op.options.validate),
     ...(op.options.encoding === undefined ? {} : { encoding: op.options.encoding }),
@@ -100,6 +101,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
   if (op.kind === 'write' && op.data !== undefined) {
     const s = await stageFile(fs, temp, op.data, options);
     op.staged = { sha256: s.sha256, size: s.size };
+    op.stagedStat = s.stat;
   } else if (op.kind === 'copy' && op.source !== undefined) {
     // In the kernel (a clone where the filesystem can), hashed from the page cache beside the copy or after it.
     const source = op.source.abs;
@@ -111,6 +113,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
         : undefined;
     const s = await stageCopy(fs, source, temp, { ...options, ...(known === undefined ? {} : { known }), ...(was?.exists === true ? { sourceSize: was.size } : {}) });
     op.staged = { sha256: s.sha256, size: s.size };
+    op.stagedStat = s.stat;
   } else if (op.kind === 'rename' && op.source !== undefined) {
     // A second name for the same inode: O(1), and the file keeps its identity, mode and mtime.
     try {
@@ -119,6 +122,7 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
       if (!hasCode(e, 'EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK')) throw e;
       const s = await stageFile(fs, temp, fs.readStream(op.source.abs), { ...options, mode: op.sourceBefore?.exists === true ? op.sourceBefore.mode & 0o7777 : options.mode });
       op.staged = { sha256: s.sha256, size: s.size };
+      op.stagedStat = s.stat;
       return;
     }
     const fp = op.sourceBefore;

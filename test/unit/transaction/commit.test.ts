@@ -262,7 +262,16 @@ describe('reads, verification, log and status', () => {
   it('tells corruption (same size, time and inode) from external change, and reports missing files', async () => {
     // Whole-second mtimes, so that the test can put a file's time back exactly after damaging it.
     const seconds = (s: FileStat): FileStat => ({ ...s, mtimeMs: Math.floor(s.mtimeMs / 1000) * 1000 });
-    const coarse: FileSystem = { ...nodeFileSystem, stat: async (p) => seconds(await nodeFileSystem.stat(p)), lstat: async (p) => seconds(await nodeFileSystem.lstat(p)) };
+    const coarse: FileSystem = {
+      ...nodeFileSystem,
+      stat: async (p) => seconds(await nodeFileSystem.stat(p)),
+      lstat: async (p) => seconds(await nodeFileSystem.lstat(p)),
+      // The manifest takes a staged file's stat through its handle.
+      open: async (p, flags, mode) => {
+        const h = await nodeFileSystem.open(p, flags, mode);
+        return { ...h, stat: async () => seconds(await h.stat()) };
+      },
+    };
     const f = (fx = await makeFixture({}, { fs: coarse }));
     await f.store.writeFile('a.txt', 'abcdef');
     await f.store.writeFile('b.txt', 'gone soon');
