@@ -76,8 +76,9 @@ export const touchedDirs = (ops: readonly PlannedOp[]): string[] => {
 
 /**
  * Step 8: fsyncs each directory whose entries changed, once, in parallel (unless `options.sync` is false), and gives
- * the manifest the stat of each new file: its temp's, as staged (`PlannedOp.stagedStat`; a rename's second name, which
- * has none, is lstat'ed in place). An fsync error is never retried: it is thrown (the transaction stays `committing`).
+ * the manifest the stat of each new file: its temp's, as staged (`PlannedOp.stagedStat`), not what the target's name
+ * leads to now (an op staged without one is lstat'ed in place). An fsync error is never retried: it is thrown (the
+ * transaction stays `committing`).
  * @throws TxfsError EIO … from the directory fsync or the stat.
  */
 export const makeDurable = async (ctx: StoreContext, ops: readonly PlannedOp[], { sync }: { readonly sync: boolean }): Promise<Map<string, FileStat>> => {

@@ -35,8 +35,8 @@ export interface PlannedOp {
   keepBackup: boolean;
   staged?: Content;
   /**
-   * The staged temp's own stat as it was closed (in memory only, not journalled): the file step 7's rename puts in
-   * place, its mtime and inode left as they are by the rename. Step 8 keeps it in the manifest, rather than what an
+   * The staged temp's own stat (in memory only, not journalled): as it was closed, or a rename's second name as it was
+   * linked; the file step 7's rename puts in place, its mtime and inode left as they are by the rename. Step 8 keeps it in the manifest, rather than what an
    * lstat of the target finds there afterwards, which another process may have replaced meanwhile.
    */
   stagedStat?: FileStat | undefined;

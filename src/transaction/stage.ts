@@ -125,6 +125,11 @@ const stageInto = async (ctx: StoreContext, op: PlannedOp, signal: AbortSignal |
       op.stagedStat = s.stat;
       return;
     }
+    // The second name's stat, taken before it is hashed: a change to the file after this (it is the source's inode)
+    // then no longer matches what the manifest keeps, and is hashed again rather than vouched for.
+    op.stagedStat = await fs.lstat(temp).catch((e: unknown) => {
+      throw namingTarget(e, op.target.rel, temp);
+    });
     const fp = op.sourceBefore;
     const sha256 = fp?.exists === true && fp.sha256 !== undefined ? fp.sha256 : await hashFile(fs, temp).catch((e: unknown) => {
       throw namingTarget(e, op.target.rel, temp);

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
+import type { Store } from '../../../src/types.js';
 import { decodeManifest, manifestKey } from '../../../src/journal/records/txRecord.js';
 import { storeContextOf } from '../../../src/store/openStore.js';
 import { trackedFixtures } from './storeFixture.js';
@@ -32,10 +33,13 @@ const replacingAfterRename = (name: string, content: string): FileSystem => {
 };
 
 describe('the manifest entry of a file written', () => {
-  it('is the staged file, so a file put in its place right after the rename is reported changed, and its backup restores it', async () => {
+  it.each([
+    ['a write', (store: Store) => store.writeFile('a.txt', 'ours-123')],
+    ['a rename', (store: Store) => store.transaction((tx) => void tx.rename('from.txt', 'a.txt'))],
+  ])('is the staged file after %s, so a file put in its place right after the rename is reported changed, and its backup restores it', async (_what, write) => {
     // Same size as what the store writes: only the inode (and mtime) can tell the two apart.
-    const f = await fixture({ 'a.txt': 'original' }, { fs: replacingAfterRename('a.txt', 'theirs-1') });
-    await f.store.writeFile('a.txt', 'ours-123');
+    const f = await fixture({ 'a.txt': 'original', 'from.txt': 'ours-123' }, { fs: replacingAfterRename('a.txt', 'theirs-1') });
+    await write(f.store);
     expect(f.read('a.txt')).toBe('theirs-1');
 
     // The quick check (size, mtime, inode) does not take their file for the store's.
@@ -55,14 +59,15 @@ describe('the manifest entry of a file written', () => {
     expect((await f.store.verify()).problems).toEqual([]);
   });
 
-  it('holds the size, mtime and inode of the file the store wrote when nothing replaced it', async () => {
+  it('holds the size, mtime and inode of the file the store put in place (a write, a copy, a rename) when nothing replaced it', async () => {
     const f = await fixture({ 'a.txt': 'original', 'b.txt': 'original' });
     await f.store.writeFile('a.txt', 'ours-123');
     await f.store.transaction((tx) => void tx.writeFile('b.txt', 'ours-4567').copy('a.txt', 'c.txt'));
+    await f.store.transaction((tx) => void tx.rename('b.txt', 'd.txt'));
     // An inspection waits for the finishes still riding on the next commit: the manifest is written by then.
     expect((await f.store.status()).externallyChanged).toEqual([]);
     const { journal } = storeContextOf(f.store).env;
-    for (const rel of ['a.txt', 'b.txt', 'c.txt']) {
+    for (const rel of ['a.txt', 'c.txt', 'd.txt']) {
       const st = fs.statSync(path.join(f.root, rel));
       const entry = decodeManifest(manifestKey(rel), await journal.get(manifestKey(rel)));
       expect({ rel, size: entry.size, mtimeMs: entry.mtimeMs, ino: entry.ino }).toEqual({ rel, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
