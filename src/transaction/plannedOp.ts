@@ -36,8 +36,9 @@ export interface PlannedOp {
   staged?: Content;
   /**
    * The staged temp's own stat (in memory only, not journalled): as it was closed, or a rename's second name as it was
-   * linked; the file step 7's rename puts in place, its mtime and inode left as they are by the rename. Step 8 keeps it in the manifest, rather than what an
-   * lstat of the target finds there afterwards, which another process may have replaced meanwhile.
+   * linked. It is the file step 7's rename puts in place, whose mtime and inode the rename leaves as they are. Step 8
+   * keeps it in the manifest, rather than what an lstat of the target finds there afterwards (another process may
+   * have replaced the file meanwhile).
    */
   stagedStat?: FileStat | undefined;
   backupContent?: Content | undefined;

@@ -3,6 +3,7 @@
  * not whatever the target's name leads to a moment after the rename: a file another program puts there right after
  * it is never vouched for as the store's.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('the manifest entry of a file written', () => {
     // wrote), with their checksum, and restorable by its id.
     await f.store.writeFile('a.txt', 'next');
     const [theirs] = await f.store.backups.list('a.txt');
-    expect(theirs).toMatchObject({ damaged: true, size: 8 });
+    expect(theirs).toMatchObject({ damaged: true, size: 8, sha256: createHash('sha256').update('theirs-1').digest('hex') });
     await f.store.backups.restore('a.txt', { backup: theirs?.id ?? 'none' });
     expect(f.read('a.txt')).toBe('theirs-1');
     expect((await f.store.verify()).problems).toEqual([]);
