@@ -24,9 +24,9 @@ export interface StageOptions {
   /** fdatasync the temp file before returning; default true. */
   readonly sync?: boolean;
   /**
-   * Also return the temp's own stat (`StagedFile.stat`), taken through its handle once everything is written and
-   * synced, before it is closed: the file a rename then puts in place, whose mtime and inode a rename leaves as they
-   * are. Default false (an atomic write keeps no manifest).
+   * Also return the temp's own stat (`StagedFile.stat`), taken through its handle once its content is complete (a
+   * written file: once synced, before it is closed): the file a rename then puts in place, whose mtime and inode a
+   * rename leaves as they are. Default false (an atomic write keeps no manifest).
    */
   readonly withStat?: boolean;
   /** Run on the staged content; all must pass. */
@@ -62,7 +62,7 @@ export interface StagedFile {
   readonly size: number;
   /** SHA-256 of the content, lowercase hex, computed while writing. */
   readonly sha256: string;
-  /** The temp's own stat as it was closed (`StageOptions.withStat`). */
+  /** The temp's own stat once its content was complete (`StageOptions.withStat`). */
   readonly stat?: FileStat;
 }
 
@@ -361,10 +361,10 @@ export const stageCopy = async (
       content = { sha256: hashed.value, size };
     }
     throwIfAborted(options.signal, target);
-    const stat = options.withStat === true ? await fh.stat() : undefined;
     open = undefined;
     await fh.close();
-    return { tempPath, ...content, ...(stat === undefined ? {} : { stat }) };
+    // The stat taken once the copy was done: the chmod, the reads and the fdatasync since leave its mtime and inode.
+    return { tempPath, ...content, ...(options.withStat === true ? { stat: st } : {}) };
   } catch (e) {
     await beside?.sha256;
     await discard(fs, open, tempPath);

@@ -48,6 +48,7 @@ describe('faults before the commit point leave every target as it was', () => {
   const cases: Array<[string, Fault]> = [
     ['ENOSPC while staging', { kind: 'write', nth: 2, errno: 'ENOSPC' }],
     ['EIO on a temp fsync', { kind: 'datasync', nth: 1, errno: 'EIO' }],
+    ["EIO on a staged temp's fstat (its stat for the manifest)", { kind: 'fstat', nth: 2, errno: 'EIO' }],
     ['EIO making a backup', { kind: 'link', nth: 2, errno: 'EIO' }],
     ['EIO on the backup directory fsync', { kind: 'syncDir', nth: 1, errno: 'EIO' }],
   ];

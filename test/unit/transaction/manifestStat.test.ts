@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeFileSystem } from '../../../src/fs/node.js';
+import { createFaultyFileSystem } from '../../../src/testing/faultyFileSystem.js';
 import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import type { Store } from '../../../src/types.js';
 import { decodeManifest, manifestKey } from '../../../src/journal/records/txRecord.js';
@@ -74,5 +75,16 @@ describe('the manifest entry of a file written', () => {
       expect({ rel, size: entry.size, mtimeMs: entry.mtimeMs, ino: entry.ino }).toEqual({ rel, size: st.size, mtimeMs: st.mtimeMs, ino: st.ino });
     }
     expect((await f.store.verify()).problems).toEqual([]);
+  });
+
+  it("fails a rename whose second name cannot be stat'ed, leaving both files as they were and no temp", async () => {
+    const ffs = createFaultyFileSystem(nodeFileSystem, [{ kind: 'lstat', nth: 1, errno: 'EIO', pathIncludes: '.txfs-tmp' }]);
+    const f = await fixture({ 'a.txt': 'original', 'from.txt': 'ours-123' }, { fs: ffs });
+    const err = await f.store.transaction((tx) => void tx.rename('from.txt', 'a.txt')).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'EIO', path: 'a.txt' });
+    expect(ffs.fired).toHaveLength(1);
+    expect([f.read('a.txt'), f.read('from.txt')]).toEqual(['original', 'ours-123']);
+    expect(f.temps()).toEqual([]);
+    expect((await f.store.status()).openTransactions).toEqual([]);
   });
 });
