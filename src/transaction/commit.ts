@@ -15,6 +15,7 @@ import { lockOwner, releaseLocks, waitedFor } from './locks.js';
 import { fileResult, toOpRecord, type PlannedOp } from './plannedOp.js';
 import { checkShapes, planOps } from './begin.js';
 import { allOrFirstError } from './stage.js';
+import type { HandOver } from './deferrals.js';
 import { transientBackups, type TxRecord, type TxState } from '../journal/records/txRecord.js';
 
 const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): TxResult<void> => ({
@@ -28,10 +29,15 @@ const resultOf = (ctx: StoreContext, rec: TxRecord, ops: readonly PlannedOp[]): 
   }),
 });
 
+/** Whether step 9 of `committing`, which holds `held`, may ride on the next commit (`journal/riding.ts`). */
+const mayRide = async (ctx: StoreContext, committing: TxRecord, held: readonly string[]): Promise<boolean> =>
+  ctx.riding !== undefined && transientBackups(committing).length === 0 && !(await waitedFor(ctx.env, committing.id, held));
+
 /**
- * What of a transaction runs after its call resolved: steps 8 and 9 under durability 'atomic'; step 9 alone (`made`:
- * step 8's stats) when its journal write rides on the next commit. A failure leaves the record `committing` and the
- * locks held for recovery (run before this store's next commit), as in `commitDraft`.
+ * What of a transaction runs after its call resolved: steps 8 and 9 under durability 'atomic' (step 9 handed over to
+ * ride on the next commit where it may, `handOver`); step 9 alone (`made`: step 8's stats) when its journal write rides
+ * on the next commit. A failure leaves the record `committing` and the locks held for recovery (run before this store's
+ * next commit), as in `commitDraft`.
  */
 const finishLater = async (
   ctx: StoreContext,
@@ -39,11 +45,20 @@ const finishLater = async (
   ops: readonly PlannedOp[],
   held: readonly string[],
   made?: Awaited<ReturnType<StoreContext['steps']['makeDurable']>>,
+  handOver?: HandOver,
 ): Promise<void> => {
   const { steps, env } = ctx;
   try {
-    const stats = made ?? (await steps.makeDurable(ctx, ops));
-    await steps.finish(ctx, committing, stats, held, made !== undefined);
+    if (made !== undefined) await steps.finish(ctx, committing, made, held, true);
+    else {
+      const stats = await steps.makeDurable(ctx, ops);
+      if (handOver !== undefined && (await mayRide(ctx, committing, held))) {
+        // Queued to ride in this turn; from here on a later commit point need not wait for it (it rides on that one).
+        const finishing = steps.finish(ctx, committing, stats, held, true);
+        handOver(new Map(manifestWrites(committing, stats)));
+        await finishing;
+      } else await steps.finish(ctx, committing, stats, held, false);
+    }
   } catch (e) {
     if (hasCode(e, 'ECRASH')) throw e;
     const what = made === undefined ? 'making a committed transaction durable' : 'finishing a committed transaction';
@@ -125,7 +140,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       await steps.apply(ctx, ops); // 7. Apply (unrelated paths at once, as the caller's order leaves them)
       if (ctx.durability === 'atomic') {
         // Steps 8 and 9 after the call resolved (`deferrals.ts`); the transaction counts as running until then.
-        ctx.deferrals.add(id, paths, () => finishLater(ctx, committing, ops, held));
+        ctx.deferrals.add(id, paths, (handOver) => finishLater(ctx, committing, ops, held, undefined, handOver));
         deferred = true;
         settled = true;
         return resultOf(ctx, { ...committing, state: 'committed' }, ops);
@@ -138,7 +153,7 @@ export const commitDraft = async (ctx: StoreContext, id: string, draft: Draft, o
       throw e;
     }
     settled = true;
-    if (ctx.riding !== undefined && transientBackups(committing).length === 0 && !(await waitedFor(env, id, held))) {
+    if (await mayRide(ctx, committing, held)) {
       // 9. Finish after the call resolved: its journal write rides on the next commit (`journal/riding.ts`), and a
       // later call on one of these paths waits for it (`deferrals.ts`). Not when backups kept only for a roll-back
       // are to go (`backup: false`): the call resolves once they are gone. Nor when another transaction waits for one

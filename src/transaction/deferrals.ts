@@ -8,7 +8,9 @@
  * the transactions that survive a power cut are always the earlier ones: the ones lost are the most recent.
  *
  * On a journal of the store's own, in every mode: step 9, whose journal write rides on the next commit
- * (`journal/riding.ts`). Recovery redoes it when it is lost; a later call on one of its paths waits for it.
+ * (`journal/riding.ts`). Recovery redoes it when it is lost; a later call on one of its paths waits for it. Under
+ * 'atomic' the rest hands its step 9 over to ride once step 8 is done (`handOver`): a later commit point waits for the
+ * step 8 of every earlier transaction (`settleDurable`), and their step 9 rides on it, in the same commit.
  */
 
 import type { ManifestEntry } from '../journal/records/txRecord.js';
@@ -26,7 +28,7 @@ export interface Deferrals {
    * the locks before any journal write asked for later takes one, so nobody waits for it to take a lock
    * (`settleLocks`); what it writes to the manifest, path by path, is `finishing` (`manifestOf`).
    */
-  readonly add: (txId: string, paths: readonly string[], rest: () => Promise<void>, finishing?: ReadonlyMap<string, ManifestEntry | undefined>) => void;
+  readonly add: (txId: string, paths: readonly string[], rest: (handOver: HandOver) => Promise<void>, finishing?: ReadonlyMap<string, ManifestEntry | undefined>) => void;
   /**
    * The manifest entry of `rel` as the newest queued finishing transaction that writes it will leave it (`entry`
    * undefined: removed); undefined when none does (the journal's entry is then current as far as they go).
@@ -46,16 +48,29 @@ export interface Deferrals {
    */
   readonly settleRests: (paths?: readonly string[]) => Promise<void>;
   /**
-   * `settleRests(paths)`, but for the transactions that would still hold one of those locks when a journal write asked
-   * for now runs: a finishing one (see `add`) does not.
+   * Resolves once no queued transaction would still hold one of the locks of `paths` when a journal write asked for now
+   * runs: each has run its rest, or is finishing (see `add`; handed over, `HandOver`), its release riding before that
+   * write. Held journal writes are not issued meanwhile, so that they ride on that write.
    */
   readonly settleLocks: (paths: readonly string[]) => Promise<void>;
+  /**
+   * Resolves once every queued transaction has either run its rest or handed its step 9 over to ride (`HandOver`):
+   * every step 8 queued before is done. Unlike the other waits it does not issue held journal writes at once, so that
+   * the handed-over ones ride on the caller's next journal write.
+   */
+  readonly settleDurable: () => Promise<void>;
   /**
    * Resolves once every queued transaction's rest has run, and what runs after it (`after`); rejects with the first
    * failure they did not handle.
    */
   readonly settle: () => Promise<void>;
 }
+
+/**
+ * Called by a rest, in the turn its step 9's journal write was handed over to ride on the next commit (its step 8
+ * done): from then on it is a finishing transaction (see `Deferrals.add`), `finishing` what it writes to the manifest.
+ */
+export type HandOver = (finishing: ReadonlyMap<string, ManifestEntry | undefined>) => void;
 
 /** One queued transaction. */
 interface Queued {
@@ -64,9 +79,12 @@ interface Queued {
   running: Promise<void> | undefined;
   /** The rest alone, once started. */
   restRun: Promise<void> | undefined;
-  /** Step 9 alone, its journal write riding: what it writes to the manifest (see `Deferrals.add`). */
-  readonly finishing: ReadonlyMap<string, ManifestEntry | undefined> | undefined;
-  readonly rest: () => Promise<void>;
+  /** Step 9 alone, its journal write riding: what it writes to the manifest (see `Deferrals.add`, `HandOver`). */
+  finishing: ReadonlyMap<string, ManifestEntry | undefined> | undefined;
+  /** Settles once the rest has handed its step 9 over (`HandOver`); never for a rest that does not (wait for `restRun` too). */
+  readonly handed: Promise<void>;
+  readonly handOver: HandOver;
+  readonly rest: (handOver: HandOver) => Promise<void>;
   /** Run after `rest`, in order; they handle their own failures. Undefined once they have been taken. */
   nexts: Array<() => Promise<void>> | undefined;
 }
@@ -89,7 +107,7 @@ export const createDeferrals = ({
   const active = new Set<Promise<void>>();
   const start = (txId: string, q: Queued): Promise<void> => {
     if (q.running !== undefined) return q.running;
-    const rest = q.rest();
+    const rest = q.rest(q.handOver);
     q.restRun = rest;
     const run = async (): Promise<void> => {
       try {
@@ -110,21 +128,42 @@ export const createDeferrals = ({
   };
   const touching = (paths?: readonly string[]): Array<[string, Queued]> =>
     [...queued.entries()].filter(([, q]) => paths === undefined || paths.some((p) => q.paths.has(p)));
+  /** Until none of `of()` is left: each started, and waited for until `until` of it has settled. */
+  const waitFor = async (of: () => Array<[string, Queued]>, until: (q: Queued) => Promise<void> | undefined): Promise<void> => {
+    for (let qs = of(); qs.length > 0; qs = of()) {
+      await Promise.all(qs.map(([id, q]) => {
+        void start(id, q);
+        return until(q) ?? Promise.resolve();
+      }));
+    }
+  };
+  /**
+   * Until every queued transaction on `paths` (on any path, without `paths`) has run its rest or handed its step 9 over
+   * (`HandOver`). Held journal writes are not issued meanwhile: the ones handed over ride on the caller's next write.
+   */
+  const untilHanded = (paths?: readonly string[]): Promise<void> =>
+    waitFor(() => touching(paths).filter(([, q]) => q.finishing === undefined), (q) => (q.restRun === undefined ? undefined : Promise.race([q.restRun, q.handed])));
   const waitForRests = (of: () => Array<[string, Queued]>): Promise<void> =>
     of().length === 0
       ? Promise.resolve()
-      : draining(async () => {
-          for (let qs = of(); qs.length > 0; qs = of()) {
-            await Promise.all(qs.map(([id, q]) => {
-              void start(id, q);
-              return q.restRun ?? Promise.resolve();
-            }));
-          }
-        });
+      : draining(() => waitFor(of, (q) => q.restRun));
   return {
     inBackground,
     add: (txId, paths, rest, finishing) => {
-      const q: Queued = { paths: new Set(paths), running: undefined, restRun: undefined, finishing, rest, nexts: [] };
+      let handed!: () => void;
+      const q: Queued = {
+        paths: new Set(paths),
+        running: undefined,
+        restRun: undefined,
+        finishing,
+        handed: new Promise<void>((resolve) => (handed = resolve)),
+        handOver: (writes) => {
+          q.finishing = writes;
+          handed();
+        },
+        rest,
+        nexts: [],
+      };
       queued.set(txId, q);
       if (inBackground) void start(txId, q);
     },
@@ -142,7 +181,8 @@ export const createDeferrals = ({
       return found;
     },
     settleRests: (paths) => waitForRests(() => touching(paths)),
-    settleLocks: (paths) => waitForRests(() => touching(paths).filter(([, q]) => q.finishing === undefined)),
+    settleLocks: (paths) => untilHanded(paths),
+    settleDurable: () => untilHanded(),
     settle: async () => {
       if (queued.size === 0 && active.size === 0) return;
       await draining(async () => {

@@ -69,10 +69,10 @@ const sharedRealParent = (ctx: StoreContext, abs: string, realDirs: Map<string, 
 /** The manifest entry of `rel`, or undefined when the store never wrote it. Throws `EJOURNAL`. */
 export const readManifest = async (ctx: StoreContext, rel: string): Promise<ManifestEntry | undefined> => {
   // A transaction that wrote `rel` and resolved may not have written its manifest entry yet (`deferrals.ts`): what its
-  // finish will write, when that is known; else wait for it.
-  const finishing = ctx.deferrals.manifestOf(rel);
+  // finish will write, once that is known (its step 8 done); until then, wait.
+  const known = (): { readonly entry: ManifestEntry | undefined } | undefined => ctx.deferrals.manifestOf(rel);
+  const finishing = known() ?? (ctx.deferrals.touches([rel]) ? await ctx.deferrals.settleLocks([rel]).then(known) : undefined);
   if (finishing !== undefined) return finishing.entry;
-  await ctx.deferrals.settleRests([rel]);
   const raw = await ctx.env.journal.get(manifestKey(rel));
   return raw === undefined ? undefined : decodeManifest(manifestKey(rel), raw);
 };

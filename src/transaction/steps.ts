@@ -65,9 +65,9 @@ export const commitSteps: Omit<CommitSteps, 'rollBack'> = {
   protect: protectOps,
   check: checkOps,
   writeCommitPoint: async (ctx, rec) => {
-    // Transactions that resolved earlier under durability 'atomic' are durable before this one's commit point is.
-    // (A finish that only rides on a later commit, in the other modes, is no reason to wait.)
-    if (ctx.durability === 'atomic') await ctx.deferrals.settleRests();
+    // Transactions that resolved earlier under durability 'atomic' are durable before this one's commit point is:
+    // their step 8 done. A step 9 that only rides on a later commit is no reason to wait: it rides on this one.
+    if (ctx.durability === 'atomic') await ctx.deferrals.settleDurable();
     await writeCommitRecord(ctx, rec);
   },
   flushCommitPoint: (ctx) => ctx.env.journal.flush(),

@@ -10,6 +10,7 @@ import type { FileSystem } from '../../../src/fs/fileSystem.js';
 import { nodeFileSystem } from '../../../src/fs/node.js';
 import { decodeTx, txPrefix } from '../../../src/journal/records/txRecord.js';
 import { lockPrefix } from '../../../src/journal/records/lockRecord.js';
+import type { LmdbJournal } from '../../../src/journal/lmdb.js';
 import { openStore, storeContextOf } from '../../../src/store/openStore.js';
 import type { Durability } from '../../../src/types.js';
 
@@ -134,6 +135,56 @@ describe('durability', () => {
       expect(after.locks).toEqual([]);
       expect(again.recovery.rolledForward).toEqual([]);
       expect((await all(again.log())).map((t) => t.state)).toEqual(['committed', 'committed']);
+    } finally {
+      await again.close();
+    }
+  });
+
+  /**
+   * Under 'atomic': writes a.txt, then `second` while the first's directory fsync is held; once released, how many LMDB
+   * commits the second's call took from there, and the transactions' states (oldest first) when it resolved.
+   */
+  const secondAfterHeld = async (root: string, second: string): Promise<{ commits: number; states: string[] }> => {
+    const w = watched(root);
+    const store = await openWith(root, 'atomic', w);
+    const release = w.hold();
+    try {
+      await store.writeFile('a.txt', 'one');
+      const call = store.writeFile(second, 'two');
+      // The second's intent is written; it waits for the first's directory fsync (held).
+      expect(await settledWithin(call, 30)).toBe(false);
+      const ctx = storeContextOf(store);
+      const lmdb = (ctx.riding?.inner ?? ctx.env.journal) as LmdbJournal;
+      const before = lmdb.lastTxnId();
+      release();
+      await expect(call).resolves.toMatchObject({ status: 'written' });
+      const commits = lmdb.lastTxnId() - before;
+      const recs = (await ctx.env.journal.range(txPrefix)).map(({ key, value }) => decodeTx(key, value));
+      return { commits, states: recs.sort((x, y) => x.startedAt - y.startedAt || (x.id < y.id ? -1 : 1)).map((t) => t.state) };
+    } finally {
+      release();
+      await store.close();
+    }
+  };
+
+  it("'atomic': once its directory fsync is done, an earlier transaction's finish rides on the next commit point: one LMDB commit for both", async () => {
+    const r = await secondAfterHeld(tempRoot(), 'b.txt');
+    // The first's finish (committed, its lock released) and the second's commit point: the same commit, one flush.
+    expect(r.commits).toBe(1);
+    expect(r.states).toEqual(['committed', 'committing']);
+  });
+
+  it("'atomic': a second write of the same file waits for the first one's directory fsync, and the first one's finish rides on its intent", async () => {
+    const root = tempRoot();
+    const r = await secondAfterHeld(root, 'a.txt');
+    // The first's finish rode on the second's intent (locks and record): then the second's commit point.
+    expect(r.commits).toBe(2);
+    expect(fs.readFileSync(path.join(root, 'a.txt'), 'utf8')).toBe('two');
+    const again = await openStore({ root });
+    try {
+      expect((await again.status()).locks).toEqual([]);
+      expect((await all(again.log())).map((t) => t.state)).toEqual(['committed', 'committed']);
+      expect((await again.backups.list('a.txt')).length).toBe(1);
     } finally {
       await again.close();
     }

@@ -101,4 +101,57 @@ describe('createDeferrals', () => {
     await s;
     expect(drains).toEqual(['start', 'end']);
   });
+
+  it('a rest that hands its step 9 over no longer holds settleDurable or settleLocks back, drains nothing, and still holds settleRests', async () => {
+    const drains: string[] = [];
+    const d = createDeferrals({
+      inBackground: true,
+      draining: async (wait) => {
+        drains.push('drain');
+        await wait();
+      },
+    });
+    const durable = gate();
+    const riding = gate();
+    d.add('t', ['a'], async (handOver) => {
+      await durable.promise; // step 8
+      handOver(new Map([['a', undefined]]));
+      await riding.promise; // step 9, riding on the next commit
+    });
+    let durableDone = false;
+    let locksDone = false;
+    const s1 = d.settleDurable().then(() => (durableDone = true));
+    const s2 = d.settleLocks(['a']).then(() => (locksDone = true));
+    await turns();
+    // Step 8 still running: both wait, and the transaction's manifest writes are not known yet.
+    expect([durableDone, locksDone]).toEqual([false, false]);
+    expect(d.manifestOf('a')).toBeUndefined();
+    durable.open();
+    await Promise.all([s1, s2]);
+    // Handed over: what it will write is known, it is still queued, and nothing was let go early to get here.
+    expect(d.manifestOf('a')).toEqual({ entry: undefined });
+    expect(d.touches(['a'])).toBe(true);
+    expect(drains).toEqual([]);
+    let restsDone = false;
+    const s3 = d.settleRests(['a']).then(() => (restsDone = true));
+    await turns();
+    expect(restsDone).toBe(false);
+    expect(drains).toEqual(['drain']);
+    riding.open();
+    await s3;
+    expect(d.touches(['a'])).toBe(false);
+  });
+
+  it('settleDurable resolves for a rest that never hands over once it has run (inline: it starts it)', async () => {
+    const d = createDeferrals({ inBackground: false });
+    const log: string[] = [];
+    d.add('t', ['a'], async () => {
+      await Promise.resolve();
+      log.push('rest');
+    });
+    await turns();
+    expect(log).toEqual([]);
+    await d.settleDurable();
+    expect(log).toEqual(['rest']);
+  });
 });
