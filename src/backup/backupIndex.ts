@@ -54,11 +54,10 @@ export const listBackupRecords = async (env: Pick<Env, 'journal'>, rel: string):
  */
 export const currentCopiesIn = (txn: JournalTxn, rel: string): BackupRecord[] => {
   const prefix = `${backupPrefix}${rel}/`;
-  // Every commit asks, for every file it touches: only the entries of kept copies (their ids end in `-current`,
-  // `currentRecordOf`) are decoded.
+  // Every commit asks, for every file it touches, inside the journal's write transaction: only the entries of kept
+  // copies (their ids end in `-current`, `currentRecordOf`) are read and decoded, not the file's other backups.
   return txn
-    .range(prefix)
-    .filter((e) => e.key.endsWith(CURRENT_ID_SUFFIX) && !e.key.slice(prefix.length).includes('/'))
+    .range(prefix, (key) => key.endsWith(CURRENT_ID_SUFFIX) && !key.slice(prefix.length).includes('/'))
     .map((e) => decodeBackup(e.key, e.value))
     .filter((r) => r.path === rel && r.reason === 'current');
 };

@@ -24,8 +24,12 @@ export interface JournalTxn {
   get(key: string): unknown;
   put(key: string, value: unknown): void;
   remove(key: string): void;
-  /** Entries whose key starts with `prefix`, in key order. */
-  range(prefix: string): Array<{ key: string; value: unknown }>;
+  /**
+   * Entries whose key starts with `prefix`, in key order; with `where`, only those whose key it accepts. The values of
+   * the keys it rejects are not read (nor checked: a damaged one there fails nothing), so a caller after a few keys of a
+   * long range pays for those alone.
+   */
+  range(prefix: string, where?: (key: string) => boolean): Array<{ key: string; value: unknown }>;
 }
 
 /** A durable key-value journal. Keys sort as strings. */

@@ -70,12 +70,12 @@ const readValue = (db: Database<Buffer, string>, key: string): unknown => {
   return bytes === undefined ? undefined : parseValue(key, bytes);
 };
 
-const readRange = (db: Database<Buffer, string>, prefix: string): Array<{ key: string; value: unknown }> => {
+const readRange = (db: Database<Buffer, string>, prefix: string, where?: (key: string) => boolean): Array<{ key: string; value: unknown }> => {
   const out: Array<{ key: string; value: unknown }> = [];
   // Keys sort by UTF-8 bytes: scan from the prefix and stop at the first key outside it.
   for (const { key, value } of db.getRange(prefix === '' ? {} : { start: prefix })) {
     if (typeof key !== 'string' || !key.startsWith(prefix)) break;
-    out.push({ key, value: parseValue(key, value) });
+    if (where === undefined || where(key)) out.push({ key, value: parseValue(key, value) });
   }
   return out;
 };
@@ -164,7 +164,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
     remove: (key) => {
       db.removeSync(key);
     },
-    range: (prefix) => readRange(db, prefix),
+    range: (prefix, where) => readRange(db, prefix, where),
   };
 
   return {

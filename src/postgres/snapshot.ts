@@ -69,7 +69,7 @@ export class Snapshot {
       remove: (key) => {
         writes.set(key, null);
       },
-      range: (prefix) => {
+      range: (prefix, where) => {
         if (!this.covers(prefix)) prefixes.add(prefix);
         const merged = new Map<string, Buffer>();
         for (const [k, v] of this.values) if (v !== null && k.startsWith(prefix)) merged.set(k, v);
@@ -80,7 +80,8 @@ export class Snapshot {
             else merged.set(k, v);
           }
         }
-        return [...merged.keys()].sort(byKeyBytes).map((key) => ({ key, value: parseValue(key, merged.get(key) as Buffer) }));
+        const keys = [...merged.keys()].filter((key) => where === undefined || where(key));
+        return keys.sort(byKeyBytes).map((key) => ({ key, value: parseValue(key, merged.get(key) as Buffer) }));
       },
     };
     let outcome: Run<T>['outcome'];

@@ -79,9 +79,9 @@ const copyIn = (key: string, value: unknown): unknown => {
 /** LMDB's key order: by UTF-8 bytes (code points), which differs from JavaScript's UTF-16 order above U+FFFF. */
 const byUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 
-const inRange = (entries: ReadonlyMap<string, unknown>, prefix: string): Array<{ key: string; value: unknown }> =>
+const inRange = (entries: ReadonlyMap<string, unknown>, prefix: string, where?: (key: string) => boolean): Array<{ key: string; value: unknown }> =>
   [...entries.keys()]
-    .filter((k) => k.startsWith(prefix))
+    .filter((k) => k.startsWith(prefix) && (where === undefined || where(k)))
     .sort(byUtf8)
     .map((key) => ({ key, value: entries.get(key) }));
 
@@ -158,7 +158,7 @@ export const memoryJournal = (state: JournalState, gate: JournalGate, semantics:
       remove: (key) => {
         writes.set(key, undefined);
       },
-      range: (prefix) => {
+      range: (prefix, where) => {
         const merged = new Map<string, unknown>();
         for (const [k, v] of state.live) if (k.startsWith(prefix)) merged.set(k, v);
         for (const [k, v] of writes) {
@@ -166,7 +166,7 @@ export const memoryJournal = (state: JournalState, gate: JournalGate, semantics:
           if (v === undefined) merged.delete(k);
           else merged.set(k, v);
         }
-        return inRange(merged, prefix);
+        return inRange(merged, prefix, where);
       },
     };
     const result = semantics === 'remote' ? runRemote(fn, state.live, writes) : fn(txn);

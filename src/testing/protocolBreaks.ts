@@ -93,7 +93,7 @@ export const breakJournal = (journal: Journal, breaks: ProtocolBreaks): Journal 
   let skipNext = false;
   const watching = (txn: JournalTxn): JournalTxn => ({
     get: (key) => txn.get(key),
-    range: (prefix) => txn.range(prefix),
+    range: (prefix, where) => txn.range(prefix, where),
     remove: (key) => txn.remove(key),
     put: (key, value) => {
       if (isIntent(key, value)) skipNext = true;

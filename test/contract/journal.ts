@@ -287,6 +287,33 @@ export const describeJournal = (name: string, make: () => Promise<JournalFixture
         expect(await j.range('s/')).toEqual(final);
       });
 
+      it("range with a key filter: only the keys it accepts (its own writes and removals too), in key order, and the filter is asked of keys under the prefix only", async () => {
+        for (const k of ['f/a', 'f/b-keep', 'f/c-keep', 'f/d', 'g/x-keep']) await j.put(k, k);
+        const asked: string[] = [];
+        const keep = (key: string): boolean => {
+          asked.push(key);
+          return key.endsWith('-keep');
+        };
+        const seen = await j.transact((txn) => {
+          const before = txn.range('f/', keep);
+          txn.put('f/0-keep', 'new');
+          txn.remove('f/b-keep');
+          txn.put('f/e', 'other');
+          return { before, after: txn.range('f/', keep) };
+        });
+        expect(seen.before).toEqual([
+          { key: 'f/b-keep', value: 'f/b-keep' },
+          { key: 'f/c-keep', value: 'f/c-keep' },
+        ]);
+        expect(seen.after).toEqual([
+          { key: 'f/0-keep', value: 'new' },
+          { key: 'f/c-keep', value: 'f/c-keep' },
+        ]);
+        expect(asked.every((k) => k.startsWith('f/'))).toBe(true);
+        expect(new Set(asked)).toEqual(new Set(['f/a', 'f/b-keep', 'f/c-keep', 'f/d', 'f/0-keep', 'f/e']));
+        expect(await j.range('f/')).toHaveLength(5);
+      });
+
       it('serialises concurrent read-modify-write transactions: 50 at once each see a distinct count', async () => {
         await j.put('counter', 0);
         const seen = await Promise.all(

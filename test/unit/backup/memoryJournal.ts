@@ -42,8 +42,8 @@ export const createMemoryJournal = (): MemoryJournal => {
           writes.delete(key);
           removed.add(key);
         },
-        range: (prefix) => {
-          const keys = new Set([...data.keys(), ...writes.keys()].filter((k) => k.startsWith(prefix) && !removed.has(k)));
+        range: (prefix, where) => {
+          const keys = new Set([...data.keys(), ...writes.keys()].filter((k) => k.startsWith(prefix) && !removed.has(k) && (where?.(k) ?? true)));
           return [...keys].sort().map((key) => ({ key, value: structuredClone(writes.has(key) ? writes.get(key) : data.get(key)) }));
         },
       };

@@ -43,7 +43,7 @@ const direct = (state: Map<string, unknown>, fn: (txn: JournalTxn) => unknown): 
     get: (k) => next.get(k),
     put: (k, v) => void next.set(k, JSON.parse(JSON.stringify(v)) as unknown),
     remove: (k) => void next.delete(k),
-    range: (p) => [...next.keys()].filter((k) => k.startsWith(p)).sort(byKeyBytes).map((key) => ({ key, value: next.get(key) })),
+    range: (p, where) => [...next.keys()].filter((k) => k.startsWith(p) && (where?.(k) ?? true)).sort(byKeyBytes).map((key) => ({ key, value: next.get(key) })),
   };
   return { value: fn(txn), state: next };
 };

@@ -32,7 +32,7 @@ export const mapJournal = (events: string[] = [], data = new Map<string, unknown
         staged.delete(k);
         removed.add(k);
       },
-      range: (prefix) => [...staged.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ key, value })),
+      range: (prefix, where) => [...staged.entries()].filter(([k]) => k.startsWith(prefix) && (where?.(k) ?? true)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ key, value })),
     };
     const out = fn(txn);
     data.clear();
