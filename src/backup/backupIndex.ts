@@ -54,10 +54,13 @@ export const listBackupRecords = async (env: Pick<Env, 'journal'>, rel: string):
  */
 export const currentCopiesIn = (txn: JournalTxn, rel: string): BackupRecord[] => {
   const prefix = `${backupPrefix}${rel}/`;
+  const isCopy = (key: string): boolean => key.endsWith(CURRENT_ID_SUFFIX) && !key.slice(prefix.length).includes('/');
   // Every commit asks, for every file it touches, inside the journal's write transaction: only the entries of kept
-  // copies (their ids end in `-current`, `currentRecordOf`) are read and decoded, not the file's other backups.
+  // copies (their ids end in `-current`, `currentRecordOf`) are read and decoded, not the file's other backups. Filtered
+  // again: an injected journal written before `range` took a filter returns every entry.
   return txn
-    .range(prefix, (key) => key.endsWith(CURRENT_ID_SUFFIX) && !key.slice(prefix.length).includes('/'))
+    .range(prefix, isCopy)
+    .filter((e) => isCopy(e.key))
     .map((e) => decodeBackup(e.key, e.value))
     .filter((r) => r.path === rel && r.reason === 'current');
 };

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import fc from 'fast-check';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { describe, expect, it } from 'vitest';
-import { indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry, unindexBackup } from '../../../src/backup/backupIndex.js';
+import { currentCopiesIn, indexBackup, listAllBackupRecords, listBackupRecords, toBackupEntry, unindexBackup } from '../../../src/backup/backupIndex.js';
 import { BackupRecord, backupKey } from '../../../src/journal/records/backupRecord.js';
 import { decodeRecord, encodeRecord } from '../../../src/journal/envelope.js';
 import { createMemoryJournal } from './memoryJournal.js';
@@ -103,6 +103,23 @@ describe('the backup index', () => {
     // A valid record copied under another file's key is just as foreign.
     journal.data.set(backupKey('b.txt', '01'), encodeRecord(backupKey('a.txt', '01'), BackupRecord, rec('a.txt', '01', 1)));
     await expect(listBackupRecords({ journal }, 'b.txt')).rejects.toMatchObject({ code: 'EJOURNAL' });
+  });
+
+  it("finds a file's kept current copies inside a transaction without decoding its other backups, whether or not the journal filters", async () => {
+    const journal = createMemoryJournal();
+    const copy = rec('a.txt', 'T1-0-current', 3000, { reason: 'current', txId: 'T1' });
+    await journal.transact((txn) => {
+      for (const r of [rec('a.txt', '01', 1000), rec('a.txt', '02', 2000), copy, rec('a.txt/inner', 'T2-0-current', 4000, { reason: 'current' })]) indexBackup(txn, r);
+    });
+    // An ordinary backup whose entry no longer decodes: only a listing of all the file's backups trips over it.
+    const key = backupKey('a.txt', '01');
+    const env = journal.data.get(key) as { body: string };
+    journal.data.set(key, { ...env, body: env.body.replace('"size":10', '"size":11') });
+    await expect(listBackupRecords({ journal }, 'a.txt')).rejects.toMatchObject({ code: 'EJOURNAL', key });
+    expect(await journal.transact((txn) => currentCopiesIn(txn, 'a.txt'))).toEqual([copy]);
+    // A journal whose range ignores the filter (written before it took one) gets the same answer.
+    const unfiltered = await journal.transact((txn) => currentCopiesIn({ ...txn, range: (prefix) => txn.range(prefix) }, 'a.txt'));
+    expect(unfiltered).toEqual([copy]);
   });
 
   it('refuses an id that would make the key ambiguous', async () => {
