@@ -22,6 +22,9 @@
  * one fdatasync either way and overlappingSync cannot take it off the commit path; `flush()` right after a commit
  * then resolves at once. Every journal write of the protocol is durable-or-redone by design (DESIGN step 9), so
  * switching modes stays correct: only the intent and the commit point must be durable before the next disk step.
+ * Opened with `noSync` (durability 'none'), the journal commits on the event loop instead, the writes of one turn in
+ * one synchronous transaction (`turnBatch.ts`): with no fsync to wait for, lmdb-js's handover to its writer thread
+ * was most of a commit's cost.
  */
 import * as path from 'node:path';
 import { open, type Database, type RootDatabase } from 'lmdb';
@@ -31,6 +34,7 @@ import { nodeFileSystem } from '../fs/node.js';
 import { MAX_KEY_BYTES, type Journal, type JournalTxn } from './journal.js';
 import { parseValue, serializeValue } from './envelope.js';
 import { checkLmdbFiles } from './lmdbFiles.js';
+import { turnBatch } from './turnBatch.js';
 import { isCommitFailure, lmdbError, lmdbFailure } from './lmdbErrors.js';
 
 /** What `openLmdbJournal` returns: a Journal, plus counters that let tests see the durable points. */
@@ -145,6 +149,8 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
   const db: Database<Buffer, string> = root;
   const stats = { flushes: 0, commits: 0 };
   let closed = false;
+  // Without fsync, a commit on this thread costs less than lmdb-js's handover to its writer thread (turnBatch.ts).
+  const batch = noSync ? turnBatch(db, (e) => lmdbFailure(fs, e, dir)) : undefined;
 
   const guard = async <T>(what: () => T | Promise<T>, key?: string): Promise<T> => {
     if (closed) throw new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is closed`, { path: dir, key });
@@ -182,14 +188,15 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
       try {
         return await guard(async () => {
           stats.commits++;
-          return db.childTransaction(() => {
+          const body = (): T => {
             try {
               return fn(txnView);
             } catch (error) {
               failure = { error };
               throw error;
             }
-          });
+          };
+          return batch === undefined ? db.childTransaction(body) : batch.run(body);
         });
       } catch (e) {
         throw failure === undefined ? e : failure.error;
@@ -201,13 +208,13 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
       return guard(async () => {
         checkKey(key);
         stats.commits++;
-        await db.put(key, bytes);
+        await (batch === undefined ? db.put(key, bytes) : batch.run(() => db.putSync(key, bytes)));
       }, key);
     },
     remove: (key) =>
       guard(async () => {
         stats.commits++;
-        await db.remove(key);
+        await (batch === undefined ? db.remove(key) : batch.run(() => db.removeSync(key)));
       }, key),
     flush: () =>
       guard(async () => {
@@ -217,6 +224,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
     close: async () => {
       if (closed) return;
       closed = true;
+      batch?.drain();
       try {
         // After a failed commit `flushed` rejects with that failure until the next commit; the failure was already
         // given to every caller whose write it held, and is no reason for close to fail.

@@ -1,6 +1,7 @@
 /**
  * The Journal contract against the LMDB journal on a real temp dir, in the store's mode (every commit fsynced) and
- * with lmdb-js's `overlappingSync` (a commit resolves before its fsync; `flush()` waits for it).
+ * with lmdb-js's `overlappingSync` (a commit resolves before its fsync; `flush()` waits for it), and without fsync
+ * (durability 'none': the writes of a turn committed together on the event loop, `turnBatch.ts`).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -40,3 +41,4 @@ const fixture = (options: LmdbJournalOptions) => async () => {
 
 describeJournal('LMDB on a real temp dir', fixture({}), lmdb);
 describeJournal('LMDB with overlappingSync', fixture({ overlappingSync: true }), lmdb);
+describeJournal('LMDB without fsync (durability none: commits batched per turn)', fixture({ noSync: true }), lmdb);

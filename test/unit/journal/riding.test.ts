@@ -2,18 +2,23 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openLmdbJournal, type LmdbJournal } from '../../../src/journal/lmdb.js';
+import { openLmdbJournal, type LmdbJournal, type LmdbJournalOptions } from '../../../src/journal/lmdb.js';
 import { ridingJournal, RIDE_MS, type RidingJournal } from '../../../src/journal/riding.js';
 
-// On the real LMDB journal: a ride shares the next write's commit (LMDB counts its write transactions), in order.
-describe('ridingJournal', () => {
+// On the real LMDB journal: a ride shares the next write's commit (LMDB counts its write transactions), in order. Both
+// ways the journal commits: handed to lmdb-js's writer thread (fsynced), and batched per turn on this one (no fsync).
+const modes: ReadonlyArray<readonly [string, LmdbJournalOptions]> = [
+  ['fsynced commits', {}],
+  ['commits without fsync, per turn', { noSync: true }],
+];
+describe.each(modes)('ridingJournal, %s', (_mode, options) => {
   let dir: string;
   let lmdb: LmdbJournal;
   let journal: RidingJournal;
 
   beforeEach(async () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-ride-'));
-    lmdb = await openLmdbJournal(path.join(dir, 'journal'));
+    lmdb = await openLmdbJournal(path.join(dir, 'journal'), options);
     // Long enough that only the next write (or a drain) can issue a ride in these tests.
     journal = ridingJournal(lmdb, { waitMs: 60_000 });
   });
@@ -104,13 +109,13 @@ describe('ridingJournal', () => {
     const ride = journal.ride((txn) => txn.put('last', 'word'));
     await journal.close();
     await ride;
-    const again = await openLmdbJournal(path.join(dir, 'journal'));
+    const again = await openLmdbJournal(path.join(dir, 'journal'), options);
     try {
       expect(await again.get('last')).toBe('word');
     } finally {
       await again.close();
     }
-    journal = ridingJournal(await openLmdbJournal(path.join(dir, 'journal')));
+    journal = ridingJournal(await openLmdbJournal(path.join(dir, 'journal'), options));
   });
 
   it('with nothing to ride on, a ride is committed after waitMs on its own', async () => {
