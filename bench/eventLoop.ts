@@ -7,7 +7,8 @@
  * how much of it the kernel's) and of the whole process; and what creating a file costs on the event loop on this
  * filesystem, before the contenders run and after (each of their writes creates a temp and frees an old version's
  * inode, as any steady stream of writes does; on some filesystems a create then costs more, ext4 without a journal
- * passing over recently freed inodes; run this bench alone on a quiet machine for a "before" figure of its own).
+ * passing over recently freed inodes; run this bench alone on a quiet machine for a "before" figure of its own); and
+ * what each directory-changing call of a store write costs here, against the two of atomically's.
  * Prints medians and ratios; writes bench/results/event-loop.json.
  * Run: npm run bench (all benches) or npx tsx bench/eventLoop.ts (BENCH_ROUNDS, BENCH_CALLS)
  */
@@ -121,6 +122,67 @@ const createCostNow = (): number => {
 };
 const createBeforeUs = createCostNow();
 
+/**
+ * µs per directory-changing call, medians of 500 in a steady stream like a store's: a directory of 10 files replaced in
+ * turn, a second one keeping the replaced versions (linked before the rename, so the rename frees nothing), the oldest
+ * of them unlinked once there are 5 (that unlink frees an inode and its blocks). Then the same stream as atomically
+ * makes it: a create and a rename over the file, which frees the replaced version there.
+ */
+const directoryCallsNow = (): { store: { create: number; renameOver: number; link: number; unlink: number }; plain: { create: number; renameOver: number } } => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'txfs-dircalls-'));
+  try {
+    const kept = path.join(dir, 'kept');
+    fs.mkdirSync(kept);
+    const { O_WRONLY, O_CREAT, O_EXCL } = fs.constants;
+    const names = Array.from({ length: 10 }, (_, i) => path.join(dir, `f${i}`));
+    for (const n of names) fs.writeFileSync(n, data);
+    /** Creates and writes a temp, returning the µs its open and close took. */
+    const createTemp = (temp: string): number => {
+      const t0 = nowMs();
+      const fd = fs.openSync(temp, O_WRONLY | O_CREAT | O_EXCL, 0o600);
+      const t1 = nowMs();
+      fs.writeSync(fd, data);
+      const t2 = nowMs();
+      fs.closeSync(fd);
+      return (t1 - t0 + (nowMs() - t2)) * 1000;
+    };
+    const timed = (f: () => void): number => {
+      const t0 = nowMs();
+      f();
+      return (nowMs() - t0) * 1000;
+    };
+    const store = { create: [] as number[], renameOver: [] as number[], link: [] as number[], unlink: [] as number[] };
+    const plain = { create: [] as number[], renameOver: [] as number[] };
+    for (let i = 0; i < 600; i++) {
+      const target = names[i % names.length] as string;
+      const temp = path.join(dir, `.temp-${i}`);
+      const link = timed(() => fs.linkSync(target, path.join(kept, `v${i}`)));
+      const create = createTemp(temp);
+      const renameOver = timed(() => fs.renameSync(temp, target));
+      const unlink = timed(() => i >= 5 && fs.unlinkSync(path.join(kept, `v${i - 5}`)));
+      if (i < 100) continue;
+      store.link.push(link);
+      store.create.push(create);
+      store.renameOver.push(renameOver);
+      store.unlink.push(unlink);
+    }
+    for (let i = 0; i < 600; i++) {
+      const temp = path.join(dir, `.plain-${i}`);
+      const create = createTemp(temp);
+      const renameOver = timed(() => fs.renameSync(temp, names[i % names.length] as string));
+      if (i < 100) continue;
+      plain.create.push(create);
+      plain.renameOver.push(renameOver);
+    }
+    return {
+      store: { create: median(store.create), renameOver: median(store.renameOver), link: median(store.link), unlink: median(store.unlink) },
+      plain: { create: median(plain.create), renameOver: median(plain.renameOver) },
+    };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+};
+
 const wall = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 const busy = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
 /** CPU time summed over every round (the kernel's share comes in clock ticks: only a sum over many calls tells it). */
@@ -158,11 +220,19 @@ console.log(`event-loop busy time per file written (${ROUNDS} rounds of ${CALLS}
 console.table(table);
 
 const createAfterUs = createCostNow();
+const dirCalls = directoryCallsNow();
 const hot = await roundTrips(2000, 0);
 const idle = await roundTrips(500, 1);
 console.log(`thread-pool round trip (lstat), back to back: issue ${hot.issueUs.toFixed(1)} µs, round trip ${hot.roundTripUs.toFixed(1)} µs`);
 console.log(`thread-pool round trip (lstat), after 1 ms idle: issue ${idle.issueUs.toFixed(1)} µs, round trip ${idle.roundTripUs.toFixed(1)} µs`);
 console.log(`file create + close on the event loop (median of 500, in a new directory): ${createBeforeUs.toFixed(1)} µs before the contenders ran, ${createAfterUs.toFixed(1)} µs after`);
+const storeCalls = dirCalls.store.create + dirCalls.store.renameOver + dirCalls.store.link + dirCalls.store.unlink;
+const plainCalls = dirCalls.plain.create + dirCalls.plain.renameOver;
+console.log(
+  `directory-changing calls (medians of 500, steady state), as a store write with backups makes them: create ${dirCalls.store.create.toFixed(1)} µs, ` +
+    `link ${dirCalls.store.link.toFixed(1)}, rename over the file ${dirCalls.store.renameOver.toFixed(1)}, unlink of the oldest version ${dirCalls.store.unlink.toFixed(1)} ` +
+    `(${storeCalls.toFixed(0)} µs); as atomically makes them: create ${dirCalls.plain.create.toFixed(1)}, rename over the file ${dirCalls.plain.renameOver.toFixed(1)} (${plainCalls.toFixed(0)} µs)`,
+);
 
 const busyRatio = (a: string, b: string): number => Number((med(busy, a) / med(busy, b)).toFixed(2));
 const ratios = {
@@ -177,5 +247,6 @@ writeResults('event-loop', {
   perFile: table,
   threadPoolRoundTripUs: { backToBack: hot, afterOneMsIdle: idle },
   fileCreateUs: { beforeContenders: createBeforeUs, afterContenders: createAfterUs },
+  directoryCallUs: dirCalls,
   ratios,
 });
