@@ -150,7 +150,7 @@ const openChecked = async (dir: string, options: LmdbJournalOptions): Promise<Lm
   const stats = { flushes: 0, commits: 0 };
   let closed = false;
   // Without fsync, a commit on this thread costs less than lmdb-js's handover to its writer thread (turnBatch.ts).
-  const batch = noSync ? turnBatch(db, (e) => lmdbFailure(fs, e, dir)) : undefined;
+  const batch = noSync ? turnBatch(db) : undefined;
 
   const guard = async <T>(what: () => T | Promise<T>, key?: string): Promise<T> => {
     if (closed) throw new TxfsError('EJOURNAL', `EJOURNAL: the journal in ${dir} is closed`, { path: dir, key });

@@ -25,7 +25,7 @@ export interface SyncWriter {
 export interface TurnBatch {
   /**
    * Runs `fn` inside the turn's commit: resolves with its result once that commit has, rejects with what `fn` threw
-   * (its writes undone) or with what `failed` makes of the commit's failure (every write of the turn undone).
+   * (its writes undone) or with the commit's failure as LMDB gave it (every write of the turn undone).
    */
   run<T>(fn: () => T): Promise<T>;
   /** Commits what is queued now, at once (before the database is closed). */
@@ -40,8 +40,8 @@ interface Job {
 
 type Outcome = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
 
-/** A turn batch writing through `db`; `failed` turns a failed commit into the error each write rejects with. */
-export const turnBatch = (db: SyncWriter, failed: (error: unknown) => Promise<unknown>): TurnBatch => {
+/** A turn batch writing through `db`. */
+export const turnBatch = (db: SyncWriter): TurnBatch => {
   let queued: Job[] = [];
   let scheduled: NodeJS.Immediate | undefined;
   const drain = (): void => {
@@ -62,14 +62,11 @@ export const turnBatch = (db: SyncWriter, failed: (error: unknown) => Promise<un
         }
       });
     } catch (error) {
-      // Nothing of the turn committed: a write whose callback threw says why it failed, the others why the commit did.
-      void failed(error)
-        .catch((e: unknown) => e)
-        .then((mapped) => {
-        jobs.forEach((job, i) => {
-          const o = outcomes[i];
-          job.reject(o !== undefined && !o.ok ? o.error : mapped);
-        });
+      // Nothing of the turn committed: a write whose callback threw says why it failed, the others why the commit did
+      // (the journal's caller maps that LMDB error, as it maps an asynchronous commit's).
+      jobs.forEach((job, i) => {
+        const o = outcomes[i];
+        job.reject(o !== undefined && !o.ok ? o.error : error);
       });
       return;
     }
